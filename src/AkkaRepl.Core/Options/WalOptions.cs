@@ -1,0 +1,14 @@
+namespace AkkaRepl.Core.Options;
+
+/// <summary>The write-ahead log. HOCON path <c>akkarepl.wal</c>.</summary>
+public sealed record WalOptions
+{
+    /// <summary>A segment is closed and a new one started once it holds this many bytes of records.</summary>
+    public long SegmentSizeBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Most bytes of records one group commit writes and syncs at once.</summary>
+    public int MaxBatchBytes { get; init; } = 1024 * 1024;
+    /// <summary>Largest payload one record may carry.</summary>
+    public int MaxRecordBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>Most bytes of recently written records kept in memory for the applier and replica streams.</summary>
+    public long TailCacheBytes { get; init; } = 64L * 1024 * 1024;
+}
