@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Wal.Format;
 
 namespace AkkaRepl.Replication.Protocol;
@@ -23,6 +24,9 @@ public static class FrameCodec
 
     /// <summary>Longest id or message string on the wire, in UTF-8 bytes.</summary>
     public const int MaxStringBytes = 1024;
+
+    /// <summary>Most generation-history entries a Hello may carry.</summary>
+    public const int MaxHistoryEntries = 4096;
 
     public static void Write(IBufferWriter<byte> output, Frame frame)
     {
@@ -75,7 +79,7 @@ public static class FrameCodec
         var r = new BodyReader(content, 1, type);
         Frame frame = type switch
         {
-            FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Gen(), r.Lsn()),
+            FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.History()),
             FrameType.Welcome => new WelcomeFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.Enum<CatchUpMode>(1)),
             FrameType.Refuse => new RefuseFrame((RefuseReason)r.U16(), r.Str()),
             FrameType.Records => new RecordsFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Rest()),
@@ -89,7 +93,7 @@ public static class FrameCodec
 
     private static int BodyLength(Frame frame) => frame switch
     {
-        HelloFrame h => 2 + StrLen(h.ClusterId) + StrLen(h.NodeId.Value) + 8 + 8 + 8,
+        HelloFrame h => 2 + StrLen(h.ClusterId) + StrLen(h.NodeId.Value) + 8 + 8 + 2 + HistoryLen(h.History),
         WelcomeFrame w => 2 + StrLen(w.ClusterId) + StrLen(w.NodeId.Value) + 8 + 8 + 1,
         RefuseFrame f => 2 + StrLen(f.Message),
         RecordsFrame rec => 8 + 8 + 8 + rec.EncodedRecords.Length,
@@ -103,7 +107,11 @@ public static class FrameCodec
         var w = new BodyWriter(s);
         switch (frame)
         {
-            case HelloFrame h: w.U16(h.ProtocolVersion); w.Str(h.ClusterId); w.Str(h.NodeId.Value); w.U64(h.HighestGeneration.Value); w.U64(h.LastGeneration.Value); w.U64(h.FlushedLsn.Value); break;
+            case HelloFrame h:
+                w.U16(h.ProtocolVersion); w.Str(h.ClusterId); w.Str(h.NodeId.Value); w.U64(h.HighestGeneration.Value); w.U64(h.FlushedLsn.Value);
+                w.U16((ushort)h.History.Count);
+                foreach (var e in h.History) { w.U64(e.Generation.Value); w.U64(e.Lsn.Value); }
+                break;
             case WelcomeFrame x: w.U16(x.ProtocolVersion); w.Str(x.ClusterId); w.Str(x.NodeId.Value); w.U64(x.Generation.Value); w.U64(x.StartLsn.Value); w.U8((byte)x.Mode); break;
             case RefuseFrame f: w.U16((ushort)f.Reason); w.Str(f.Message); break;
             case RecordsFrame rec: w.U64(rec.Generation.Value); w.U64(rec.StartLsn.Value); w.U64(rec.CommitLsn.Value); w.Bytes(rec.EncodedRecords.Span); break;
@@ -111,6 +119,10 @@ public static class FrameCodec
             case HeartbeatFrame hb: w.U64(hb.Generation.Value); w.U64(hb.FlushedLsn.Value); w.U64(hb.CommitLsn.Value); w.U64((ulong)hb.TimestampMicros); break;
         }
     }
+
+    private static int HistoryLen(IReadOnlyList<GenerationStart> history) =>
+        history.Count <= MaxHistoryEntries ? history.Count * 16
+            : throw new ArgumentException($"a history of {history.Count} entries is longer than the {MaxHistoryEntries} the protocol allows");
 
     private static int StrLen(string s)
     {
@@ -173,6 +185,15 @@ public static class FrameCodec
         {
             var s = Str();
             return NodeId.IsValid(s) ? new NodeId(s) : throw new ProtocolException($"{type} frame names an invalid node id '{s}'");
+        }
+
+        public IReadOnlyList<GenerationStart> History()
+        {
+            var count = U16();
+            if (count > MaxHistoryEntries) throw new ProtocolException($"{type} frame has {count} history entries; at most {MaxHistoryEntries} allowed");
+            var list = new GenerationStart[count];
+            for (var i = 0; i < count; i++) list[i] = new GenerationStart(Gen(), Lsn());
+            return list;
         }
 
         public ReadOnlyMemory<byte> Rest()

@@ -1,4 +1,5 @@
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Cluster;
 
 namespace AkkaRepl.Replication.Protocol;
 
@@ -22,11 +23,20 @@ public enum FrameType : byte
     Heartbeat = 6,
 }
 
-/// <summary>Replica to upstream, first frame of a connection: who I am and where my log ends. Reply: Welcome or Refuse.</summary>
+/// <summary>
+/// Replica to upstream, first frame of a connection: who I am, the highest generation I have seen, where my
+/// log ends and which generations it holds (so the upstream can find our common point). Reply: Welcome or Refuse.
+/// </summary>
 public sealed record HelloFrame(ushort ProtocolVersion, string ClusterId, NodeId NodeId, Generation HighestGeneration,
-    Generation LastGeneration, Lsn FlushedLsn) : Frame
+    Lsn FlushedLsn, IReadOnlyList<GenerationStart> History) : Frame
 {
     public override FrameType Type => FrameType.Hello;
+
+    public bool Equals(HelloFrame? other) =>
+        other is not null && ProtocolVersion == other.ProtocolVersion && ClusterId == other.ClusterId && NodeId == other.NodeId
+        && HighestGeneration == other.HighestGeneration && FlushedLsn == other.FlushedLsn && History.SequenceEqual(other.History);
+
+    public override int GetHashCode() => HashCode.Combine(NodeId, HighestGeneration, FlushedLsn, History.Count);
 }
 
 /// <summary>How the upstream will bring a connecting replica up to date.</summary>

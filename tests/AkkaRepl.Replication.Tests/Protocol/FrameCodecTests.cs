@@ -11,7 +11,8 @@ public sealed class FrameCodecTests
 
     public static TheoryData<Frame> Samples() => new()
     {
-        new HelloFrame(FrameCodec.ProtocolVersion, "cluster-a", new NodeId("n2"), new Generation(7), new Generation(6), new Lsn(123456)),
+        new HelloFrame(FrameCodec.ProtocolVersion, "cluster-a", new NodeId("n2"), new Generation(7), new Lsn(123456),
+            [new(new Generation(1), new Lsn(0)), new(new Generation(6), new Lsn(4096))]),
         new WelcomeFrame(FrameCodec.ProtocolVersion, "cluster-a", new NodeId("n1"), new Generation(7), new Lsn(4096), CatchUpMode.Rebuild),
         new RefuseFrame(RefuseReason.ClusterId, "cluster id 'b' is not 'a'"),
         new AckFrame(new Generation(3), new Lsn(10), new Lsn(9), new Lsn(8)),
