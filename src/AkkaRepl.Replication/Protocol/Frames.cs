@@ -62,6 +62,7 @@ public enum RefuseReason : ushort
     ClusterId = 2,
     NotUpstream = 3,
     StaleGeneration = 4,
+    NotMember = 5,
 }
 
 /// <summary>Either side, instead of Welcome or before closing: the link is refused, and why (in words for the log).</summary>
