@@ -11,4 +11,7 @@ public sealed record WalOptions
     public int MaxRecordBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Most bytes of recently written records kept in memory for the applier and replica streams.</summary>
     public long TailCacheBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Most commands (appends, truncations) queued for the writer loop; a full mailbox makes appenders
+    /// wait (backpressure), it never drops.</summary>
+    public int MailboxCapacity { get; init; } = 4096;
 }

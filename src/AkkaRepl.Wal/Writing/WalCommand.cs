@@ -1,0 +1,42 @@
+using AkkaRepl.Core.Components;
+using AkkaRepl.Core.Ids;
+
+namespace AkkaRepl.Wal.Writing;
+
+/// <summary>
+/// The closed set of messages the <see cref="WalWriter"/> loop handles (its input manifest). Each is sent
+/// by a caller of the writer's public API and replied to through its completion source: a result once
+/// durable, or the error.
+/// </summary>
+internal abstract class WalCommand : IReplyable
+{
+    public abstract void Fail(Exception error);
+}
+
+/// <summary>AppendAsync: one record to encode at the log's end. Reply: its <see cref="WalAppendResult"/> once durable.</summary>
+internal sealed class AppendCommand(Generation generation, WalRecordKind kind, ReadOnlyMemory<byte> payload) : WalCommand
+{
+    public Generation Generation { get; } = generation;
+    public WalRecordKind Kind { get; } = kind;
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
+    public TaskCompletionSource<WalAppendResult> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Fail(Exception error) => Reply.TrySetException(error);
+}
+
+/// <summary>AppendEncodedAsync (replica side): records encoded by the primary, to be written as they are.
+/// Reply: the new end LSN once durable.</summary>
+internal sealed class AppendEncodedCommand(ReadOnlyMemory<byte> records, Lsn expectedStart) : WalCommand
+{
+    public ReadOnlyMemory<byte> Records { get; } = records;
+    public Lsn ExpectedStart { get; } = expectedStart;
+    public TaskCompletionSource<Lsn> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Fail(Exception error) => Reply.TrySetException(error);
+}
+
+/// <summary>TruncateAfterAsync: cut the log back to a record boundary. Reply: the removed records, once the cut is durable.</summary>
+internal sealed class TruncateCommand(Lsn lsn) : WalCommand
+{
+    public Lsn Lsn { get; } = lsn;
+    public TaskCompletionSource<IReadOnlyList<WalRecord>> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Fail(Exception error) => Reply.TrySetException(error);
+}
