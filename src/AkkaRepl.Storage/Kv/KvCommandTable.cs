@@ -81,7 +81,10 @@ public static class KvCommandTable
         var name = argv.Count == 0 ? "" : Decode(argv[0].Span, 128);
         var args = new StringBuilder();
         for (var i = 1; i < argv.Count && args.Length < 128; i++)
-            args.Append('\'').Append(Decode(argv[i].Span, 128 - args.Length)).Append("' ");
+        {
+            var room = 128 - args.Length; // Redis: "'%.*s' " with 128 minus what is already written
+            args.Append('\'').Append(Decode(argv[i].Span, room)).Append("' ");
+        }
         return KvReply.Error($"ERR unknown command '{name}', with args beginning with: {args}");
     }
 

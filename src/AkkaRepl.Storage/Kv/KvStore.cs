@@ -14,7 +14,7 @@ namespace AkkaRepl.Storage.Kv;
 /// snapshot images carry everything apply reads (values, versions, tombstones and the tombstone horizon).</para>
 /// <para>Invariant: a reader never sees half of a record. Apply holds the write lock for a whole record
 /// (a whole EXEC); <see cref="ExecuteRead"/> and <see cref="ExecuteReadTransaction"/> hold the read lock.</para>
-/// <para>Versions: a key's version is the LSN of the last record that created, changed or deleted it. A
+/// <para>Versions: a key's version is the end LSN of the last record that created, changed or deleted it. A
 /// deleted key keeps a tombstone with its deletion LSN; at most <c>maxTombstones</c> are kept, the oldest
 /// pruned first, and the horizon is the highest pruned deletion LSN (or the last FLUSHALL). An absent key's
 /// version is max(its tombstone, horizon), an upper bound of its last change: a WATCH taken before a pruned
@@ -100,7 +100,7 @@ public sealed class KvStore : IStateMachine
         }
     }
 
-    /// <summary>The version WATCH records for <paramref name="key"/>: the LSN of its last change, or for an
+    /// <summary>The version WATCH records for <paramref name="key"/>: the end LSN of the record of its last change, or for an
     /// absent key an upper bound of it (see the type's remarks). Zero for a key never touched since the start.</summary>
     public Lsn GetVersion(ReadOnlySpan<byte> key)
     {
@@ -125,7 +125,9 @@ public sealed class KvStore : IStateMachine
             if (entry.Lsn < _applied)
                 throw new InvalidOperationException(
                     $"entry at LSN {entry.Lsn} is before the applied LSN {_applied}: entries must be applied once, in order");
-            var lsn = entry.Lsn.Value;
+            // A change's version is the END of its record: unique per record and never 0, so it cannot be
+            // mistaken for "never touched" even for the record at LSN 0.
+            var lsn = entry.EndLsn.Value;
             KvReply reply;
             if (watches is null)
                 reply = Execute(commands[0], lsn, allowWrites: true);
