@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using AkkaRepl.Core.Options;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Server.Resp;
+
+/// <summary>
+/// The Redis-protocol (RESP2/RESP3) endpoint of a node, on raw sockets and System.IO.Pipelines. Each
+/// connection is served independently: a malformed or oversized request closes only its own connection.
+/// Commands and limits: docs/resp.md.
+/// </summary>
+public sealed partial class RespServer : IAsyncDisposable
+{
+    private static readonly byte[] TooManyClients = "-ERR max number of clients reached\r\n"u8.ToArray();
+
+    private readonly IKvBackend _backend;
+    private readonly RespOptions _options;
+    private readonly ILogger<RespServer> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, (RespConnection Connection, Task Run)> _connections = new();
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private long _nextId;
+    private int _connectionCount;
+
+    public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxConnections < 1 || options.MaxBulkBytes < 1 || options.MaxArrayLength < 1 || options.MaxRequestBytes < 1)
+            throw new Core.Errors.ConfigException(
+                "akkarepl.resp: max-connections, max-bulk-bytes, max-array-length and max-request-bytes must all be at least 1");
+        _backend = backend;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>The port listened on (the real one when started on port 0); 0 before <see cref="StartAsync"/>.</summary>
+    public int BoundPort { get; private set; }
+
+    /// <summary>Client connections open now.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>Binds <paramref name="endpoint"/> (port 0 picks a free port, see <see cref="BoundPort"/>) and
+    /// starts accepting clients.</summary>
+    public Task StartAsync(IPEndPoint endpoint, CancellationToken ct)
+    {
+        if (_listener is not null) throw new InvalidOperationException("the RESP server is already started");
+        ct.ThrowIfCancellationRequested();
+        var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(endpoint);
+            listener.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new Core.Errors.AkkaReplException($"cannot listen for RESP clients on {endpoint}: {e.Message}", e);
+        }
+        _listener = listener;
+        BoundPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        LogListening(_logger, endpoint.Address.ToString(), BoundPort);
+        _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, closes every connection and waits for their loops to end.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        _listener?.Dispose();
+        if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        foreach (var (connection, _) in _connections.Values) connection.Abort();
+        await Task.WhenAll(_connections.Values.Select(c => c.Run)).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = await _listener!.AcceptAsync(_stopping.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { return; }
+            catch (SocketException e)
+            {
+                LogAcceptFailed(_logger, e.Message);
+                continue;
+            }
+            socket.NoDelay = true;
+            if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connectionCount);
+                LogTooMany(_logger, _options.MaxConnections);
+                _ = RefuseAsync(socket);
+                continue;
+            }
+            var id = Interlocked.Increment(ref _nextId);
+            var connection = new RespConnection(id, socket, _backend, _options, this, _logger, _stopping.Token);
+            // Registered before it starts, so its own cleanup always finds (and removes) its entry.
+            var start = new Task<Task>(async () =>
+            {
+                try { await connection.RunAsync().ConfigureAwait(false); }
+                catch (Exception e) { LogConnectionFailed(_logger, e, id); }
+                finally
+                {
+                    _connections.TryRemove(id, out _);
+                    Interlocked.Decrement(ref _connectionCount);
+                }
+            });
+            _connections[id] = (connection, start.Unwrap());
+            start.Start(TaskScheduler.Default);
+        }
+    }
+
+    private static async Task RefuseAsync(Socket socket)
+    {
+        using (socket)
+        {
+            try
+            {
+                await socket.SendAsync(TooManyClients, SocketFlags.None).ConfigureAwait(false);
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException) { /* the client went away first */ }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RESP endpoint listening on {Address}:{Port}")]
+    private static partial void LogListening(ILogger logger, string address, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RESP client refused: {Max} connections are open (akkarepl.resp.max-connections)")]
+    private static partial void LogTooMany(ILogger logger, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RESP accept failed: {Reason}")]
+    private static partial void LogAcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "RESP connection {Id} failed")]
+    private static partial void LogConnectionFailed(ILogger logger, Exception exception, long id);
+}

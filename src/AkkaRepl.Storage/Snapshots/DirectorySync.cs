@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace AkkaRepl.Storage.Snapshots;
+
+/// <summary>fsync of a directory, so a rename inside it survives power loss (POSIX only; a no-op elsewhere,
+/// where the file system orders metadata itself).</summary>
+internal static partial class DirectorySync
+{
+    private const int ReadOnly = 0;
+    private const int Directory = 0x10000; // O_DIRECTORY on Linux
+
+    public static void Flush(string directory)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var fd = Open(directory, ReadOnly | Directory);
+        if (fd < 0)
+            throw new IOException($"cannot open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            if (Fsync(fd) != 0)
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally { _ = Close(fd); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}
