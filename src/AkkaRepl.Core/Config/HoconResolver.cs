@@ -12,13 +12,14 @@ internal sealed class HoconResolver
 {
     private readonly HoconObject _root;
     private readonly Func<string, string?> _environment;
-    private readonly List<string> _errors = new();
+    private readonly List<string> _errors;
     private readonly List<HoconSubstitution> _active = new();
     private readonly HashSet<HoconNode> _done = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<HoconNode> _inProgress = new(ReferenceEqualityComparer.Instance);
 
-    private HoconResolver(HoconObject root, Func<string, string?> environment)
+    private HoconResolver(HoconObject root, Func<string, string?> environment, List<string> errors)
     {
+        _errors = errors;
         _root = root;
         _environment = environment;
     }
@@ -26,11 +27,15 @@ internal sealed class HoconResolver
     /// <summary>Resolves <paramref name="root"/> in place; throws one <see cref="ConfigException"/> listing every failed substitution.</summary>
     public static void Resolve(HoconObject root, Func<string, string?> environment)
     {
-        var resolver = new HoconResolver(root, environment);
-        resolver.ResolveNode(root);
-        if (resolver._errors.Count > 0)
-            throw ConfigProblems.ToException(resolver._errors);
+        var errors = new List<string>();
+        Resolve(root, environment, errors);
+        if (errors.Count > 0)
+            throw ConfigProblems.ToException(errors);
     }
+
+    /// <summary>Resolves what it can and adds a message per failed substitution; failed keys are left unset.</summary>
+    public static void Resolve(HoconObject root, Func<string, string?> environment, List<string> errors) =>
+        new HoconResolver(root, environment, errors).ResolveNode(root);
 
     // Returns the resolved node, or null when an optional substitution (or a failed one) leaves it unset.
     private HoconNode? ResolveNode(HoconNode node)
