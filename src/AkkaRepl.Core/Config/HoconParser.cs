@@ -376,7 +376,10 @@ internal sealed class HoconParser
             }
             else if (Forbidden.Contains(c))
             {
-                throw Error($"expected a value {context}, found '{c}' (quote a value that contains any of $ \" {{ }} [ ] : = , + # ` ^ ? ! @ * & \\)");
+                const string quoteHint = "(quote a value that contains any of $ \" { } [ ] : = , + # ` ^ ? ! @ * & \\)";
+                throw Error(parts.Count == 0
+                    ? $"expected a value {context}, found '{c}' {quoteHint}"
+                    : $"unexpected '{c}' in a value {quoteHint}");
             }
             else
             {

@@ -127,12 +127,19 @@ internal sealed class HoconResolver
                 if (child.NeedsResolving)
                 {
                     // Resolve only the field on the path, so an object may refer to its own other fields.
+                    var errorsBefore = _errors.Count;
                     var resolved = ResolveNode(child);
                     if (resolved is null)
+                    {
                         obj.Remove(segment);
+                        if (_errors.Count > errorsBefore)
+                            return null; // already reported (e.g. a cycle); do not add "not found" on top
+                    }
                     else
+                    {
                         obj.Set(segment, resolved);
-                    child = resolved;
+                    }
+                    child = resolved!;
                 }
                 current = child;
             }
