@@ -1,14 +1,26 @@
 namespace AkkaRepl.Core.Options;
 
 /// <summary>The Redis-protocol endpoint. HOCON path <c>akkarepl.resp</c>.</summary>
-public sealed record RespOptions
+public sealed record RespOptions : IValidatableOptions
 {
     /// <summary>Most client connections at once; one more is answered with an error and closed.</summary>
+    [OptionRange(1, 1_000_000)]
     public int MaxConnections { get; init; } = 10_000;
-    /// <summary>Longest bulk string a client may send (Redis: proto-max-bulk-len).</summary>
+    /// <summary>Longest bulk string a client may send (Redis: proto-max-bulk-len); at most <see cref="MaxRequestBytes"/>.</summary>
+    [OptionRange("1 KiB", "max")]
     public long MaxBulkBytes { get; init; } = 512L * 1024 * 1024;
     /// <summary>Most elements in one request array.</summary>
+    [OptionRange(1, int.MaxValue)]
     public int MaxArrayLength { get; init; } = 1024 * 1024;
     /// <summary>Most bytes one request may take, all arguments together (Redis: client-query-buffer-limit).</summary>
+    [OptionRange("1 KiB", "max")]
     public long MaxRequestBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <inheritdoc />
+    public void Validate(OptionsValidationContext context)
+    {
+        if (MaxBulkBytes > MaxRequestBytes)
+            context.Add($"{context.PathOf(nameof(MaxBulkBytes))} = {Config.HoconUnits.FormatBytes(MaxBulkBytes)} is larger than " +
+                        $"{context.PathOf(nameof(MaxRequestBytes))} = {Config.HoconUnits.FormatBytes(MaxRequestBytes)}: one bulk string must fit in a request");
+    }
 }
