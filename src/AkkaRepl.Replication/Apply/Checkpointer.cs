@@ -26,13 +26,13 @@ public sealed partial class Checkpointer : IApplyObserver
     private ulong _lastSnapshotLsn;             // written by the background writer, read anywhere
     private ulong _lastCaptureLsn;              // written only on the applier loop
 
-    public Checkpointer(string directory, SnapshotOptions options, IStateMachine state, WalWriter wal, ILogger logger)
+    public Checkpointer(string directory, SnapshotOptions options, IStateMachine state, WalWriter wal, ILoggerFactory loggers)
     {
         _options = options;
         _state = state;
         _wal = wal;
-        _logger = logger;
-        _store = new SnapshotStore(directory, options, logger);
+        _logger = loggers.CreateLogger<Checkpointer>();
+        _store = new SnapshotStore(directory, options, loggers.CreateLogger<SnapshotStore>());
     }
 
     /// <summary>LSN of the newest snapshot on disk (zero when none).</summary>
@@ -72,8 +72,9 @@ public sealed partial class Checkpointer : IApplyObserver
             _store.Write(image);
             Volatile.Write(ref _lastSnapshotLsn, image.Lsn.Value);
             LastError = null;
-            var keepFrom = _store.OldestRetainedLsn;
-            if (keepFrom is { } lsn) _wal.RemoveSegmentsBelow(lsn);
+            // Keep the log from the oldest snapshot still on disk: falling back to it must find every record after it.
+            var kept = _store.List();
+            if (kept.Count > 0) _wal.RemoveSegmentsBelow(kept[^1].Lsn);
             LogSnapshotWritten(_logger, image.Lsn.Value);
         }
         catch (Exception ex)

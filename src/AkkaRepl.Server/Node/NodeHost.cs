@@ -77,8 +77,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _wal = await WalWriter.OpenAsync(Path.Combine(dataDir, "wal"), _options.Wal,
             _loggers.CreateLogger("AkkaRepl.Wal"), TimeProvider.System, ct).ConfigureAwait(false);
         _store = new KvStore();
-        _checkpointer = new Checkpointer(Path.Combine(dataDir, "snapshots"), _options.Snapshot, _store, _wal,
-            _loggers.CreateLogger("AkkaRepl.Snapshots"));
+        _checkpointer = new Checkpointer(Path.Combine(dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers);
         var snapshotLsn = _checkpointer.RestoreLatest();
         if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
             throw new StorageCorruptException(
