@@ -21,24 +21,33 @@ namespace AkkaRepl.Replication.Apply;
 public sealed class Applier : IAsyncDisposable
 {
     private readonly WalWriter _wal;
-    private readonly IStateMachine _state;
+    private readonly TimeSpan? _applyDelay;
+    private readonly TimeProvider _time;
+    private IStateMachine _state;          // replaced only by RestartAsync, while the loop is stopped
     private readonly ILogger _logger;
     private readonly IReadOnlyList<IApplyObserver> _observers;
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<object?>> _results = new();
     private readonly LsnWaiters _waiters = new();
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private Task? _loop;
     private ulong _appliedLsn;        // written only by the loop
     private volatile bool _retainResults;
 
-    public Applier(WalWriter wal, IStateMachine state, ILogger logger, IReadOnlyList<IApplyObserver>? observers = null)
+    /// <param name="applyDelay">Apply a record only once it is this old by its commit timestamp (a delayed replica); null applies at once.</param>
+    public Applier(WalWriter wal, IStateMachine state, ILogger logger, IReadOnlyList<IApplyObserver>? observers = null,
+        TimeSpan? applyDelay = null, TimeProvider? time = null)
     {
         _wal = wal;
         _state = state;
         _logger = logger;
         _observers = observers ?? [];
+        _applyDelay = applyDelay;
+        _time = time ?? TimeProvider.System;
         _appliedLsn = state.AppliedLsn.Value;
     }
+
+    /// <summary>The state machine records are applied to now.</summary>
+    public IStateMachine State => _state;
 
     /// <summary>End LSN of the last record applied (commands and control records alike).</summary>
     public Lsn AppliedLsn => new(Volatile.Read(ref _appliedLsn));
@@ -68,7 +77,24 @@ public sealed class Applier : IAsyncDisposable
         finally { _results.TryRemove(recordLsn.Value, out _); }
     }
 
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops applying, swaps in <paramref name="state"/> (rebuilt as of an earlier position, after a divergent
+    /// suffix was cut), and applies again from that state's position. Callers waiting for positions beyond the
+    /// cut keep waiting for the records that will replace it.
+    /// </summary>
+    public async Task RestartAsync(IStateMachine state)
+    {
+        await StopLoopAsync().ConfigureAwait(false);
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
+        _state = state;
+        Volatile.Write(ref _appliedLsn, state.AppliedLsn.Value);
+        _loop = Task.Run(RunAsync);
+    }
+
+    public Task StopAsync() => StopLoopAsync();
+
+    private async Task StopLoopAsync()
     {
         _stop.Cancel();
         if (_loop is null) return;
@@ -78,7 +104,8 @@ public sealed class Applier : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
+        await StopLoopAsync().ConfigureAwait(false);
+        _waiters.FailAll(new OperationCanceledException("the applier stopped"));
         _stop.Dispose();
     }
 
@@ -88,6 +115,12 @@ public sealed class Applier : IAsyncDisposable
         {
             await foreach (var record in _wal.ReadAsync(AppliedLsn, WalReadLimit.Flushed, _stop.Token).ConfigureAwait(false))
             {
+                if (_applyDelay is { } delay)
+                {
+                    var due = DateTimeOffset.UnixEpoch.AddTicks(record.CommitTimestampMicros * 10) + delay;
+                    var wait = due - _time.GetUtcNow();
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
+                }
                 object? result = null;
                 if (record.Kind == WalRecordKind.Command)
                     result = _state.Apply(new CommittedEntry(record.Generation, record.Lsn, record.EndLsn,
@@ -111,7 +144,6 @@ public sealed class Applier : IAsyncDisposable
             foreach (var pending in _results.Values) pending.TrySetException(failure);
             throw failure;
         }
-        _waiters.FailAll(new OperationCanceledException("the applier stopped"));
     }
 
     private static TaskCompletionSource<object?> NewResult() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -18,16 +18,21 @@ namespace AkkaRepl.Replication.Apply;
 public sealed partial class Checkpointer : IApplyObserver
 {
     private readonly SnapshotOptions _options;
-    private readonly IStateMachine _state;
+    private IStateMachine _state; // replaced by Reset, on the applier loop's owner while the loop is stopped
     private readonly WalWriter _wal;
     private readonly ILogger _logger;
     private readonly SnapshotStore _store;
+    private readonly Func<Lsn> _retentionFloor;
     private Task _writing = Task.CompletedTask; // replaced only on the applier loop
     private ulong _lastSnapshotLsn;             // written by the background writer, read anywhere
     private ulong _lastCaptureLsn;              // written only on the applier loop
 
-    public Checkpointer(string directory, SnapshotOptions options, IStateMachine state, WalWriter wal, ILoggerFactory loggers)
+    /// <param name="retentionFloor">The lowest LSN others still need from this log (replicas catching up); segments
+    /// at or above it are kept even when every snapshot is newer.</param>
+    public Checkpointer(string directory, SnapshotOptions options, IStateMachine state, WalWriter wal, ILoggerFactory loggers,
+        Func<Lsn>? retentionFloor = null)
     {
+        _retentionFloor = retentionFloor ?? (() => wal.WrittenLsn);
         _options = options;
         _state = state;
         _wal = wal;
@@ -45,9 +50,24 @@ public sealed partial class Checkpointer : IApplyObserver
     public Task Completion => _writing;
 
     /// <summary>Restores the newest valid snapshot into the state machine; returns its LSN (zero: none, replay all).</summary>
-    public Lsn RestoreLatest()
+    public Lsn RestoreLatest() => RestoreInto(_state);
+
+    /// <summary>
+    /// After the log was cut back to <paramref name="cut"/>: deletes snapshots taken past the cut (they hold state
+    /// of records that are gone), then restores the newest remaining one into <paramref name="fresh"/>, which becomes
+    /// the state snapshots are taken of. Returns the restored LSN (zero: replay from the start of the log).
+    /// </summary>
+    public Lsn ResetTo(Lsn cut, IStateMachine fresh)
     {
-        var lsn = _store.LoadLatest(_state) ?? Lsn.Zero;
+        _writing.Wait();
+        foreach (var snapshot in _store.List().Where(s => s.Lsn > cut)) File.Delete(snapshot.Path);
+        _state = fresh;
+        return RestoreInto(fresh);
+    }
+
+    private Lsn RestoreInto(IStateMachine target)
+    {
+        var lsn = _store.LoadLatest(target) ?? Lsn.Zero;
         Volatile.Write(ref _lastSnapshotLsn, lsn.Value);
         _lastCaptureLsn = lsn.Value;
         return lsn;
@@ -74,7 +94,7 @@ public sealed partial class Checkpointer : IApplyObserver
             LastError = null;
             // Keep the log from the oldest snapshot still on disk: falling back to it must find every record after it.
             var kept = _store.List();
-            if (kept.Count > 0) _wal.RemoveSegmentsBelow(kept[^1].Lsn);
+            if (kept.Count > 0) _wal.RemoveSegmentsBelow(Lsn.Min(kept[^1].Lsn, _retentionFloor()));
             LogSnapshotWritten(_logger, image.Lsn.Value);
         }
         catch (Exception ex)

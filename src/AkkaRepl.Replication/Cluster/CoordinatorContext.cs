@@ -18,6 +18,6 @@ public sealed record CoordinatorContext(
     NodeStateStore StateStore,
     TcpListener ReplicationListener,
     TimeProvider Time,
-    /// <summary>Called when a divergent suffix was cut from the log: save the removed records and, if they were
-    /// applied, rebuild the state as of the cut.</summary>
-    Func<Lsn, IReadOnlyList<WalRecord>, CancellationToken, Task> DivergedAt);
+    /// <summary>Called when the log has a suffix the upstream does not share: cut it after the given position,
+    /// save the removed records and, if they were applied, rebuild the state as of the cut.</summary>
+    Func<Lsn, CancellationToken, Task> DivergedAt);

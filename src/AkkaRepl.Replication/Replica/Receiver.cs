@@ -120,10 +120,8 @@ public sealed partial class Receiver : IAsyncDisposable
                         throw new ProtocolException($"upstream {upstream} wants to stream from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
                     if (welcome.StartLsn < wal.FlushedLsn)
                     {
-                        // Our log has a suffix the upstream does not share: cut it, saving what is removed (G3).
-                        var removed = await wal.TruncateAfterAsync(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
-                        _c.History.TrimTo(welcome.StartLsn);
-                        await _c.DivergedAt(welcome.StartLsn, removed, _stop.Token).ConfigureAwait(false);
+                        // Our log has a suffix the upstream does not share: the node cuts it, saving what is removed (G3).
+                        await _c.DivergedAt(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
                     }
                     LogStreaming(_logger, upstream.Value, welcome.Generation.Value, welcome.StartLsn.Value);
                     break;

@@ -19,5 +19,5 @@ public sealed record ReceiverContext(
     Func<Generation> HighestGeneration,
     Func<(NodeId Id, EndPoint Address)?> Upstream,
     Action<Generation, NodeId> GenerationSeen,
-    Func<Lsn, IReadOnlyList<WalRecord>, CancellationToken, Task> DivergedAt,
+    Func<Lsn, CancellationToken, Task> DivergedAt,
     Action<NodeId> NeedsRebuild);

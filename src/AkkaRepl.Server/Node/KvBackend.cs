@@ -1,4 +1,3 @@
-using AkkaRepl.Core.Errors;
 using AkkaRepl.Replication.Primary;
 using AkkaRepl.Server.Resp;
 using AkkaRepl.Storage.Kv;
@@ -6,9 +5,9 @@ using AkkaRepl.Storage.Kv;
 namespace AkkaRepl.Server.Node;
 
 /// <summary>Connects the RESP endpoint to this node: reads from the applied store, writes through the primary's write path.</summary>
-internal sealed class KvBackend(NodeHost node, KvStore store, PrimaryWriter writer) : IKvBackend
+internal sealed class KvBackend(NodeHost node) : IKvBackend
 {
-    public KvStore Store => store;
+    public KvStore Store => node.Store;
 
     public bool AcceptsWrites => node.AcceptsWrites;
 
@@ -16,10 +15,18 @@ internal sealed class KvBackend(NodeHost node, KvStore store, PrimaryWriter writ
     {
         try
         {
-            var outcome = await writer.WriteAsync(payload, ct).ConfigureAwait(false);
-            return outcome.Result as KvReply ?? KvReply.Nil;
+            var (_, result) = await node.Writer.WriteAsync(payload, null, ct).ConfigureAwait(false);
+            return result as KvReply ?? KvReply.Nil;
         }
-        catch (StorageUnavailableException ex)
+        catch (NotPrimaryException)
+        {
+            return KvReply.Error("READONLY You can't write against a read only replica.");
+        }
+        catch (DurabilityNotReachedException ex)
+        {
+            return KvReply.Error("NOTDURABLE " + ex.Message);
+        }
+        catch (Core.Errors.StorageUnavailableException ex)
         {
             // The WAL stopped (fail-stop); the node is shutting down. Nothing was acknowledged.
             return KvReply.Error($"MISCONF the write was not made durable: {ex.Message}");

@@ -1,11 +1,13 @@
 using System.Net;
-using System.Text;
+using System.Net.Sockets;
 using AkkaRepl.Core.Components;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Replication.Primary;
+using AkkaRepl.Replication.Replica;
 using AkkaRepl.Server.Http;
 using AkkaRepl.Server.Resp;
 using AkkaRepl.Storage.Kv;
@@ -16,8 +18,9 @@ namespace AkkaRepl.Server.Node;
 
 /// <summary>
 /// The composition root of one node: opens the data directory, recovers the WAL, restores the newest valid
-/// snapshot and replays the log after it, then serves RESP and HTTP. Start-up is all or nothing: if any
-/// step fails, everything opened so far is closed again and the error names what failed.
+/// snapshot and replays the log after it, lets the coordinator pick the role, then serves RESP and HTTP.
+/// Start-up is all or nothing: if any step fails, everything opened so far is closed again and the error names
+/// what failed.
 /// </summary>
 public sealed partial class NodeHost : IAsyncDisposable
 {
@@ -25,16 +28,20 @@ public sealed partial class NodeHost : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<IAsyncDisposable> _opened = [];
+    private readonly CommitTimeline _timeline = new();
+    private readonly TimeProvider _time = TimeProvider.System;
     private DataDirectoryLock? _lock;
     private WalWriter? _wal;
-    private KvStore? _store;
+    private GenerationHistory? _history;
+    private volatile KvStore? _store;   // replaced when a divergent suffix is cut (see OnDivergedAsync)
     private Applier? _applier;
     private Checkpointer? _checkpointer;
+    private Coordinator? _coordinator;
+    private PrimaryWriter? _writer;
     private RespServer? _resp;
     private AdminHttpServer? _http;
-    private System.Net.Sockets.TcpListener? _replicationListener;
-    private Generation _generation;
+    private TcpListener? _replicationListener;
+    private string _dataDir = "";
 
     private NodeHost(AkkaReplOptions options, ILoggerFactory loggers)
     {
@@ -42,6 +49,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger("AkkaRepl.Node");
         NodeId = new NodeId(options.Node.NodeId);
+        DefaultDurability = Durability.Parse(options.Replication.Durability);
     }
 
     public NodeId NodeId { get; }
@@ -49,7 +57,13 @@ public sealed partial class NodeHost : IAsyncDisposable
     public int HttpPort { get; private set; }
     public int ReplicationPort { get; private set; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
-    public bool AcceptsWrites => true;
+    public Durability DefaultDurability { get; }
+    public bool AcceptsWrites => _coordinator?.AcceptsWrites ?? false;
+    public KvStore Store => _store ?? throw new InvalidOperationException("the node is not started");
+    public Coordinator Coordinator => _coordinator ?? throw new InvalidOperationException("the node is not started");
+    public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
+    public Applier Applier => _applier ?? throw new InvalidOperationException("the node is not started");
+    public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
@@ -71,39 +85,30 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     private async Task OpenAsync(CancellationToken ct)
     {
-        var dataDir = Path.GetFullPath(_options.Node.DataDir);
-        _lock = DataDirectoryLock.Acquire(dataDir);
+        CheckMembership();
+        _dataDir = Path.GetFullPath(_options.Node.DataDir);
+        _lock = DataDirectoryLock.Acquire(_dataDir);
 
-        _wal = await WalWriter.OpenAsync(Path.Combine(dataDir, "wal"), _options.Wal,
-            _loggers.CreateLogger("AkkaRepl.Wal"), TimeProvider.System, ct).ConfigureAwait(false);
+        _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
+            _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct).ConfigureAwait(false);
+        _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
+        _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
         _store = new KvStore();
-        _checkpointer = new Checkpointer(Path.Combine(dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers);
+        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor);
         var snapshotLsn = _checkpointer.RestoreLatest();
         if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
             throw new StorageCorruptException(
-                $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {dataDir} is inconsistent");
+                $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
-        if (_wal.LastGeneration == Generation.None)
-            await _wal.AppendAsync(Generation.First, WalRecordKind.GenerationStart, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
-        _generation = _wal.LastGeneration;
-
-        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer]);
+        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer],
+            _options.Replication.ApplyDelay, _time);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
         _applier.RetainResults = true;
         WatchForFailure(_applier.Completion, "applier");
-        WatchForFailure(_checkpointer.Completion, "checkpointer");
 
-        var writer = new PrimaryWriter(_wal, _applier, () => _generation, () => AcceptsWrites);
         var bind = IPAddress.Parse(_options.Node.BindAddress);
-        _resp = new RespServer(new KvBackend(this, _store, writer), _options.Resp, _loggers.CreateLogger<RespServer>());
-        await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
-            () => _resp.StartAsync(new IPEndPoint(bind, _options.Node.RespPort), ct)).ConfigureAwait(false);
-        RespPort = _resp.BoundPort;
-
-        // Replication arrives with the replication issue; the port is reserved now so the READY line and the
-        // configs that name it stay the same.
-        _replicationListener = new System.Net.Sockets.TcpListener(bind, _options.Node.ReplicationPort);
+        _replicationListener = new TcpListener(bind, _options.Node.ReplicationPort);
         await Listen("akkarepl.node.replication-port", _options.Node.ReplicationPort, () =>
         {
             _replicationListener.Start();
@@ -111,13 +116,39 @@ public sealed partial class NodeHost : IAsyncDisposable
         }).ConfigureAwait(false);
         ReplicationPort = ((IPEndPoint)_replicationListener.LocalEndpoint).Port;
 
+        _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
+            _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync), _loggers);
+        _applier.RetainResults = true;
+        await _coordinator.StartAsync(ct).ConfigureAwait(false);
+        _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
+
+        _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>());
+        await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
+            () => _resp.StartAsync(new IPEndPoint(bind, _options.Node.RespPort), ct)).ConfigureAwait(false);
+        RespPort = _resp.BoundPort;
+
         if (_options.Http.Enabled)
         {
             _http = new AdminHttpServer(this, _loggers);
             await Listen("akkarepl.node.http-port", _options.Node.HttpPort,
                 async () => HttpPort = await _http.StartAsync(bind, _options.Node.HttpPort, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
-        LogStarted(_logger, NodeId.Value, _generation.Value, _applier.AppliedLsn.Value, RespPort, HttpPort, ReplicationPort);
+        LogStarted(_logger, NodeId.Value, _coordinator.Role.ToString().ToLowerInvariant(), _coordinator.Generation.Value,
+            _applier.AppliedLsn.Value, RespPort, HttpPort, ReplicationPort);
+    }
+
+    /// <summary>Members, when configured, must include this node, and the default durability must be reachable with them.</summary>
+    private void CheckMembership()
+    {
+        var members = _options.Cluster.Members;
+        if (members.Count > 0 && members.All(m => m.Id != NodeId.Value))
+            throw new ConfigException($"akkarepl.node.node-id '{NodeId}' is not among akkarepl.cluster.members ({string.Join(", ", members.Select(m => m.Id))})");
+        var replicas = Math.Max(0, members.Count - 1);
+        if (DefaultDurability.Kind is DurabilityKind.Replicas or DurabilityKind.Applied && DefaultDurability.Count > replicas)
+            throw new ConfigException($"akkarepl.replication.durability = \"{DefaultDurability}\" can never be met: the cluster has {replicas} replica(s)");
+        var majority = Math.Max(1, members.Count) / 2 + 1;
+        if (DefaultDurability.Kind == DurabilityKind.Replicas && DefaultDurability.Count + 1 < majority)
+            LogWeakDurability(_logger, DefaultDurability.ToString(), majority);
     }
 
     private async Task ReplayAsync(CancellationToken ct)
@@ -128,24 +159,62 @@ public sealed partial class NodeHost : IAsyncDisposable
         LogReplayStarting(_logger, start.Value, target.Value, target - start);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var replay = _applier.WaitForAppliedAsync(target, ct);
-        while (await Task.WhenAny(replay, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false) != replay)
+        while (await Task.WhenAny(replay, _applier.Completion, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false) != replay)
         {
+            if (_applier.Completion.IsCompleted) await _applier.Completion.ConfigureAwait(false);
             var done = _applier.AppliedLsn - start;
             var total = target - start;
             var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
             LogReplayProgress(_logger, 100.0 * done / total, rate / (1024 * 1024),
                 rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : TimeSpan.Zero);
-            if (_applier.Completion.IsFaulted) await _applier.Completion.ConfigureAwait(false);
         }
         await replay.ConfigureAwait(false);
         LogReplayDone(_logger, target - start, watch.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>
+    /// The log's suffix after <paramref name="cut"/> diverged from the upstream's. With the applier stopped, the
+    /// suffix is cut from the WAL and saved to a rollback file (G3: nothing is discarded silently); if any of it was
+    /// applied, the state is rebuilt as of the cut from the newest snapshot before it plus the log.
+    /// </summary>
+    private async Task OnDivergedAsync(Lsn cut, CancellationToken ct)
+    {
+        await _applier!.StopAsync().ConfigureAwait(false);
+        var removed = await _wal!.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
+        _history!.TrimTo(cut);
+        if (removed.Count > 0)
+        {
+            var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
+            LogRolledBack(_logger, removed.Count, cut.Value, file);
+        }
+        var state = _store!;
+        if (_applier.AppliedLsn > cut)
+        {
+            state = new KvStore();
+            var restored = _checkpointer!.ResetTo(cut, state);
+            if (restored < _wal.FirstLsn)
+                throw new StorageCorruptException($"after cutting the log back to {cut}, no snapshot at or before it remains and the log starts at {_wal.FirstLsn}: this node needs a rebuild");
+            _store = state;
+            LogStateRebuilt(_logger, cut.Value, restored.Value);
+        }
+        await _applier.RestartAsync(state).ConfigureAwait(false);
+    }
+
+    /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record.</summary>
+    private Lsn RetentionFloor()
+    {
+        var written = _wal!.WrittenLsn;
+        var cap = new Lsn(written.Value > (ulong)_options.Replication.RetainedLogMaxBytes ? written.Value - (ulong)_options.Replication.RetainedLogMaxBytes : 0);
+        var gate = _coordinator?.Gate;
+        if (gate is null || _options.Cluster.Members.Count <= 1) return written;
+        var needed = gate.Replicas.Values.Select(p => p.Flush).DefaultIfEmpty(written).Min();
+        return Lsn.Max(needed, cap);
+    }
+
     private static async Task Listen(string key, int port, Func<Task> start)
     {
         try { await start().ConfigureAwait(false); }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException
-            || ex.InnerException is System.Net.Sockets.SocketException)
+        catch (Exception ex) when (ex is SocketException or IOException || ex.InnerException is SocketException)
         {
             throw new AkkaReplException($"cannot listen on port {port} ({key}): {ex.Message}");
         }
@@ -158,58 +227,10 @@ public sealed partial class NodeHost : IAsyncDisposable
                 ? c : new ComponentFailedException(part, t.Exception!.InnerException!));
         }, TaskScheduler.Default);
 
-    public NodeStatus GetStatus() => new(
-        NodeId.Value,
-        _options.Node.ClusterId,
-        "primary",
-        _generation.Value,
-        _wal?.FirstLsn.Value ?? 0,
-        _wal?.WrittenLsn.Value ?? 0,
-        _wal?.FlushedLsn.Value ?? 0,
-        _applier?.AppliedLsn.Value ?? 0,
-        _checkpointer?.LastSnapshotLsn.Value ?? 0,
-        _resp?.ConnectionCount ?? 0,
-        StartedAt);
+    public NodeStatus GetStatus() => NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, _coordinator, _timeline,
+        _resp?.ConnectionCount ?? 0);
 
-    /// <summary>INFO text of the sections the node owns, in Redis's "field:value" form.</summary>
-    public string GetInfo(string? section)
-    {
-        var s = GetStatus();
-        var all = string.IsNullOrEmpty(section) || section.Equals("all", StringComparison.OrdinalIgnoreCase)
-            || section.Equals("everything", StringComparison.OrdinalIgnoreCase) || section.Equals("default", StringComparison.OrdinalIgnoreCase);
-        var sb = new StringBuilder();
-        if (all || section!.Equals("server", StringComparison.OrdinalIgnoreCase))
-        {
-            sb.Append("# Server\r\n");
-            sb.Append("redis_version:7.2.0\r\n");
-            sb.Append("akkarepl_version:").Append(typeof(NodeHost).Assembly.GetName().Version).Append("\r\n");
-            sb.Append("redis_mode:standalone\r\n");
-            sb.Append("process_id:").Append(Environment.ProcessId).Append("\r\n");
-            sb.Append("tcp_port:").Append(RespPort).Append("\r\n");
-            sb.Append("uptime_in_seconds:").Append((long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds).Append("\r\n");
-            sb.Append("node_id:").Append(s.NodeId).Append("\r\n\r\n");
-        }
-        if (all || section!.Equals("persistence", StringComparison.OrdinalIgnoreCase))
-        {
-            sb.Append("# Persistence\r\n");
-            sb.Append("loading:0\r\n");
-            sb.Append("aof_enabled:1\r\n");
-            sb.Append("wal_written_lsn:").Append(s.WrittenLsn).Append("\r\n");
-            sb.Append("wal_flushed_lsn:").Append(s.FlushedLsn).Append("\r\n");
-            sb.Append("wal_first_lsn:").Append(s.FirstLsn).Append("\r\n");
-            sb.Append("snapshot_lsn:").Append(s.SnapshotLsn).Append("\r\n\r\n");
-        }
-        if (all || section!.Equals("replication", StringComparison.OrdinalIgnoreCase))
-        {
-            sb.Append("# Replication\r\n");
-            sb.Append("role:master\r\n");
-            sb.Append("connected_slaves:0\r\n");
-            sb.Append("master_repl_offset:").Append(s.FlushedLsn).Append("\r\n");
-            sb.Append("generation:").Append(s.Generation).Append("\r\n");
-            sb.Append("applied_lsn:").Append(s.AppliedLsn).Append("\r\n\r\n");
-        }
-        return sb.ToString();
-    }
+    public string GetInfo(string? section) => RedisInfo.Build(this, GetStatus(), section);
 
     /// <summary>Stops serving, lets in-flight writes finish, syncs the WAL and closes everything.</summary>
     public async ValueTask DisposeAsync()
@@ -217,14 +238,12 @@ public sealed partial class NodeHost : IAsyncDisposable
         LogStopping(_logger, NodeId.Value);
         if (_http is not null) await Safe("http", _http.StopAsync).ConfigureAwait(false);
         if (_resp is not null) await Safe("resp", _resp.StopAsync).ConfigureAwait(false);
+        if (_coordinator is not null) await Safe("coordinator", async () => await _coordinator.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         _replicationListener?.Stop();
         // Writes accepted before the listeners closed are in the WAL queue: let the applier catch up with them.
         if (_applier is not null && _wal is not null && !_applier.Completion.IsFaulted)
-        {
-            await Safe("applier catch-up", () => _applier.WaitForAppliedAsync(_wal.FlushedLsn)
-                .WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
-        }
-        if (_applier is not null) await Safe("applier", _applier.StopAsync).ConfigureAwait(false);
+            await Safe("applier catch-up", () => _applier.WaitForAppliedAsync(_wal.FlushedLsn).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        if (_applier is not null) await Safe("applier", async () => await _applier.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (_checkpointer is not null) await Safe("checkpointer", _checkpointer.StopAsync).ConfigureAwait(false);
         if (_wal is not null) await Safe("wal", _wal.StopAsync).ConfigureAwait(false);
         _lock?.Dispose();
@@ -236,8 +255,11 @@ public sealed partial class NodeHost : IAsyncDisposable
         catch (Exception ex) { LogStopFailed(_logger, part, ex.Message); }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} started as primary of generation {Generation} at applied LSN {Lsn}; resp={Resp} http={Http} repl={Repl}")]
-    private static partial void LogStarted(ILogger logger, string nodeId, ulong generation, ulong lsn, int resp, int http, int repl);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} started as {Role} in generation {Generation} at applied LSN {Lsn}; resp={Resp} http={Http} repl={Repl}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, string role, ulong generation, ulong lsn, int resp, int http, int repl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Default durability '{Durability}' does not reach a majority ({Majority} nodes): acknowledged writes can be lost in a failover (G1 holds only for quorum and all)")]
+    private static partial void LogWeakDurability(ILogger logger, string durability, int majority);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replaying the WAL from LSN {From} to {To} ({Bytes} bytes)")]
     private static partial void LogReplayStarting(ILogger logger, ulong from, ulong to, ulong bytes);
@@ -247,6 +269,12 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Bytes} bytes of WAL in {Ms:F0} ms")]
     private static partial void LogReplayDone(ILogger logger, ulong bytes, double ms);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cut {Count} divergent records after LSN {Lsn}; they are saved in {File} (read it with: akkarepl rollback show FILE)")]
+    private static partial void LogRolledBack(ILogger logger, int count, ulong lsn, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State rebuilt as of LSN {Lsn} from the snapshot at {Snapshot} and the log")]
+    private static partial void LogStateRebuilt(ILogger logger, ulong lsn, ulong snapshot);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopping")]
     private static partial void LogStopping(ILogger logger, string nodeId);
