@@ -13,4 +13,8 @@ public sealed record AkkaReplOptions
     public RespOptions Resp { get; init; } = new();
     /// <summary>The HTTP admin endpoint, <c>akkarepl.http</c>.</summary>
     public HttpOptions Http { get; init; } = new();
+    /// <summary>The replication group's members, <c>akkarepl.cluster</c>.</summary>
+    public ClusterOptions Cluster { get; init; } = new();
+    /// <summary>Log shipping and commit rules, <c>akkarepl.replication</c>.</summary>
+    public ReplicationOptions Replication { get; init; } = new();
 }

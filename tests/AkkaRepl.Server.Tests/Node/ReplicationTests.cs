@@ -1,0 +1,163 @@
+using System.Net.Http.Json;
+using AkkaRepl.Client.Resp;
+using AkkaRepl.Replication.Replica;
+using AkkaRepl.Server.Node;
+using Xunit.Abstractions;
+
+namespace AkkaRepl.Server.Tests.Node;
+
+public sealed class ReplicationTests(ITestOutputHelper output)
+{
+    private static async Task WaitUntil(Func<bool> condition, string what, int timeoutMs = 20_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        var delay = 5;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeoutMs} ms waiting for {what}");
+            await Task.Delay(delay);
+            delay = Math.Min(delay * 2, 100);
+        }
+    }
+
+    private static async Task<Dictionary<string, string?>> Dump(NodeHost node, int keys, string prefix = "k")
+    {
+        await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
+        var result = new Dictionary<string, string?>();
+        for (var i = 0; i < keys; i++) result[$"{prefix}{i}"] = (await redis.ExecuteAsync(default, "GET", $"{prefix}{i}")).AsString();
+        return result;
+    }
+
+    private static async Task<string?> GetAsync(NodeHost node, string key)
+    {
+        await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
+        return (await redis.ExecuteAsync(default, "GET", key)).AsString();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Replicas_receive_every_write_and_refuse_writes_of_their_own()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            var r2 = await cluster.StartAsync("r2");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 200; i++) Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}")).AsString());
+
+            var end = p.GetStatus().FlushedLsn;
+            await WaitUntil(() => r1.GetStatus().AppliedLsn >= end && r2.GetStatus().AppliedLsn >= end, "both replicas to apply the primary's log");
+            Assert.Equal(await Dump(p, 200), await Dump(r1, 200));
+            Assert.Equal(await Dump(p, 200), await Dump(r2, 200));
+
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort))
+            {
+                var refused = await redis.ExecuteAsync(default, "SET", "x", "1");
+                Assert.Equal("READONLY You can't write against a read only replica.", refused.Text);
+                var role = await redis.ExecuteAsync(default, "INFO", "replication");
+                Assert.Contains("role:slave", role.AsString());
+                Assert.Contains("master_link_status:up", role.AsString());
+            }
+
+            var status = p.GetStatus();
+            Assert.Equal("primary", status.Role);
+            Assert.Equal(2, status.Replicas.Count);
+            Assert.All(status.Replicas, r => Assert.Equal("streaming", r.State));
+            await WaitUntil(() => p.GetStatus().Replicas.All(r => r.FlushLsn >= end), "replica acks to reach the primary");
+            Assert.All(p.GetStatus().Replicas, r => Assert.Equal(0UL, r.LagBytes));
+            Assert.True(p.GetStatus().CommittedLsn >= end);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_restarted_replica_resumes_from_its_own_position_and_converges()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "first");
+            await cluster.StopAsync("r1");
+            // Quorum still holds with r2: writes go on while r1 is down.
+            for (var i = 50; i < 150; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "second");
+            var r1 = await cluster.StartAsync("r1");
+            var end = p.GetStatus().FlushedLsn;
+            await WaitUntil(() => r1.GetStatus().AppliedLsn >= end, "the restarted replica to catch up");
+            Assert.Equal(await Dump(p, 150), await Dump(r1, 150));
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task After_promotion_the_old_primary_rolls_back_its_divergent_writes_into_a_file_and_follows()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            var r2 = await cluster.StartAsync("r2");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 50; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "shared");
+            var shared = p.GetStatus().FlushedLsn;
+            await WaitUntil(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
+
+            // Cut the old primary off from its replicas: they follow nobody for now.
+            await cluster.StopAsync("r1");
+            await cluster.StopAsync("r2");
+            // The old primary goes on alone with local durability: these writes are never replicated.
+            for (var i = 0; i < 5; i++)
+                await p.Writer.WriteAsync(Storage.Kv.KvStore.EncodeCommand([System.Text.Encoding.UTF8.GetBytes("SET"),
+                    System.Text.Encoding.UTF8.GetBytes($"lost{i}"), System.Text.Encoding.UTF8.GetBytes("x")]),
+                    Replication.Primary.Durability.Local, default);
+            Assert.Equal("x", (await Dump(p, 5, "lost"))["lost4"]);
+
+            await cluster.StopAsync("p");
+
+            // r1 and r2 come back while p is down; r1 is promoted and r2 follows it.
+            r1 = await cluster.StartAsync("r1");
+            r2 = await cluster.StartAsync("r2");
+            using (var http = new HttpClient())
+            {
+                (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/promote", null)).EnsureSuccessStatusCode();
+                (await http.PostAsync($"http://127.0.0.1:{r2.HttpPort}/admin/follow?primary=r1&generation=2", null)).EnsureSuccessStatusCode();
+            }
+            Assert.Equal("primary", r1.GetStatus().Role);
+            Assert.Equal(2UL, r1.GetStatus().Generation);
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort))
+                Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "after", "promotion")).AsString()); // quorum with r2
+
+            // The old primary returns, learns of generation 2 from its peers, cuts its divergent suffix and follows r1.
+            p = await cluster.StartAsync("p");
+            await WaitUntil(() => p.GetStatus().Role == "replica" && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn
+                                  && p.GetStatus().Upstream?.State == "streaming", "the old primary to follow the new one");
+            Assert.Equal("promotion", await GetAsync(p, "after"));
+            var lost = await Dump(p, 5, "lost");
+            Assert.All(lost.Values, Assert.Null); // its divergent writes are gone from its state...
+            var rollback = Directory.GetFiles(Path.Combine(cluster.Options["p"].Node.DataDir, "rollback"));
+            var file = Assert.Single(rollback);                      // ...and saved in a rollback file
+            var (cut, _, records) = RollbackFile.Read(file);
+            Assert.Equal(shared, cut.Value);
+            Assert.Equal(5, records.Count);
+            Assert.Equal(await Dump(r1, 50), await Dump(p, 50));
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+}
