@@ -5,5 +5,8 @@ using AkkaRepl.Server.Cli;
 var root = new RootCommand("AkkaRepl: a primary/replica replication runtime with a Redis-protocol key-value store.");
 root.Subcommands.Add(NodeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(PromoteCommand.Create());
 // Signals are handled by each verb (a node flushes and leaves cleanly), not by the parser's default 2 s kill.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

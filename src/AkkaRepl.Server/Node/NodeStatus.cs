@@ -20,8 +20,12 @@ public sealed record NodeStatus(
     IReadOnlyList<ReplicaStatus> Replicas,
     UpstreamStatus? Upstream,
     IReadOnlyList<RoleEvent> RecentEvents,
+    IReadOnlyList<MemberAddress> Members,
     int Connections,
     DateTimeOffset StartedAt);
+
+/// <summary>A member's addresses as this node's configuration names them.</summary>
+public sealed record MemberAddress(string Id, string Host, int RespPort, int HttpPort, int ReplicationPort);
 
 /// <summary>One replica as its upstream sees it. Lag in bytes is the upstream's written position minus the
 /// replica's flushed one; lag in milliseconds is the age of the oldest change the replica has not applied.

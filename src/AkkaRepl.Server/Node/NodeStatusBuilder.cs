@@ -56,6 +56,7 @@ internal static class NodeStatusBuilder
             replicas,
             upstream,
             coordinator?.RecentEvents.Select(e => new RoleEvent(e.At, e.Node.Value, e.Role.ToString().ToLowerInvariant(), e.Generation.Value, e.PrimaryId, e.Reason)).ToList() ?? [],
+            options.Cluster.Members.Select(m => new MemberAddress(m.Id, m.Host, m.RespPort, m.HttpPort, m.ReplicationPort)).ToList(),
             connections,
             node.StartedAt);
     }

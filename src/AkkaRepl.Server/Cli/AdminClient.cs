@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using AkkaRepl.Core.Errors;
+using AkkaRepl.Server.Http;
+using AkkaRepl.Server.Node;
+
+namespace AkkaRepl.Server.Cli;
+
+/// <summary>Talks to nodes' HTTP admin endpoints for the operator verbs (status, promote).</summary>
+internal sealed class AdminClient : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public async Task<NodeStatus> StatusAsync(string hostPort, CancellationToken ct)
+    {
+        try
+        {
+            return await _http.GetFromJsonAsync<NodeStatus>($"http://{hostPort}/status", StatusJson.Options, ct).ConfigureAwait(false)
+                ?? throw new AkkaReplException($"node {hostPort} returned an empty status");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new AkkaReplException($"cannot reach node {hostPort}: {ex.Message}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new AkkaReplException($"node {hostPort} did not answer within 5 s");
+        }
+    }
+
+    /// <summary>Status of every member the given node knows, in member order; unreachable ones are null.</summary>
+    public async Task<IReadOnlyList<(MemberAddress Member, NodeStatus? Status, string? Error)>> ClusterAsync(string hostPort, CancellationToken ct)
+    {
+        var first = await StatusAsync(hostPort, ct).ConfigureAwait(false);
+        if (first.Members.Count == 0)
+            return [(new MemberAddress(first.NodeId, hostPort.Split(':')[0], 0, int.Parse(hostPort.Split(':')[1]), 0), first, null)];
+        var all = first.Members.Select(async m =>
+        {
+            if (m.Id == first.NodeId) return (m, (NodeStatus?)first, (string?)null);
+            try { return (m, await StatusAsync($"{m.Host}:{m.HttpPort}", ct).ConfigureAwait(false), null); }
+            catch (AkkaReplException ex) { return (m, null, ex.Message); }
+        });
+        return await Task.WhenAll(all).ConfigureAwait(false);
+    }
+
+    public async Task<string> PostAsync(string hostPort, string path, CancellationToken ct)
+    {
+        try
+        {
+            var response = await _http.PostAsync($"http://{hostPort}{path}", null, ct).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw new AkkaReplException($"node {hostPort} refused {path}: {body}");
+            return body;
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new AkkaReplException($"cannot reach node {hostPort}: {ex.Message}");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Text.Json;
+using AkkaRepl.Server.Http;
+using Spectre.Console;
+
+namespace AkkaRepl.Server.Cli;
+
+/// <summary>
+/// <c>akkarepl status --node HOST:PORT</c>: the whole cluster as a table, from any one node's HTTP address.
+/// Exits non-zero when no primary is reachable or a replica needs a rebuild, so it works as a health check.
+/// </summary>
+internal static class StatusCommand
+{
+    public const int Unhealthy = 3;
+
+    public static Command Create()
+    {
+        var node = new Option<string>("--node") { Description = "Any node's HTTP address, HOST:PORT.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the statuses as JSON, for scripts." };
+        var watch = new Option<bool>("--watch") { Description = "Refresh every second until Ctrl-C." };
+        var command = new Command("status", "Show the cluster: roles, generation, log positions, lag and link state.");
+        command.Options.Add(node);
+        command.Options.Add(json);
+        command.Options.Add(watch);
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                using var admin = new AdminClient();
+                var address = parse.GetValue(node)!;
+                if (parse.GetValue(watch))
+                {
+                    var code = CliErrors.Ok;
+                    await AnsiConsole.Live(new Text("...")).StartAsync(async live =>
+                    {
+                        while (!ct.IsCancellationRequested)
+                        {
+                            var (table, healthy) = await BuildAsync(admin, address, ct).ConfigureAwait(false);
+                            live.UpdateTarget(table);
+                            code = healthy ? CliErrors.Ok : Unhealthy;
+                            try { await Task.Delay(1000, ct).ConfigureAwait(false); } catch (OperationCanceledException) { }
+                        }
+                    }).ConfigureAwait(false);
+                    return code;
+                }
+                if (parse.GetValue(json))
+                {
+                    var all = await admin.ClusterAsync(address, ct).ConfigureAwait(false);
+                    Console.Out.WriteLine(JsonSerializer.Serialize(all.Select(a => (object?)a.Status ?? new { nodeId = a.Member.Id, error = a.Error }), StatusJson.Options));
+                    return Healthy(all.Select(a => a.Status)) ? CliErrors.Ok : Unhealthy;
+                }
+                var (t, ok) = await BuildAsync(admin, address, ct).ConfigureAwait(false);
+                AnsiConsole.Write(t);
+                return ok ? CliErrors.Ok : Unhealthy;
+            }
+            catch (Exception ex)
+            {
+                return CliErrors.Report(ex);
+            }
+        });
+        return command;
+    }
+
+    private static bool Healthy(IEnumerable<Node.NodeStatus?> statuses)
+    {
+        var list = statuses.ToList();
+        return list.Any(s => s?.Role == "primary" && s.AcceptsWrites)
+               && !list.Any(s => s?.Replicas.Any(r => r.State == "needs-rebuild") == true || s?.Upstream?.State == "needs-rebuild");
+    }
+
+    private static async Task<(Table, bool)> BuildAsync(AdminClient admin, string address, CancellationToken ct)
+    {
+        var all = await admin.ClusterAsync(address, ct).ConfigureAwait(false);
+        var primary = all.Select(a => a.Status).FirstOrDefault(s => s?.Role == "primary");
+        var table = new Table().Title($"AkkaRepl cluster via {address}").AddColumns("node", "role", "gen", "flushed", "applied", "lag bytes", "lag ms", "link", "headroom");
+        foreach (var (member, status, error) in all)
+        {
+            if (status is null)
+            {
+                table.AddRow(member.Id, "[red]unreachable[/]", "", "", "", "", "", Markup.Escape(error ?? ""), "");
+                continue;
+            }
+            var seen = primary?.Replicas.FirstOrDefault(r => r.NodeId == status.NodeId);
+            table.AddRow(
+                status.NodeId,
+                status.Role == "primary" ? "[green]primary[/]" : status.Role,
+                status.Generation.ToString(),
+                status.FlushedLsn.ToString(),
+                status.AppliedLsn.ToString(),
+                seen?.LagBytes.ToString() ?? (status.Role == "primary" ? "" : status.Upstream?.LagBytes.ToString() ?? ""),
+                seen?.LagMs.ToString("F1") ?? "",
+                status.Role == "primary" ? (status.Degraded ? "[yellow]degraded[/]" : "") : seen?.State ?? status.Upstream?.State ?? "",
+                seen is null ? "" : FormatBytes(seen.HeadroomBytes));
+        }
+        return (table, Healthy(all.Select(a => a.Status)));
+    }
+
+    private static string FormatBytes(long bytes) =>
+        bytes >= 1 << 30 ? $"{bytes / (double)(1 << 30):F1} GiB" : bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):F1} MiB" : $"{bytes / 1024.0:F0} KiB";
+}
