@@ -33,10 +33,20 @@ internal sealed class HoconObject : HoconNode
     /// <summary>A duplicate key: two objects merge recursively, anything else is replaced by the later value.</summary>
     public void Merge(string key, HoconNode value)
     {
-        if (value is HoconObject incoming && TryGet(key, out var existing) && existing is HoconObject earlier)
+        var exists = TryGet(key, out var existing);
+        if (value is HoconObject incoming && existing is HoconObject earlier)
+        {
             earlier.MergeFrom(incoming);
-        else
-            Set(key, value);
+            return;
+        }
+        if (exists && value is HoconSubstitution { Optional: true } optional)
+        {
+            // Chain to the end: a value merged from a lower layer is the fallback of the fallback.
+            while (optional.Previous is HoconSubstitution { Optional: true } inner)
+                optional = inner;
+            optional.Previous ??= existing;
+        }
+        Set(key, value);
     }
 
     /// <summary>Merges every field of <paramref name="other"/> into this object; <paramref name="other"/> wins on conflicts.</summary>

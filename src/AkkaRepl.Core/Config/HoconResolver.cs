@@ -73,7 +73,12 @@ internal sealed class HoconResolver
                 _done.Add(array);
                 return array;
             case HoconSubstitution substitution:
-                return Lookup(substitution);
+                var errorsBefore = _errors.Count;
+                var found = Lookup(substitution);
+                // An undefined ${?x} leaves the field's earlier value in place, as HOCON says.
+                if (found is null && substitution.Previous is { } previous && _errors.Count == errorsBefore)
+                    return ResolveNode(previous);
+                return found;
             case HoconConcatenation concatenation:
                 return Concatenate(concatenation);
             default:

@@ -19,6 +19,9 @@ internal sealed class HoconSubstitution : HoconNode
 
     public bool Optional { get; }
 
+    /// <summary>The value this field had before an optional substitution was assigned to it; it stays when the substitution is undefined (<c>a = 1, a = ${?X}</c>).</summary>
+    public HoconNode? Previous { get; set; }
+
     public override bool NeedsResolving => true;
 
     public override string ToString() => Optional ? $"${{?{Written}}}" : $"${{{Written}}}";

@@ -49,11 +49,23 @@ public sealed class HoconSubstitutionTests
     public async Task A_missing_optional_substitution_leaves_the_key_unset()
     {
         await Task.Yield();
-        var data = Flatten("a = 1\na = ${?nope}\nb = [1, ${?nope}]\nc = x${?nope}y");
+        var data = Flatten("a = ${?nope}\nb = [1, ${?nope}]\nc = x${?nope}y");
         Assert.False(data.ContainsKey("a"));
         Assert.Equal(new[] { "1" }, new[] { data["b:0"] });
         Assert.False(data.ContainsKey("b:1"));
         Assert.Equal("xy", data["c"]);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_undefined_optional_substitution_keeps_the_earlier_value_of_the_field()
+    {
+        await Task.Yield();
+        var text = "a = default\na = ${?A_OVERRIDE}\nb.c = 1\nb.c = ${?B_OVERRIDE}";
+        var data = Flatten(text);
+        Assert.Equal("default", data["a"]);
+        Assert.Equal("1", data["b:c"]);
+        var overridden = Flatten(text, new Dictionary<string, string> { ["A_OVERRIDE"] = "env" });
+        Assert.Equal("env", overridden["a"]);
     }
 
     [Fact(Timeout = 10_000)]
