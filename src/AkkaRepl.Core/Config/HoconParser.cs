@@ -157,19 +157,19 @@ internal sealed class HoconParser
         {
             Advance();
             SkipSpacesAndComments();
-            value = ParseValue(valuePath, $"after '{keyText} ='", inArray: false);
+            value = ParseValue(valuePath, $"after '{keyText} ='");
         }
         else if (!AtEnd && Peek() == '+' && Peek(1) == '=')
         {
             Advance();
             Advance();
             SkipSpacesAndComments();
-            value = ParseValue(valuePath, $"after '{keyText} +='", inArray: false);
+            value = ParseValue(valuePath, $"after '{keyText} +='");
             append = true;
         }
         else if (!AtEnd && Peek() == '{')
         {
-            value = ParseValue(valuePath, $"after '{keyText}'", inArray: false);
+            value = ParseValue(valuePath, $"after '{keyText}'");
         }
         else
         {
@@ -328,7 +328,7 @@ internal sealed class HoconParser
     }
 
     // A value: an object, an array, or simple values on one line (concatenated into a string).
-    private HoconNode ParseValue(IReadOnlyList<string> path, string context, bool inArray)
+    private HoconNode ParseValue(IReadOnlyList<string> path, string context)
     {
         var start = Here;
         var parts = new List<HoconNode>();
@@ -430,7 +430,7 @@ internal sealed class HoconParser
             }
             if (Peek() == ',')
                 throw Error("expected a value or ']', found ','");
-            array.Items.Add(ParseValue(path, "in the array", inArray: true));
+            array.Items.Add(ParseValue(path, "in the array"));
             SkipSpacesAndComments();
             if (AtEnd || Peek() is '\n' or ']')
                 continue;

@@ -56,4 +56,23 @@ public sealed class HoconConfigurationProviderTests
         var error = Assert.Throws<ConfigException>(() => new ConfigurationBuilder().AddHoconString("a {", "inline.conf").Build());
         Assert.Equal("inline.conf:1:4: expected '}' to close the object opened at 1:3, found end of file", error.Message);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Environment_variables_follow_the_akkarepl_naming_rule_when_embedded()
+    {
+        await Task.Yield();
+        var configuration = new ConfigurationBuilder()
+            .AddAkkaReplReference()
+            .AddAkkaReplEnvironmentVariables(new Dictionary<string, string>
+            {
+                ["AKKAREPL__NODE__DATA_DIR"] = "/srv/n1",
+                ["AKKAREPL__WAL__SEGMENT_SIZE"] = "8 MiB",
+                ["HOME"] = "/home/x",
+            })
+            .Build();
+        var options = AkkaReplOptionsBinder.Bind(configuration);
+        Assert.Equal("/srv/n1", options.Node.DataDir);
+        Assert.Equal(8L * 1024 * 1024, options.Wal.SegmentSizeBytes);
+        Assert.Null(configuration["HOME"]);
+    }
 }

@@ -118,4 +118,11 @@ public sealed class HoconSubstitutionTests
                 "  test.conf:2:5: cannot resolve ${y}: no such key in the configuration and no environment variable named 'y' (use ${?y} if it may be missing)"),
             ErrorOf("a = ${x}\nb = ${y}"));
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_self_referential_substitution_is_reported_as_a_cycle()
+    {
+        await Task.Yield();
+        Assert.Equal("test.conf:2:8: substitution cycle: ${path} -> ${path}", ErrorOf("path = a\npath = ${path}\":/more\""));
+    }
 }

@@ -136,4 +136,23 @@ public sealed class HoconSyntaxTests
         await Task.Yield();
         Assert.Equal(["akkarepl", "node", "data-dir", "x.y"], HoconParser.ParsePath("akkarepl.node.data-dir.\"x.y\"", "test"));
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_json_document_is_read_as_hocon()
+    {
+        await Task.Yield();
+        var data = Flatten("{\"a\": {\"b\": [1, 2.5, true, null]}, \"c\": \"x\"}");
+        Assert.Equal(new Dictionary<string, string?>
+        {
+            ["a:b:0"] = "1", ["a:b:1"] = "2.5", ["a:b:2"] = "true", ["a:b:3"] = null, ["c"] = "x",
+        }, data);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Windows_line_endings_are_whitespace()
+    {
+        await Task.Yield();
+        var data = Flatten("a = 5 s\r\nb {\r\n  c = \"x\" # note\r\n}\r\n");
+        Assert.Equal(new Dictionary<string, string?> { ["a"] = "5 s", ["b:c"] = "x" }, data);
+    }
 }
