@@ -40,8 +40,7 @@ public static class HoconConfigurationExtensions
         IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        environment ??= System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        environment ??= NodeConfigLoader.ProcessEnvironment();
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in environment)
         {

@@ -47,6 +47,11 @@ public static class NodeConfigLoader
         return configuration;
     }
 
+    /// <summary>A snapshot of the process environment, in the shape <see cref="Load"/> takes.</summary>
+    public static IReadOnlyDictionary<string, string> ProcessEnvironment() =>
+        System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+
     /// <summary>The text of the embedded <c>reference.conf</c>.</summary>
     public static string ReadReference()
     {

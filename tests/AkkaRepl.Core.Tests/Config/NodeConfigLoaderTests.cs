@@ -164,4 +164,11 @@ public sealed class NodeConfigLoaderTests
         var flags = new Dictionary<string, string> { ["akkarepl.node.data-dir"] = "C:\\data\\node # 1" };
         Assert.Equal("C:\\data\\node # 1", NodeConfigLoader.Load(null, [], flags, None).Node.DataDir);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task The_process_environment_snapshot_holds_the_variables_of_this_process()
+    {
+        await Task.Yield();
+        Assert.Equal(Environment.GetEnvironmentVariable("PATH"), NodeConfigLoader.ProcessEnvironment()["PATH"]);
+    }
 }
