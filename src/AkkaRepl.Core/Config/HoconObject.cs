@@ -39,13 +39,8 @@ internal sealed class HoconObject : HoconNode
             earlier.MergeFrom(incoming);
             return;
         }
-        if (exists && value is HoconSubstitution { Optional: true } optional)
-        {
-            // Chain to the end: a value merged from a lower layer is the fallback of the fallback.
-            while (optional.Previous is HoconSubstitution { Optional: true } inner)
-                optional = inner;
-            optional.Previous ??= existing;
-        }
+        if (exists)
+            AttachPrevious(value, existing);
         Set(key, value);
     }
 
@@ -54,5 +49,25 @@ internal sealed class HoconObject : HoconNode
     {
         foreach (var key in other.Keys)
             Merge(key, other[key]);
+    }
+
+    // Gives each substitution that needs the field's earlier value (${?x}, or a self-reference) that value.
+    // One already attached (an earlier assignment in the same file) passes it on down its own chain, so a
+    // lower layer's value ends up as the fallback of the fallback.
+    private static void AttachPrevious(HoconNode value, HoconNode existing)
+    {
+        IEnumerable<HoconSubstitution> slots = value switch
+        {
+            HoconSubstitution s when s.WantsPrevious => [s],
+            HoconConcatenation c => c.Parts.OfType<HoconSubstitution>().Where(s => s.SelfReference),
+            _ => [],
+        };
+        foreach (var slot in slots)
+        {
+            if (slot.Previous is null)
+                slot.Previous = existing;
+            else
+                AttachPrevious(slot.Previous, existing);
+        }
     }
 }

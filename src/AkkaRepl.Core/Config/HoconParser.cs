@@ -368,7 +368,7 @@ internal sealed class HoconParser
             }
             else if (c == '$' && Peek(1) == '{')
             {
-                parts.Add(ParseSubstitution());
+                parts.Add(ParseSubstitution(path));
             }
             else if (c == '-' && char.IsAsciiDigit(Peek(1)) || char.IsAsciiDigit(c))
             {
@@ -443,7 +443,7 @@ internal sealed class HoconParser
         }
     }
 
-    private HoconSubstitution ParseSubstitution()
+    private HoconSubstitution ParseSubstitution(IReadOnlyList<string> fieldPath)
     {
         var at = Here;
         Advance();
@@ -462,7 +462,8 @@ internal sealed class HoconParser
         if (AtEnd || Peek() != '}')
             throw Error($"expected '}}' to close the substitution opened at {at.Line}:{at.Column}, found {Describe()}");
         Advance();
-        return new HoconSubstitution([.. _includePrefix, .. path], written, optional, at);
+        string[] absolute = [.. _includePrefix, .. path];
+        return new HoconSubstitution(absolute, written, optional, absolute.SequenceEqual(fieldPath), at);
     }
 
     private string ReadNumber()

@@ -76,7 +76,7 @@ internal sealed class HoconResolver
                 var errorsBefore = _errors.Count;
                 var found = Lookup(substitution);
                 // An undefined ${?x} leaves the field's earlier value in place, as HOCON says.
-                if (found is null && substitution.Previous is { } previous && _errors.Count == errorsBefore)
+                if (found is null && !substitution.SelfReference && substitution.Previous is { } previous && _errors.Count == errorsBefore)
                     return ResolveNode(previous);
                 return found;
             case HoconConcatenation concatenation:
@@ -121,6 +121,12 @@ internal sealed class HoconResolver
         _active.Add(substitution);
         try
         {
+            // A self-reference means the field's earlier value; without one it looks outside the tree.
+            if (substitution.SelfReference && substitution.Previous is { } previous)
+                return ResolveNode(previous);
+            if (substitution.SelfReference)
+                return FromEnvironment(substitution);
+
             HoconNode? current = _root;
             foreach (var segment in substitution.Path)
             {
@@ -156,17 +162,22 @@ internal sealed class HoconResolver
             if (current is not null)
                 return ResolveNode(current);
 
-            var fromEnvironment = _environment(substitution.Written);
-            if (fromEnvironment is not null)
-                return new HoconScalar(fromEnvironment, HoconScalarKind.String, substitution.Position);
-            if (!substitution.Optional)
-                AddError($"{substitution.Position}: cannot resolve {substitution}: no such key in the configuration and no environment variable named '{substitution.Written}' (use ${{?{substitution.Written}}} if it may be missing)");
-            return null;
+            return FromEnvironment(substitution);
         }
         finally
         {
             _active.Remove(substitution);
         }
+    }
+
+    private HoconNode? FromEnvironment(HoconSubstitution substitution)
+    {
+        var value = _environment(substitution.Written);
+        if (value is not null)
+            return new HoconScalar(value, HoconScalarKind.String, substitution.Position);
+        if (!substitution.Optional)
+            AddError($"{substitution.Position}: cannot resolve {substitution}: no such key in the configuration and no environment variable named '{substitution.Written}' (use ${{?{substitution.Written}}} if it may be missing)");
+        return null;
     }
 
     private void AddError(string message)

@@ -120,9 +120,21 @@ public sealed class HoconSubstitutionTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task A_self_referential_substitution_is_reported_as_a_cycle()
+    public async Task A_self_referential_substitution_means_the_earlier_value_of_the_field()
     {
         await Task.Yield();
-        Assert.Equal("test.conf:2:8: substitution cycle: ${path} -> ${path}", ErrorOf("path = a\npath = ${path}\":/more\""));
+        var data = Flatten("path = a\npath = ${path}\":/more\"\nchain = r\nchain = ${chain}x\nchain = ${chain}y\nopt = ${?opt}");
+        Assert.Equal("a:/more", data["path"]);
+        Assert.Equal("rxy", data["chain"]);
+        Assert.False(data.ContainsKey("opt"));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_self_reference_without_an_earlier_value_looks_in_the_environment()
+    {
+        await Task.Yield();
+        Assert.Equal("/usr/bin:/opt", Flatten("PATH = ${PATH}\":/opt\"", new Dictionary<string, string> { ["PATH"] = "/usr/bin" })["PATH"]);
+        Assert.Equal("test.conf:1:8: cannot resolve ${PATH}: no such key in the configuration and no environment variable named 'PATH' (use ${?PATH} if it may be missing)",
+            ErrorOf("PATH = ${PATH}\":/opt\""));
     }
 }

@@ -171,4 +171,14 @@ public sealed class NodeConfigLoaderTests
         await Task.Yield();
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), NodeConfigLoader.ProcessEnvironment()["PATH"]);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_self_reference_in_a_layer_extends_the_value_of_the_layer_below()
+    {
+        await Task.Yield();
+        using var dir = new TempDirectory();
+        var file = dir.Write("node.conf", "akkarepl.node.data-dir = ${akkarepl.node.data-dir}\"-file\"");
+        var options = NodeConfigLoader.Load(file, ["akkarepl.node.data-dir=${akkarepl.node.data-dir}-set"], None, None);
+        Assert.Equal("akkarepl-data/node1-file-set", options.Node.DataDir);
+    }
 }
