@@ -51,7 +51,7 @@ internal sealed class HoconObject : HoconNode
             Merge(key, other[key]);
     }
 
-    // Gives each substitution that needs the field's earlier value (${?x}, or a self-reference) that value.
+    // Gives each node that needs the field's earlier value (${?x}, a self-reference, +=) that value.
     // One already attached (an earlier assignment in the same file) passes it on down its own chain, so a
     // lower layer's value ends up as the fallback of the fallback.
     private static void AttachPrevious(HoconNode value, HoconNode existing)
@@ -68,6 +68,13 @@ internal sealed class HoconObject : HoconNode
                 slot.Previous = existing;
             else
                 AttachPrevious(slot.Previous, existing);
+        }
+        if (value is HoconAppend append)
+        {
+            if (append.Previous is null)
+                append.Previous = existing;
+            else
+                AttachPrevious(append.Previous, existing);
         }
     }
 }

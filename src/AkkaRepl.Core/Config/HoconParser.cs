@@ -177,7 +177,7 @@ internal sealed class HoconParser
         }
 
         if (append)
-            value = Append(obj, path, value, keyText);
+            value = new HoconAppend(keyText, value, value.Position);
 
         // a.b.c = v is a { b { c = v } }, merged like any duplicate key.
         for (var i = path.Count - 1; i > 0; i--)
@@ -188,21 +188,6 @@ internal sealed class HoconParser
         }
         obj.Merge(path[0], value);
         return keyText;
-    }
-
-    // `a += v` appends to the array already at `a` in this object (or starts one).
-    private static HoconNode Append(HoconObject obj, IReadOnlyList<string> path, HoconNode value, string keyText)
-    {
-        HoconNode? existing = obj;
-        foreach (var segment in path)
-            existing = existing is HoconObject o && o.TryGet(segment, out var child) ? child : null;
-        var array = new HoconArray(value.Position);
-        if (existing is HoconArray earlier)
-            array.Items.AddRange(earlier.Items);
-        else if (existing is not null)
-            throw new ConfigException($"{value.Position}: '{keyText} +=' needs an array at '{keyText}', found another value");
-        array.Items.Add(value);
-        return array;
     }
 
     private bool AtIncludeKeyword()

@@ -81,9 +81,28 @@ internal sealed class HoconResolver
                 return found;
             case HoconConcatenation concatenation:
                 return Concatenate(concatenation);
+            case HoconAppend append:
+                return Append(append);
             default:
                 return node;
         }
+    }
+
+    private HoconNode? Append(HoconAppend append)
+    {
+        var result = new HoconArray(append.Position);
+        var earlier = append.Previous is null ? null : ResolveNode(append.Previous);
+        if (earlier is HoconArray array)
+            result.Items.AddRange(array.Items);
+        else if (earlier is not null)
+        {
+            AddError($"{append.Position}: '{append.Key} +=' appends to an array, but {append.Key} holds {(earlier is HoconObject ? "an object" : "a value")}");
+            return null;
+        }
+        if (ResolveNode(append.Element) is { } element)
+            result.Items.Add(element);
+        _done.Add(result);
+        return result;
     }
 
     private HoconNode? Concatenate(HoconConcatenation concatenation)

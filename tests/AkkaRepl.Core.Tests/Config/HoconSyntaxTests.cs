@@ -70,8 +70,15 @@ public sealed class HoconSyntaxTests
     public async Task Plus_equals_appends_to_an_array()
     {
         await Task.Yield();
-        var data = Flatten("a = [1]\na += 2\nb += x");
-        Assert.Equal(new Dictionary<string, string?> { ["a:0"] = "1", ["a:1"] = "2", ["b:0"] = "x" }, data);
+        var data = Flatten("a = [1]\na += 2\nb += x\nc { d = [{ e = 1 }] }\nc.d += { e = 2 }");
+        Assert.Equal(new Dictionary<string, string?> { ["a:0"] = "1", ["a:1"] = "2", ["b:0"] = "x", ["c:d:0:e"] = "1", ["c:d:1:e"] = "2" }, data);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Plus_equals_on_a_value_that_is_not_an_array_is_rejected()
+    {
+        await Task.Yield();
+        Assert.Equal("test.conf:2:6: 'a +=' appends to an array, but a holds a value", ErrorOf("a = 1\na += 2"));
     }
 
     [Fact(Timeout = 10_000)]

@@ -181,4 +181,14 @@ public sealed class NodeConfigLoaderTests
         var options = NodeConfigLoader.Load(file, ["akkarepl.node.data-dir=${akkarepl.node.data-dir}-set"], None, None);
         Assert.Equal("akkarepl-data/node1-file-set", options.Node.DataDir);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Plus_equals_in_a_later_layer_appends_to_the_array_of_an_earlier_one()
+    {
+        await Task.Yield();
+        using var dir = new TempDirectory();
+        var file = dir.Write("node.conf", "tags = [a]");
+        var configuration = NodeConfigLoader.LoadConfiguration(file, ["tags += b"], None, None);
+        Assert.Equal(["a", "b"], configuration.GetSection("tags").GetChildren().Select(c => c.Value));
+    }
 }
