@@ -121,7 +121,7 @@ internal sealed class HoconResolver
                     sb.Append(scalar.Text);
                     break;
                 default:
-                    _errors.Add($"{part.Position}: {part} is {(value is HoconObject ? "an object" : "an array")} and cannot be joined with text");
+                    AddError($"{part.Position}: {part} is {(value is HoconObject ? "an object" : "an array")} and cannot be joined with text");
                     return null;
             }
         }
