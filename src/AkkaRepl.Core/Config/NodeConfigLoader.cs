@@ -25,8 +25,10 @@ public static class NodeConfigLoader
         IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment)
     {
         var errors = new List<string>();
-        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors);
-        var binder = new OptionsBinder(errors, typeof(AkkaReplOptions), AkkaReplOptionsBinder.RootPath);
+        var origins = new Dictionary<string, SourcePosition>(StringComparer.OrdinalIgnoreCase);
+        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors, origins);
+        // Problems start with where the value was written: a file position, an environment variable, a flag.
+        var binder = new OptionsBinder(errors, typeof(AkkaReplOptions), AkkaReplOptionsBinder.RootPath, origins);
         var section = configuration.GetSection(AkkaReplOptionsBinder.RootPath);
         var options = (AkkaReplOptions)binder.BindRecord(typeof(AkkaReplOptions), section, AkkaReplOptionsBinder.RootPath);
         binder.Validate(options, AkkaReplOptionsBinder.RootPath);
@@ -41,7 +43,7 @@ public static class NodeConfigLoader
         IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment)
     {
         var errors = new List<string>();
-        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors);
+        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors, null);
         if (errors.Count > 0)
             throw ConfigProblems.ToException(errors);
         return configuration;
@@ -62,7 +64,8 @@ public static class NodeConfigLoader
     }
 
     private static IConfigurationRoot Build(string? configFile, IReadOnlyList<string> setOverrides,
-        IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment, List<string> errors)
+        IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment, List<string> errors,
+        Dictionary<string, SourcePosition>? origins)
     {
         ArgumentNullException.ThrowIfNull(setOverrides);
         ArgumentNullException.ThrowIfNull(flagOverrides);
@@ -90,6 +93,6 @@ public static class NodeConfigLoader
         // A file that failed to parse would only add confusing follow-up errors.
         if (errors.Count == 0)
             HoconResolver.Resolve(root, name => environment.TryGetValue(name, out var value) ? value : null, errors);
-        return new ConfigurationBuilder().AddInMemoryCollection(HoconFlattener.Flatten(root)).Build();
+        return new ConfigurationBuilder().AddInMemoryCollection(HoconFlattener.Flatten(root, origins)).Build();
     }
 }

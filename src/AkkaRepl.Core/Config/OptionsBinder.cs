@@ -19,11 +19,19 @@ internal sealed class OptionsBinder
     private readonly Dictionary<string, string?> _raw = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _failed = new(StringComparer.OrdinalIgnoreCase);
 
-    public OptionsBinder(List<string> errors, Type rootType, string rootPath)
+    private readonly IReadOnlyDictionary<string, SourcePosition>? _origins;
+
+    /// <param name="errors">Where problems are collected.</param>
+    /// <param name="rootType">The record bound at <paramref name="rootPath"/> (for "did you mean" across sections).</param>
+    /// <param name="rootPath">The HOCON path of the root record.</param>
+    /// <param name="origins">Where each configuration key was written; when known a problem starts with it.</param>
+    public OptionsBinder(List<string> errors, Type rootType, string rootPath,
+        IReadOnlyDictionary<string, SourcePosition>? origins = null)
     {
         _errors = errors;
         _rootType = rootType;
         _rootPath = rootPath;
+        _origins = origins;
     }
 
     /// <summary>The settable properties of an options record by HOCON key.</summary>
@@ -454,6 +462,8 @@ internal sealed class OptionsBinder
     private void Fail(string path, string message)
     {
         _failed.Add(path);
-        _errors.Add(message);
+        // akkarepl.members[0].port is the configuration key akkarepl:members:0:port.
+        var key = path.Replace("]", "").Replace('[', ':').Replace('.', ':');
+        _errors.Add(_origins is not null && _origins.TryGetValue(key, out var origin) ? $"{origin}: {message}" : message);
     }
 }

@@ -114,7 +114,19 @@ public sealed class NodeConfigLoaderTests
         var error = Assert.Throws<ConfigException>(() => NodeConfigLoader.Load(file, [], None, None));
         Assert.Equal(Lines("2 configuration problems:",
             $"  {file}:1:28: cannot resolve ${{DATA_ROOT}}: no such key in the configuration and no environment variable named 'DATA_ROOT' (use ${{?DATA_ROOT}} if it may be missing)",
-            "  akkarepl.node.resp-port = 70000 is out of range: expected 0..65535 (0 picks a free port)"), error.Message);
+            $"  {file}:1:57: akkarepl.node.resp-port = 70000 is out of range: expected 0..65535 (0 picks a free port)"), error.Message);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_bad_value_names_the_layer_that_set_it()
+    {
+        await Task.Yield();
+        var error = Assert.Throws<ConfigException>(() => NodeConfigLoader.Load(null, ["akkarepl.node.resp-port=70000"],
+            new Dictionary<string, string> { ["akkarepl.snapshot.retain"] = "1" }, None));
+        Assert.Equal(Lines("2 configuration problems:",
+            "  --set 'akkarepl.node.resp-port=70000':1:25: akkarepl.node.resp-port = 70000 is out of range: expected 0..65535 (0 picks a free port)",
+            "  flag for akkarepl.snapshot.retain: akkarepl.snapshot.retain = 1 is out of range: expected 2..1000 (at least 2, so a corrupt newest snapshot has a fallback)"),
+            error.Message);
     }
 
     [Fact(Timeout = 10_000)]
@@ -133,8 +145,9 @@ public sealed class NodeConfigLoaderTests
         var error = Assert.Throws<ConfigException>(() => NodeConfigLoader.Load(null, [], None,
             new Dictionary<string, string> { ["AKKAREPL__NODE__RESP_PORT"] = "abc", ["AKKAREPL__NODE__DATADIR"] = "x" }));
         Assert.Equal(Lines("2 configuration problems:",
-            "  akkarepl.node.datadir is not a known key; did you mean akkarepl.node.data-dir?",
-            "  akkarepl.node.resp-port = abc is not a whole number: expected 0..65535 (0 picks a free port)"), error.Message);
+            "  environment variable AKKAREPL__NODE__DATADIR: akkarepl.node.datadir is not a known key; did you mean akkarepl.node.data-dir?",
+            "  environment variable AKKAREPL__NODE__RESP_PORT: akkarepl.node.resp-port = abc is not a whole number: expected 0..65535 (0 picks a free port)"),
+            error.Message);
     }
 
     [Fact(Timeout = 10_000)]
