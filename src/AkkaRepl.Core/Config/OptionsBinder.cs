@@ -63,9 +63,11 @@ internal sealed class OptionsBinder
         return true;
     }
 
-    public object BindRecord(Type type, IConfigurationSection section, string path)
+    /// <summary>Binds a record; <paramref name="current"/> (the parent's default for this property) is copied, never changed.</summary>
+    public object BindRecord(Type type, IConfigurationSection section, string path, object? current = null)
     {
-        var instance = Activator.CreateInstance(type)!;
+        // Start from the parent's default (which may differ from the record's own), on a copy: it may be shared.
+        var instance = current is null ? Activator.CreateInstance(type)! : ShallowCopy(current);
         var children = section.GetChildren().ToList();
         var properties = PropertiesOf(type);
         if (children.Count == 0)
@@ -83,7 +85,7 @@ internal sealed class OptionsBinder
                 Fail(childPath, UnknownKey(childPath, child.Key, path, properties.Select(p => p.Key).ToList()));
                 continue;
             }
-            if (TryBind(match.Property.PropertyType, match.Property, child, childPath, out var value))
+            if (TryBind(match.Property.PropertyType, match.Property, child, childPath, match.Property.GetValue(instance), out var value))
                 match.Property.SetValue(instance, value);
         }
         return instance;
@@ -119,7 +121,7 @@ internal sealed class OptionsBinder
             validatable.Validate(new OptionsValidationContext(path, record.GetType(), _errors));
     }
 
-    private bool TryBind(Type type, PropertyInfo? property, IConfigurationSection section, string path, out object? value)
+    private bool TryBind(Type type, PropertyInfo? property, IConfigurationSection section, string path, object? current, out object? value)
     {
         value = null;
         var children = section.GetChildren().ToList();
@@ -129,7 +131,7 @@ internal sealed class OptionsBinder
         {
             if (children.Count == 0 && section.Value is null)
                 return false; // explicit null: keep the defaults
-            value = BindRecord(type, section, path);
+            value = BindRecord(type, section, path, current);
             return true;
         }
         if (children.Count > 0)
@@ -174,7 +176,7 @@ internal sealed class OptionsBinder
                     return false;
                 }
                 var itemPath = $"{path}[{i}]";
-                if (TryBind(element, null, indexed[i].Section, itemPath, out var item))
+                if (TryBind(element, null, indexed[i].Section, itemPath, null, out var item))
                     items.Add(item);
                 else if (!_failed.Contains(itemPath))
                     Fail(itemPath, $"{itemPath} is null: expected {Expectation(element, null, out _)}");
@@ -439,6 +441,11 @@ internal sealed class OptionsBinder
             }
         }
     }
+
+    private static readonly MethodInfo CloneMethod =
+        typeof(object).GetMethod("MemberwiseClone", BindingFlags.NonPublic | BindingFlags.Instance)!;
+
+    private static object ShallowCopy(object record) => CloneMethod.Invoke(record, null)!;
 
     private static int Levenshtein(string a, string b)
     {

@@ -296,4 +296,13 @@ public sealed class OptionsBinderTests
         Assert.Equal("max-lag", OptionKeys.KeyOf(typeof(SampleOptions).GetProperty(nameof(SampleOptions.MaxLagBytes))!));
         Assert.Equal("max-array-length", OptionKeys.KeyOf(typeof(RespOptions).GetProperty(nameof(RespOptions.MaxArrayLength))!));
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_nested_record_starts_from_the_parent_default_and_leaves_a_shared_default_unchanged()
+    {
+        await Task.Yield();
+        var options = BindSample("sample.primary.port = 10");
+        Assert.Equal(new SampleMember { NodeId = "p0", Port = 10 }, options.Primary);
+        Assert.Equal(9, SampleOptions.DefaultPrimary.Port);
+    }
 }

@@ -25,7 +25,10 @@ public sealed record SampleOptions : IValidatableOptions
 
     public IReadOnlyList<SampleMember> Members { get; init; } = [];
 
-    public SampleMember Primary { get; init; } = new();
+    /// <summary>Shared on purpose: binding must copy it, never change it.</summary>
+    public static readonly SampleMember DefaultPrimary = new() { NodeId = "p0", Port = 9 };
+
+    public SampleMember Primary { get; init; } = DefaultPrimary;
 
     public void Validate(OptionsValidationContext context)
     {
