@@ -1,1 +1,9 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using AkkaRepl.Server.Cli;
+
+// akkarepl: one program for running a node, a local cluster, and operating them.
+var root = new RootCommand("AkkaRepl: a primary/replica replication runtime with a Redis-protocol key-value store.");
+root.Subcommands.Add(NodeCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+// Signals are handled by each verb (a node flushes and leaves cleanly), not by the parser's default 2 s kill.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

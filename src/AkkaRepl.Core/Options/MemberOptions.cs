@@ -1,0 +1,16 @@
+namespace AkkaRepl.Core.Options;
+
+/// <summary>One member of the replication group, as every node's configuration names it.</summary>
+public sealed record MemberOptions
+{
+    /// <summary>The member's node id.</summary>
+    public string Id { get; init; } = "";
+    /// <summary>Host or IP address the member's ports are reached on.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>The member's replication port (replicas connect to it).</summary>
+    public int ReplicationPort { get; init; } = 7381;
+    /// <summary>The member's Redis-protocol port (named in redirects and ROLE).</summary>
+    public int RespPort { get; init; } = 7379;
+    /// <summary>The member's HTTP admin port (used by status and switchover).</summary>
+    public int HttpPort { get; init; } = 7380;
+}

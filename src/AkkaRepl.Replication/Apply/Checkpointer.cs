@@ -1,0 +1,112 @@
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Storage.Snapshots;
+using AkkaRepl.Storage.StateMachine;
+using AkkaRepl.Wal;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Replication.Apply;
+
+/// <summary>
+/// Takes periodic snapshots (checkpoints) and trims the WAL behind them. The image is captured on the
+/// applier loop (so it is exactly the state at one LSN) and written out on a background task.
+/// <para>Invariant: WAL segments are only removed below the oldest snapshot still kept, so falling back from a
+/// corrupt newest snapshot to the previous one still finds every record after it.</para>
+/// A failed snapshot is not a data loss (the WAL still holds everything): it is logged and retried at the next
+/// interval, and <see cref="LastError"/> shows it.
+/// </summary>
+public sealed partial class Checkpointer : IApplyObserver
+{
+    private readonly SnapshotOptions _options;
+    private IStateMachine _state; // replaced by Reset, on the applier loop's owner while the loop is stopped
+    private readonly WalWriter _wal;
+    private readonly ILogger _logger;
+    private readonly SnapshotStore _store;
+    private readonly Func<Lsn> _retentionFloor;
+    private Task _writing = Task.CompletedTask; // replaced only on the applier loop
+    private ulong _lastSnapshotLsn;             // written by the background writer, read anywhere
+    private ulong _lastCaptureLsn;              // written only on the applier loop
+
+    /// <param name="retentionFloor">The lowest LSN others still need from this log (replicas catching up); segments
+    /// at or above it are kept even when every snapshot is newer.</param>
+    public Checkpointer(string directory, SnapshotOptions options, IStateMachine state, WalWriter wal, ILoggerFactory loggers,
+        Func<Lsn>? retentionFloor = null)
+    {
+        _retentionFloor = retentionFloor ?? (() => wal.WrittenLsn);
+        _options = options;
+        _state = state;
+        _wal = wal;
+        _logger = loggers.CreateLogger<Checkpointer>();
+        _store = new SnapshotStore(directory, options, loggers.CreateLogger<SnapshotStore>());
+    }
+
+    /// <summary>LSN of the newest snapshot on disk (zero when none).</summary>
+    public Lsn LastSnapshotLsn => new(Volatile.Read(ref _lastSnapshotLsn));
+
+    /// <summary>The last snapshot failure, or null when the last attempt succeeded.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Completes when no snapshot is being written.</summary>
+    public Task Completion => _writing;
+
+    /// <summary>Restores the newest valid snapshot into the state machine; returns its LSN (zero: none, replay all).</summary>
+    public Lsn RestoreLatest() => RestoreInto(_state);
+
+    /// <summary>
+    /// After the log was cut back to <paramref name="cut"/>: deletes snapshots taken past the cut (they hold state
+    /// of records that are gone), then restores the newest remaining one into <paramref name="fresh"/>, which becomes
+    /// the state snapshots are taken of. Returns the restored LSN (zero: replay from the start of the log).
+    /// </summary>
+    public Lsn ResetTo(Lsn cut, IStateMachine fresh)
+    {
+        _writing.Wait();
+        foreach (var snapshot in _store.List().Where(s => s.Lsn > cut)) File.Delete(snapshot.Path);
+        _state = fresh;
+        return RestoreInto(fresh);
+    }
+
+    private Lsn RestoreInto(IStateMachine target)
+    {
+        var lsn = _store.LoadLatest(target) ?? Lsn.Zero;
+        Volatile.Write(ref _lastSnapshotLsn, lsn.Value);
+        _lastCaptureLsn = lsn.Value;
+        return lsn;
+    }
+
+    public void OnApplied(in WalRecord record)
+    {
+        if (!_options.Enabled || !_writing.IsCompleted) return;
+        if (record.EndLsn.Value - _lastCaptureLsn < (ulong)_options.IntervalBytes) return;
+        _lastCaptureLsn = record.EndLsn.Value;
+        var image = _state.CaptureImage();
+        _writing = Task.Run(() => Write(image));
+    }
+
+    /// <summary>Takes a snapshot now, off the applier loop (used by tools and at shutdown).</summary>
+    public Task StopAsync() => _writing;
+
+    private void Write(IStateImage image)
+    {
+        try
+        {
+            _store.Write(image);
+            Volatile.Write(ref _lastSnapshotLsn, image.Lsn.Value);
+            LastError = null;
+            // Keep the log from the oldest snapshot still on disk: falling back to it must find every record after it.
+            var kept = _store.List();
+            if (kept.Count > 0) _wal.RemoveSegmentsBelow(Lsn.Min(kept[^1].Lsn, _retentionFloor()));
+            LogSnapshotWritten(_logger, image.Lsn.Value);
+        }
+        catch (Exception ex)
+        {
+            LastError = ex.Message;
+            LogSnapshotFailed(_logger, image.Lsn.Value, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot written at LSN {Lsn}")]
+    private static partial void LogSnapshotWritten(ILogger logger, ulong lsn);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Snapshot at LSN {Lsn} failed (the WAL still holds everything; retrying at the next interval): {Error}")]
+    private static partial void LogSnapshotFailed(ILogger logger, ulong lsn, string error);
+}

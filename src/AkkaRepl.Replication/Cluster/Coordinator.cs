@@ -1,0 +1,300 @@
+using System.Net;
+using AkkaRepl.Core.Errors;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Primary;
+using AkkaRepl.Replication.Replica;
+using AkkaRepl.Wal;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Replication.Cluster;
+
+/// <summary>
+/// Decides and changes this node's role: primary of a generation, or replica of an upstream. Roles are static
+/// here (the configured initial primary, manual promotion and follow); elections come with automatic failover.
+/// <para>Invariants: the generation this node acts in never goes down, and it is saved before it is used
+/// (<see cref="NodeStateStore"/>), so a restart keeps fencing older generations (G3). A primary learns of a
+/// higher generation from any replica's handshake or ack, or from its peers' status, and then stops
+/// accepting writes at once and follows; it never acknowledges a write in a generation it knows is stale.</para>
+/// Role changes are serialized by one lock; each is logged with who, which generation and why.
+/// </summary>
+public sealed partial class Coordinator : IAsyncDisposable
+{
+    private const int RecentEventsKept = 50;
+    private readonly CoordinatorContext _c;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _roleLock = new(1, 1);
+    private readonly IReadOnlyList<MemberOptions> _peers;
+    private readonly PeerProbe _probe;
+    private readonly Queue<RoleChange> _events = new();
+    private readonly CancellationTokenSource _stop = new();
+    private ReplicationServer? _server;
+    private Receiver? _receiver;
+    private DurabilityGate? _gate;
+    private Task _watch = Task.CompletedTask;
+    private volatile bool _acceptsWrites;
+    private ulong _highest; // highest generation seen, saved before use
+
+    public Coordinator(CoordinatorContext context, ILoggerFactory loggers)
+    {
+        _c = context;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<Coordinator>();
+        _peers = context.Cluster.Members.Where(m => m.Id != context.Self.Value).ToList();
+        _probe = new PeerProbe(_peers, TimeSpan.FromSeconds(1));
+    }
+
+    public NodeRole Role { get; private set; } = NodeRole.Replica;
+    /// <summary>On a primary, the generation it writes in; on a replica, the highest generation it has seen.</summary>
+    public Generation Generation => new(Volatile.Read(ref _highest));
+    public string? PrimaryId { get; private set; }
+    public bool AcceptsWrites => _acceptsWrites;
+    public DurabilityGate? Gate => _gate;
+    public ReplicationServer? Server => _server;
+    public Receiver? Receiver => _receiver;
+    public IReadOnlyList<MemberOptions> Members => _c.Cluster.Members;
+    public IReadOnlySet<string> RebuildNeeded => _rebuildNeeded;
+    private readonly HashSet<string> _rebuildNeeded = [];
+
+    public IReadOnlyList<RoleChange> RecentEvents { get { lock (_events) return _events.ToArray(); } }
+
+    /// <summary>Raised after every role change.</summary>
+    public event Action<RoleChange>? RoleChanged;
+
+    /// <summary>Picks the starting role from the saved node state, or from configuration on first start, and starts it.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var saved = _c.StateStore.Load();
+        var configuredPrimary = _c.Cluster.InitialPrimary ?? _c.Cluster.Members.FirstOrDefault()?.Id ?? _c.Self.Value;
+        Volatile.Write(ref _highest, Math.Max(saved?.HighestGeneration ?? 0, Math.Max(_c.History.Latest.Value, _c.Wal.LastGeneration.Value)));
+        _server = new ReplicationServer(_c.ReplicationListener, ServerContext(), _loggers.CreateLogger<ReplicationServer>());
+        _server.Start();
+
+        var startAsPrimary = saved is null ? configuredPrimary == _c.Self.Value : saved.Role == NodeRole.Primary;
+        if (startAsPrimary)
+        {
+            // A primary that was down may have been replaced: ask the peers before accepting any write.
+            var newer = (await _probe.AskAllAsync(ct).ConfigureAwait(false))
+                .Where(p => p.Generation > Generation.Value).MaxBy(p => p.Generation);
+            if (newer is not null)
+            {
+                await BecomeReplicaAsync(newer.Role == "primary" ? newer.NodeId : newer.PrimaryId, new Generation(newer.Generation),
+                    $"peer {newer.NodeId} reports generation {newer.Generation}, above this node's {Generation}", ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await BecomePrimaryAsync(newGeneration: _c.Wal.LastGeneration == Generation.None || saved?.Role != NodeRole.Primary,
+                    saved is null ? "configured initial primary" : "restarted as the primary on record", ct).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await BecomeReplicaAsync(saved?.PrimaryId ?? configuredPrimary, Generation, saved is null ? "configured replica" : "restarted as a replica on record", ct).ConfigureAwait(false);
+        }
+        _watch = Task.Run(() => WatchPeersAsync(_stop.Token));
+    }
+
+    /// <summary>
+    /// Everything past the local flush a write needs before it is answered: its durability per <paramref name="level"/>
+    /// and the configured timeout policy. Returns the receipt.
+    /// </summary>
+    public async Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
+    {
+        var gate = _gate ?? throw new AkkaReplException("this node is not the primary");
+        gate.PrimaryFlushedTo(appended.EndLsn);
+        return await gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
+            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>
+    public async Task PromoteAsync(string reason, CancellationToken ct)
+    {
+        if (Role == NodeRole.Primary) throw new AkkaReplException($"node {_c.Self} is already the primary of generation {Generation}");
+        await BecomePrimaryAsync(newGeneration: true, reason, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes this node follow <paramref name="primary"/> (after another node was promoted).</summary>
+    public Task FollowAsync(string primary, Generation generation, string reason, CancellationToken ct) =>
+        BecomeReplicaAsync(primary, generation, reason, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _acceptsWrites = false;
+        try { await _watch.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
+        if (_server is not null) await _server.DisposeAsync().ConfigureAwait(false);
+        _probe.Dispose();
+    }
+
+    private async Task BecomePrimaryAsync(bool newGeneration, string reason, CancellationToken ct)
+    {
+        await _roleLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_receiver is not null)
+            {
+                await _receiver.DisposeAsync().ConfigureAwait(false);
+                _receiver = null;
+            }
+            var generation = Generation;
+            if (newGeneration)
+            {
+                generation = new Generation(Math.Max(Generation.Value, _c.History.Latest.Value)).Next();
+                SaveHighest(generation, NodeRole.Primary, _c.Self.Value);
+                // The history entry goes first (see GenerationHistory), then the record that starts the generation.
+                _c.History.Add(generation, _c.Wal.WrittenLsn);
+                await _c.Wal.AppendAsync(generation, WalRecordKind.GenerationStart, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                SaveHighest(generation, NodeRole.Primary, _c.Self.Value);
+            }
+            var replicas = _c.Cluster.Members.Where(m => m.Id != _c.Self.Value).Select(m => new NodeId(m.Id));
+            var voting = Math.Max(1, _c.Cluster.Members.Count);
+            _gate = new DurabilityGate(new CommitTracker(replicas, voting), _c.Time);
+            _gate.PrimaryFlushedTo(_c.Wal.FlushedLsn);
+            _server?.DropAll(); // downstream sessions were in the old role's generation
+            Role = NodeRole.Primary;
+            PrimaryId = _c.Self.Value;
+            _acceptsWrites = true;
+            Record(NodeRole.Primary, generation, _c.Self.Value, reason);
+        }
+        finally
+        {
+            _roleLock.Release();
+        }
+    }
+
+    private async Task BecomeReplicaAsync(string? primary, Generation generation, string reason, CancellationToken ct)
+    {
+        await _roleLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            _acceptsWrites = false; // first: not one more write is acknowledged in a stale role
+            var highest = new Generation(Math.Max(Generation.Value, generation.Value));
+            SaveHighest(highest, NodeRole.Replica, primary);
+            if (Role == NodeRole.Primary) _server?.DropAll();
+            Role = NodeRole.Replica;
+            PrimaryId = primary;
+            _gate = null;
+            if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
+            _receiver = new Receiver(ReceiverContext(), _loggers.CreateLogger<Receiver>());
+            _receiver.Start();
+            Record(NodeRole.Replica, highest, primary, reason);
+        }
+        finally
+        {
+            _roleLock.Release();
+        }
+    }
+
+    /// <summary>A higher generation was seen somewhere: remember it, and a primary steps down at once.</summary>
+    private void OnHigherGeneration(Generation generation, NodeId from)
+    {
+        if (generation <= Generation) return;
+        if (Role != NodeRole.Primary)
+        {
+            SaveHighest(generation, NodeRole.Replica, PrimaryId);
+            return;
+        }
+        _acceptsWrites = false;
+        LogHigherGeneration(_logger, generation.Value, from.Value, Generation.Value);
+        _ = Task.Run(async () =>
+        {
+            // Find who leads the new generation; until then, follow nobody (accept no writes either way).
+            var leader = (await _probe.AskAllAsync(_stop.Token).ConfigureAwait(false))
+                .Where(p => p.Generation >= generation.Value && p.Role == "primary").MaxBy(p => p.Generation);
+            await BecomeReplicaAsync(leader?.NodeId, generation,
+                $"generation {generation} seen from {from}, above this node's {Generation}", _stop.Token).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Every few seconds a primary checks its peers for a higher generation; a replica with no known
+    /// primary looks for one.</summary>
+    private async Task WatchPeersAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), _c.Time, ct).ConfigureAwait(false);
+                if (_peers.Count == 0) continue;
+                var peers = await _probe.AskAllAsync(ct).ConfigureAwait(false);
+                var newest = peers.Where(p => p.Role == "primary").MaxBy(p => p.Generation);
+                if (newest is null) continue;
+                if (Role == NodeRole.Primary && newest.Generation > Generation.Value)
+                    OnHigherGeneration(new Generation(newest.Generation), new NodeId(newest.NodeId));
+                else if (Role == NodeRole.Replica && newest.Generation >= Generation.Value && newest.NodeId != PrimaryId
+                         && _c.Replication.Upstream is null)
+                    await BecomeReplicaAsync(newest.NodeId, new Generation(newest.Generation),
+                        $"peer {newest.NodeId} is the primary of generation {newest.Generation}", ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception ex) { LogWatchFailed(_logger, ex.Message); }
+        }
+    }
+
+    private void SaveHighest(Generation generation, NodeRole role, string? primary)
+    {
+        var value = Math.Max(Generation.Value, generation.Value);
+        _c.StateStore.Save(new NodeState(value, role, primary));
+        Volatile.Write(ref _highest, value);
+    }
+
+    private void Record(NodeRole role, Generation generation, string? primary, string reason)
+    {
+        var change = new RoleChange(_c.Time.GetUtcNow(), _c.Self, role, generation, primary, reason);
+        lock (_events)
+        {
+            _events.Enqueue(change);
+            while (_events.Count > RecentEventsKept) _events.Dequeue();
+        }
+        LogRoleChanged(_logger, _c.Self.Value, role.ToString().ToLowerInvariant(), generation.Value, primary ?? "unknown", reason);
+        RoleChanged?.Invoke(change);
+    }
+
+    private (NodeId, EndPoint)? UpstreamEndpoint()
+    {
+        var id = _c.Replication.Upstream ?? PrimaryId;
+        if (id is null || id == _c.Self.Value) return null;
+        var member = _c.Cluster.Members.FirstOrDefault(m => m.Id == id);
+        if (member is null) return null;
+        var address = IPAddress.TryParse(member.Host, out var ip) ? (EndPoint)new IPEndPoint(ip, member.ReplicationPort) : new DnsEndPoint(member.Host, member.ReplicationPort);
+        return (new NodeId(member.Id), address);
+    }
+
+    private ReplicationServerContext ServerContext() => new(
+        _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Replication, _c.Time,
+        Generation: () => Generation,
+        IsMember: id => _c.Cluster.Members.Any(m => m.Id == id.Value),
+        ServesReplicas: () => true,
+        CommitLsn: () => _gate?.DurableAt(Durability.Quorum) ?? (_receiver?.UpstreamCommitLsn ?? Lsn.Zero),
+        ReplicaConnected: s => { lock (_rebuildNeeded) _rebuildNeeded.Remove(s.Replica.Value); },
+        ReplicaAcked: s =>
+        {
+            if (s.HigherGenerationSeen is { } higher) OnHigherGeneration(higher, s.Replica);
+            else _gate?.ReplicaAcked(s.Replica, s.Position);
+        },
+        ReplicaDisconnected: _ => { },
+        ReplicaNeedsRebuild: id => { lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value); },
+        HigherGenerationSeen: OnHigherGeneration);
+
+    private ReceiverContext ReceiverContext() => new(
+        _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Applier, _c.Replication, _c.Time,
+        HighestGeneration: () => Generation,
+        Upstream: UpstreamEndpoint,
+        GenerationSeen: (g, from) => OnHigherGeneration(g, from),
+        DivergedAt: _c.DivergedAt,
+        NeedsRebuild: _ => { });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} is now {Role} in generation {Generation} (primary: {Primary}); reason: {Reason}")]
+    private static partial void LogRoleChanged(ILogger logger, string node, string role, ulong generation, string primary, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Generation} seen from {From}, above this primary's {Own}: stopped accepting writes, stepping down")]
+    private static partial void LogHigherGeneration(ILogger logger, ulong generation, string from, ulong own);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking peers failed: {Error}")]
+    private static partial void LogWatchFailed(ILogger logger, string error);
+}

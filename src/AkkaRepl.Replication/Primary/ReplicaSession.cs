@@ -1,0 +1,166 @@
+using AkkaRepl.Core.Components;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Protocol;
+using AkkaRepl.Replication.Transport;
+using AkkaRepl.Wal;
+using AkkaRepl.Wal.Format;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Replication.Primary;
+
+/// <summary>
+/// Streams the log to one replica over one connection, on the primary (or on a replica serving a cascaded one).
+/// Records are read up to the <em>written</em> position, so shipping runs in parallel with the local fdatasync;
+/// the replica's acknowledgements say what it flushed, and only those count for durability.
+/// <para>Backpressure: at most <see cref="ReplicationOptions.MaxInflightBytes"/> of log may be sent and not yet
+/// acknowledged as written; past that the session waits, so a slow replica backs up its own link and never the
+/// primary's memory or the other replicas (each session reads the log on its own).</para>
+/// Frames carry <see cref="Generation"/>; an ack from a higher generation means this node is stale, and ends the session.
+/// </summary>
+public sealed partial class ReplicaSession
+{
+    private const int BatchBytes = 256 * 1024;
+    private readonly FrameConnection _link;
+    private readonly WalWriter _wal;
+    private readonly ReplicationOptions _options;
+    private readonly Func<Lsn> _commitLsn;
+    private readonly Action<ReplicaSession> _onAck;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly AsyncSignal _acked = new();
+    private readonly Lsn _catchUpTarget;
+    private long _sentLsn;                  // written by the send loop
+    private ReplicaPosition _position;      // written by the receive loop; read via Position
+    private readonly object _positionGate = new();
+
+    public ReplicaSession(NodeId replica, Generation generation, FrameConnection link, WalWriter wal, Lsn startLsn,
+        ReplicationOptions options, Func<Lsn> commitLsn, Action<ReplicaSession> onAck, TimeProvider time, ILogger logger)
+    {
+        Replica = replica;
+        Generation = generation;
+        _link = link;
+        _wal = wal;
+        StartLsn = startLsn;
+        _options = options;
+        _commitLsn = commitLsn;
+        _onAck = onAck;
+        _time = time;
+        _logger = logger;
+        _sentLsn = (long)startLsn.Value;
+        _position = new ReplicaPosition(startLsn, startLsn, Lsn.Zero);
+        _catchUpTarget = wal.WrittenLsn;
+        State = startLsn >= _catchUpTarget ? ReplicaLinkState.Streaming : ReplicaLinkState.CatchingUp;
+    }
+
+    public NodeId Replica { get; }
+    public Generation Generation { get; }
+    public Lsn StartLsn { get; }
+    public Lsn SentLsn => new((ulong)Volatile.Read(ref _sentLsn));
+    public ReplicaLinkState State { get; private set; }
+    public DateTimeOffset? LastAckAt { get; private set; }
+
+    /// <summary>Set when the replica reported a generation above this node's: this node must step down.</summary>
+    public Generation? HigherGenerationSeen { get; private set; }
+
+    public ReplicaPosition Position
+    {
+        get { lock (_positionGate) return _position; }
+    }
+
+    /// <summary>Runs until the link fails or <paramref name="ct"/> is cancelled. Never throws for a link failure: it logs and returns.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var send = SendLoopAsync(stop.Token);
+        var receive = ReceiveLoopAsync(stop.Token);
+        var first = await Task.WhenAny(send, receive).ConfigureAwait(false);
+        stop.Cancel();
+        try { await Task.WhenAll(send, receive).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ProtocolException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            if (first.Exception?.InnerException is { } cause and not OperationCanceledException)
+                LogLinkEnded(_logger, Replica.Value, cause.Message);
+        }
+        State = ReplicaLinkState.Disconnected;
+    }
+
+    private async Task SendLoopAsync(CancellationToken ct)
+    {
+        var batch = new byte[BatchBytes];
+        var used = 0;
+        var batchStart = StartLsn;
+        await using var records = _wal.ReadAsync(StartLsn, WalReadLimit.Written, ct).GetAsyncEnumerator(ct);
+        var next = records.MoveNextAsync();
+        while (true)
+        {
+            if (!next.IsCompleted)
+            {
+                // Caught up with the log: send what is batched, then wait for more, with heartbeats while idle.
+                if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
+                var more = next.AsTask();
+                while (await Task.WhenAny(more, Task.Delay(_options.HeartbeatInterval, _time, ct)).ConfigureAwait(false) != more)
+                    await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10), ct).ConfigureAwait(false);
+                if (!await more.ConfigureAwait(false)) return;
+            }
+            else if (!await next.ConfigureAwait(false)) return;
+
+            var record = records.Current;
+            var size = record.TotalBytes;
+            if (used + size > batch.Length)
+            {
+                if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
+                if (size > batch.Length) batch = new byte[size];
+            }
+            WalRecordCodec.Encode(batch.AsSpan(used), record.Lsn, record.Generation, record.CommitTimestampMicros, record.Kind, record.Payload.Span);
+            used += size;
+            if (used >= BatchBytes) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
+            next = records.MoveNextAsync();
+        }
+    }
+
+    private async Task SendBatchAsync(Lsn start, byte[] batch, int used, CancellationToken ct)
+    {
+        // The byte window: wait until the replica has written enough of what was sent.
+        while ((ulong)Volatile.Read(ref _sentLsn) - Position.Write.Value + (ulong)used > (ulong)_options.MaxInflightBytes
+               && Position.Write < SentLsn)
+            await _acked.WaitAsync(ct).ConfigureAwait(false);
+        var frame = new RecordsFrame(Generation, start, _commitLsn(), batch.AsMemory(0, used).ToArray());
+        await _link.SendAsync(frame, ct).ConfigureAwait(false);
+        Volatile.Write(ref _sentLsn, (long)frame.EndLsn.Value);
+        if (State == ReplicaLinkState.CatchingUp && frame.EndLsn >= _catchUpTarget) State = ReplicaLinkState.Streaming;
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var frame = await _link.ReceiveAsync(ct).ConfigureAwait(false);
+            switch (frame)
+            {
+                case null:
+                    return;
+                case AckFrame ack when ack.Generation > Generation:
+                    HigherGenerationSeen = ack.Generation;
+                    _onAck(this);
+                    throw new ProtocolException($"replica {Replica} has seen generation {ack.Generation}, above this node's {Generation}");
+                case AckFrame ack when ack.Generation < Generation:
+                    continue; // stale: from before this session's generation
+                case AckFrame ack:
+                    if (ack.WriteLsn > SentLsn)
+                        throw new ProtocolException($"replica {Replica} acknowledged LSN {ack.WriteLsn}, beyond the {SentLsn} sent to it");
+                    lock (_positionGate)
+                        _position = new ReplicaPosition(Lsn.Max(_position.Write, ack.WriteLsn), Lsn.Max(_position.Flush, ack.FlushLsn), Lsn.Max(_position.Apply, ack.ApplyLsn));
+                    LastAckAt = _time.GetUtcNow();
+                    _acked.Set();
+                    _onAck(this);
+                    break;
+                default:
+                    throw new ProtocolException($"replica {Replica} sent a {frame.Type} frame where only Ack is expected");
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replication link to {Replica} ended: {Reason}")]
+    private static partial void LogLinkEnded(ILogger logger, string replica, string reason);
+}

@@ -1,0 +1,24 @@
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Cluster;
+using AkkaRepl.Wal;
+
+namespace AkkaRepl.Replication.Primary;
+
+/// <summary>What the replication server needs from its node, and the events it reports back.</summary>
+public sealed record ReplicationServerContext(
+    NodeId Self,
+    string ClusterId,
+    WalWriter Wal,
+    GenerationHistory History,
+    ReplicationOptions Options,
+    TimeProvider Time,
+    Func<Generation> Generation,
+    Func<NodeId, bool> IsMember,
+    Func<bool> ServesReplicas,
+    Func<Lsn> CommitLsn,
+    Action<ReplicaSession> ReplicaConnected,
+    Action<ReplicaSession> ReplicaAcked,
+    Action<ReplicaSession> ReplicaDisconnected,
+    Action<NodeId> ReplicaNeedsRebuild,
+    Action<Generation, NodeId> HigherGenerationSeen);

@@ -1,0 +1,94 @@
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Cluster;
+
+namespace AkkaRepl.Replication.Protocol;
+
+/// <summary>
+/// A message on a replication link. Byte layouts are in docs/protocol.md; every frame after the handshake
+/// carries the sender's generation so a receiver drops stale ones first thing (G3).
+/// </summary>
+public abstract record Frame
+{
+    public abstract FrameType Type { get; }
+}
+
+/// <summary>Frame type bytes. Values are part of the wire format: never reuse one.</summary>
+public enum FrameType : byte
+{
+    Hello = 1,
+    Welcome = 2,
+    Refuse = 3,
+    Records = 4,
+    Ack = 5,
+    Heartbeat = 6,
+}
+
+/// <summary>
+/// Replica to upstream, first frame of a connection: who I am, the highest generation I have seen, where my
+/// log ends and which generations it holds (so the upstream can find our common point). Reply: Welcome or Refuse.
+/// </summary>
+public sealed record HelloFrame(ushort ProtocolVersion, string ClusterId, NodeId NodeId, Generation HighestGeneration,
+    Lsn FlushedLsn, IReadOnlyList<GenerationStart> History) : Frame
+{
+    public override FrameType Type => FrameType.Hello;
+
+    public bool Equals(HelloFrame? other) =>
+        other is not null && ProtocolVersion == other.ProtocolVersion && ClusterId == other.ClusterId && NodeId == other.NodeId
+        && HighestGeneration == other.HighestGeneration && FlushedLsn == other.FlushedLsn && History.SequenceEqual(other.History);
+
+    public override int GetHashCode() => HashCode.Combine(NodeId, HighestGeneration, FlushedLsn, History.Count);
+}
+
+/// <summary>How the upstream will bring a connecting replica up to date.</summary>
+public enum CatchUpMode : byte
+{
+    /// <summary>Stream records from <see cref="WelcomeFrame.StartLsn"/>; the replica first truncates anything after it.</summary>
+    Stream = 0,
+    /// <summary>The log the replica needs is no longer retained: rebuild from a snapshot.</summary>
+    Rebuild = 1,
+}
+
+/// <summary>Upstream to replica, answer to Hello: the upstream's identity and generation, and where streaming starts.</summary>
+public sealed record WelcomeFrame(ushort ProtocolVersion, string ClusterId, NodeId NodeId, Generation Generation,
+    Lsn StartLsn, CatchUpMode Mode) : Frame
+{
+    public override FrameType Type => FrameType.Welcome;
+}
+
+/// <summary>Why a handshake was refused. Values are part of the wire format.</summary>
+public enum RefuseReason : ushort
+{
+    ProtocolVersion = 1,
+    ClusterId = 2,
+    NotUpstream = 3,
+    StaleGeneration = 4,
+    NotMember = 5,
+}
+
+/// <summary>Either side, instead of Welcome or before closing: the link is refused, and why (in words for the log).</summary>
+public sealed record RefuseFrame(RefuseReason Reason, string Message) : Frame
+{
+    public override FrameType Type => FrameType.Refuse;
+}
+
+/// <summary>
+/// Upstream to replica: WAL records exactly as encoded in the upstream's log, starting at <see cref="StartLsn"/>
+/// (contiguous with what was sent before), plus the upstream's commit position. Reply: Ack after the flush.
+/// </summary>
+public sealed record RecordsFrame(Generation Generation, Lsn StartLsn, Lsn CommitLsn, ReadOnlyMemory<byte> EncodedRecords) : Frame
+{
+    public override FrameType Type => FrameType.Records;
+    public Lsn EndLsn => StartLsn + (ulong)EncodedRecords.Length;
+}
+
+/// <summary>Replica to upstream, after every flush and every heartbeat: how far its log is written, flushed and applied.</summary>
+public sealed record AckFrame(Generation Generation, Lsn WriteLsn, Lsn FlushLsn, Lsn ApplyLsn) : Frame
+{
+    public override FrameType Type => FrameType.Ack;
+}
+
+/// <summary>Upstream to replica when idle: still here, in this generation; the log ends and commits here.</summary>
+public sealed record HeartbeatFrame(Generation Generation, Lsn FlushedLsn, Lsn CommitLsn, long TimestampMicros) : Frame
+{
+    public override FrameType Type => FrameType.Heartbeat;
+}

@@ -1,0 +1,230 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using AkkaRepl.Core.Components;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Protocol;
+using AkkaRepl.Replication.Transport;
+using AkkaRepl.Wal;
+using AkkaRepl.Wal.Format;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Replication.Replica;
+
+/// <summary>
+/// A replica's end of the stream: connects to the upstream, says where its log ends, and writes what it
+/// receives to its own WAL before acknowledging it.
+/// <para>Invariants: nothing reaches the WAL unless its frame passed the checksum, carries a generation no lower
+/// than the highest this node has seen (G3), and starts exactly where the log ends (contiguity); the WAL checks
+/// each record's own checksum again. An acknowledged flush position X means every record up to X is durable here
+/// (G4), because acks are sent only after <see cref="WalWriter.AppendEncodedAsync"/> completed. A bad frame closes
+/// the link; the next connection resumes from the last flushed position.</para>
+/// </summary>
+public sealed partial class Receiver : IAsyncDisposable
+{
+    private readonly ReceiverContext _c;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly AsyncSignal _progress = new();
+    private Task? _loop;
+
+    public Receiver(ReceiverContext context, ILogger logger)
+    {
+        _c = context;
+        _logger = logger;
+    }
+
+    public UpstreamLinkState State { get; private set; } = UpstreamLinkState.Disconnected;
+    public NodeId? UpstreamId { get; private set; }
+    /// <summary>The upstream's flushed and commit positions, from its last frame.</summary>
+    public Lsn UpstreamFlushedLsn { get; private set; }
+    public Lsn UpstreamCommitLsn { get; private set; }
+    public DateTimeOffset? LastFrameAt { get; private set; }
+    public string? LastError { get; private set; }
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>Wakes the ack loop, e.g. when the applier moved, so apply positions reach the upstream promptly.</summary>
+    public void NotifyProgress() => _progress.Set();
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_loop is not null) await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (!_stop.IsCancellationRequested)
+        {
+            var upstream = _c.Upstream();
+            if (upstream is null)
+            {
+                State = UpstreamLinkState.Disconnected;
+                await Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                continue;
+            }
+            UpstreamId = upstream.Value.Id;
+            try
+            {
+                State = UpstreamLinkState.Connecting;
+                await using var link = await FrameConnection.ConnectAsync(upstream.Value.Address, (int)_c.Options.MaxFrameBytes, _stop.Token).ConfigureAwait(false);
+                var streamed = await StreamAsync(link, upstream.Value.Id).ConfigureAwait(false);
+                if (streamed) backoff = TimeSpan.FromMilliseconds(50);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or OperationCanceledException or Core.Errors.AkkaReplException)
+            {
+                LastError = ex.Message;
+                if (State != UpstreamLinkState.Refused) State = UpstreamLinkState.Disconnected;
+                LogLinkFailed(_logger, upstream.Value.Id.Value, ex.Message);
+            }
+            await Delay(backoff).ConfigureAwait(false);
+            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 2000));
+        }
+        State = UpstreamLinkState.Disconnected;
+    }
+
+    /// <summary>One connection: handshake, then frames until the link ends. True when streaming started.</summary>
+    private async Task<bool> StreamAsync(FrameConnection link, NodeId upstream)
+    {
+        var wal = _c.Wal;
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+        {
+            handshake.CancelAfter(TimeSpan.FromSeconds(10));
+            await link.SendAsync(new HelloFrame(FrameCodec.ProtocolVersion, _c.ClusterId, _c.Self, _c.HighestGeneration(),
+                wal.FlushedLsn, _c.History.Entries), handshake.Token).ConfigureAwait(false);
+            var answer = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
+            switch (answer)
+            {
+                case RefuseFrame refuse:
+                    State = UpstreamLinkState.Refused;
+                    throw new ProtocolException($"upstream {upstream} refused the link: {refuse.Message}");
+                case WelcomeFrame welcome:
+                    if (welcome.ClusterId != _c.ClusterId)
+                        throw new ProtocolException($"upstream {upstream} is in cluster '{welcome.ClusterId}', not '{_c.ClusterId}'");
+                    if (welcome.Generation < _c.HighestGeneration())
+                        throw new ProtocolException($"upstream {upstream} is in generation {welcome.Generation}, below the {_c.HighestGeneration()} this node has seen: it is stale");
+                    _c.GenerationSeen(welcome.Generation, upstream);
+                    if (welcome.Mode == CatchUpMode.Rebuild)
+                    {
+                        State = UpstreamLinkState.NeedsRebuild;
+                        _c.NeedsRebuild(upstream);
+                        throw new Core.Errors.AkkaReplException($"upstream {upstream} no longer retains the log from {wal.FlushedLsn}: this replica needs a rebuild from a snapshot");
+                    }
+                    if (welcome.StartLsn > wal.FlushedLsn)
+                        throw new ProtocolException($"upstream {upstream} wants to stream from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
+                    if (welcome.StartLsn < wal.FlushedLsn)
+                    {
+                        // Our log has a suffix the upstream does not share: the node cuts it, saving what is removed (G3).
+                        await _c.DivergedAt(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
+                    }
+                    LogStreaming(_logger, upstream.Value, welcome.Generation.Value, welcome.StartLsn.Value);
+                    break;
+                default:
+                    throw new ProtocolException($"upstream {upstream} answered Hello with {answer?.Type.ToString() ?? "a closed link"}");
+            }
+        }
+
+        State = UpstreamLinkState.Streaming;
+        LastError = null;
+        using var linkStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var pending = Channel.CreateBounded<ValueTask<Lsn>>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
+        var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
+        try
+        {
+            var next = wal.WrittenLsn;
+            while (true)
+            {
+                var frame = await link.ReceiveAsync(linkStop.Token).ConfigureAwait(false);
+                LastFrameAt = _c.Time.GetUtcNow();
+                switch (frame)
+                {
+                    case null:
+                        return true;
+                    case RecordsFrame records:
+                        CheckGeneration(records.Generation, upstream);
+                        if (records.StartLsn != next)
+                            throw new ProtocolException($"upstream {upstream} sent records from {records.StartLsn}, but this log continues at {next}");
+                        NoteGenerationStarts(records);
+                        UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
+                        await pending.Writer.WriteAsync(wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token), linkStop.Token).ConfigureAwait(false);
+                        next = records.EndLsn;
+                        break;
+                    case HeartbeatFrame heartbeat:
+                        CheckGeneration(heartbeat.Generation, upstream);
+                        UpstreamFlushedLsn = heartbeat.FlushedLsn;
+                        UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, heartbeat.CommitLsn);
+                        _progress.Set();
+                        break;
+                    default:
+                        throw new ProtocolException($"upstream {upstream} sent a {frame.Type} frame on an established link");
+                }
+                if (acks.IsCompleted) await acks.ConfigureAwait(false); // surface an ack-loop failure
+            }
+        }
+        finally
+        {
+            pending.Writer.TryComplete();
+            linkStop.Cancel();
+            try { await acks.ConfigureAwait(false); } catch (Exception) { /* the link is ending anyway */ }
+        }
+    }
+
+    /// <summary>Sends Ack frames: after each append is durable, and whenever progress is signalled (heartbeat, apply).</summary>
+    private async Task AckLoopAsync(FrameConnection link, ChannelReader<ValueTask<Lsn>> pending, CancellationToken ct)
+    {
+        var lastSent = (Write: Lsn.Zero, Flush: Lsn.Zero, Apply: Lsn.Zero);
+        var waitProgress = _progress.WaitAsync(ct);
+        while (!ct.IsCancellationRequested)
+        {
+            var waitAppend = pending.WaitToReadAsync(ct).AsTask();
+            await Task.WhenAny(waitAppend, waitProgress).ConfigureAwait(false);
+            if (waitProgress.IsCompleted) { await waitProgress.ConfigureAwait(false); waitProgress = _progress.WaitAsync(ct); }
+            while (pending.TryRead(out var append)) await append.ConfigureAwait(false); // durable before acked
+            if (waitAppend.IsCompleted && !await waitAppend.ConfigureAwait(false) && pending.Completion.IsCompleted) return;
+            var now = (Write: _c.Wal.WrittenLsn, Flush: _c.Wal.FlushedLsn, Apply: _c.Applier.AppliedLsn);
+            if (now == lastSent) continue;
+            await link.SendAsync(new AckFrame(_c.HighestGeneration(), now.Write, now.Flush, now.Apply), ct).ConfigureAwait(false);
+            lastSent = now;
+        }
+    }
+
+    private void CheckGeneration(Generation generation, NodeId upstream)
+    {
+        var highest = _c.HighestGeneration();
+        if (generation < highest)
+            throw new ProtocolException($"upstream {upstream} sent a frame of generation {generation}, below the {highest} this node has seen: dropped");
+        if (generation > highest) _c.GenerationSeen(generation, upstream);
+    }
+
+    /// <summary>Generation-start records are entered in the history before they are appended (see <see cref="Cluster.GenerationHistory"/>).</summary>
+    private void NoteGenerationStarts(RecordsFrame records)
+    {
+        var span = records.EncodedRecords.Span;
+        var at = 0;
+        while (at < span.Length)
+        {
+            var result = WalRecordCodec.TryDecode(span[at..], out var record, out var used);
+            if (!result.IsOk) throw new ProtocolException($"records from {records.StartLsn} hold a bad record at offset {at}: {result}");
+            if (record.Kind == WalRecordKind.GenerationStart) _c.History.Add(record.Generation, record.Lsn);
+            at += used;
+        }
+    }
+
+    private async Task Delay(TimeSpan delay)
+    {
+        try { await Task.Delay(delay, _c.Time, _stop.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Streaming from upstream {Upstream} in generation {Generation} from LSN {Start}")]
+    private static partial void LogStreaming(ILogger logger, string upstream, ulong generation, ulong start);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Link to upstream {Upstream} failed: {Reason}")]
+    private static partial void LogLinkFailed(ILogger logger, string upstream, string reason);
+}

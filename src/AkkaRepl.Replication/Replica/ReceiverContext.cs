@@ -1,0 +1,23 @@
+using System.Net;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Cluster;
+using AkkaRepl.Wal;
+
+namespace AkkaRepl.Replication.Replica;
+
+/// <summary>What a replica's receiver needs from its node, and the events it reports back.</summary>
+public sealed record ReceiverContext(
+    NodeId Self,
+    string ClusterId,
+    WalWriter Wal,
+    GenerationHistory History,
+    Applier Applier,
+    ReplicationOptions Options,
+    TimeProvider Time,
+    Func<Generation> HighestGeneration,
+    Func<(NodeId Id, EndPoint Address)?> Upstream,
+    Action<Generation, NodeId> GenerationSeen,
+    Func<Lsn, CancellationToken, Task> DivergedAt,
+    Action<NodeId> NeedsRebuild);

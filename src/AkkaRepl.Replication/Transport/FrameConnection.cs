@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using AkkaRepl.Replication.Protocol;
+
+namespace AkkaRepl.Replication.Transport;
+
+/// <summary>
+/// One replication link over TCP: frames out through a pipe writer, frames in through a pipe reader.
+/// Sending is serialized (one writer at a time) so concurrent senders never interleave bytes of two frames;
+/// receiving is for one reader loop. A protocol error or a closed socket ends the link for both directions.
+/// </summary>
+public sealed class FrameConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly int _maxFrameBytes;
+
+    public FrameConnection(Socket socket, int maxFrameBytes)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
+        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024));
+        _maxFrameBytes = maxFrameBytes;
+        RemoteEndPoint = socket.RemoteEndPoint?.ToString() ?? "?";
+    }
+
+    public string RemoteEndPoint { get; }
+
+    public static async Task<FrameConnection> ConnectAsync(EndPoint endpoint, int maxFrameBytes, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+            return new FrameConnection(socket, maxFrameBytes);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends one frame and flushes it to the socket.</summary>
+    public async ValueTask SendAsync(Frame frame, CancellationToken ct)
+    {
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            FrameCodec.Write(_writer, frame);
+            var flushed = await _writer.FlushAsync(ct).ConfigureAwait(false);
+            if (flushed.IsCompleted) throw new IOException($"link to {RemoteEndPoint} is closed");
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Reads the next frame; null when the peer closed the link cleanly between frames.</summary>
+    public async ValueTask<Frame?> ReceiveAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var read = await _reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            if (FrameCodec.TryRead(ref buffer, _maxFrameBytes, out var frame))
+            {
+                _reader.AdvanceTo(buffer.Start);
+                return frame;
+            }
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            if (read.IsCompleted)
+            {
+                if (buffer.Length == 0) return null;
+                throw new ProtocolException($"link from {RemoteEndPoint} closed in the middle of a frame ({buffer.Length} bytes of it received)");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _writer.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _sendLock.Dispose();
+    }
+}

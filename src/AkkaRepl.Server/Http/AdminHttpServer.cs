@@ -1,0 +1,73 @@
+using System.Net;
+using AkkaRepl.Server.Node;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Server.Http;
+
+/// <summary>
+/// The node's HTTP admin endpoint (Kestrel): <c>/status</c> as JSON, <c>/health</c>, <c>/primary</c> and
+/// <c>/replica</c> (200 or 503, for load balancers), and the operator verbs under <c>/admin/</c>.
+/// </summary>
+internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
+{
+    private WebApplication? _app;
+
+    /// <summary>Starts listening; returns the bound port (port 0 picks a free one).</summary>
+    public async Task<int> StartAsync(IPAddress address, int port, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        var app = builder.Build();
+        app.MapGet("/status", () => Results.Json(node.GetStatus(), StatusJson.Options));
+        app.MapGet("/health", () => node.Failure.IsFaulted
+            ? Results.Text("failed: " + node.Failure.Exception?.InnerException?.Message + "\n", statusCode: 503)
+            : Results.Text("ok\n"));
+        app.MapGet("/primary", () => node.AcceptsWrites
+            ? Results.Text("primary\n") : Results.Text("not primary\n", statusCode: 503));
+        app.MapGet("/replica", () =>
+        {
+            var s = node.GetStatus();
+            return s.Role == "replica" && s.Upstream?.State == "streaming"
+                ? Results.Text("replica\n") : Results.Text($"not a streaming replica ({s.Role})\n", statusCode: 503);
+        });
+        app.MapPost("/admin/promote", async (CancellationToken ct) =>
+        {
+            try
+            {
+                await node.Coordinator.PromoteAsync("promoted by an operator (akkarepl promote)", ct).ConfigureAwait(false);
+                return Results.Json(node.GetStatus(), StatusJson.Options);
+            }
+            catch (Core.Errors.AkkaReplException ex)
+            {
+                return Results.Json(new { error = ex.Message }, StatusJson.Options, statusCode: 409);
+            }
+        });
+        app.MapPost("/admin/follow", async (string primary, ulong generation, CancellationToken ct) =>
+        {
+            if (node.Members.All(m => m.Id != primary))
+                return Results.Json(new { error = $"'{primary}' is not a member" }, StatusJson.Options, statusCode: 400);
+            await node.Coordinator.FollowAsync(primary, new Core.Ids.Generation(generation), $"told by an operator to follow {primary}", ct).ConfigureAwait(false);
+            return Results.Json(node.GetStatus(), StatusJson.Options);
+        });
+        await app.StartAsync(ct).ConfigureAwait(false);
+        _app = app;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(bound).Port;
+    }
+
+    public async Task StopAsync()
+    {
+        if (_app is null) return;
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Sockets;
+using AkkaRepl.Core.Components;
+using AkkaRepl.Core.Errors;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Cluster;
+using AkkaRepl.Replication.Primary;
+using AkkaRepl.Replication.Replica;
+using AkkaRepl.Server.Http;
+using AkkaRepl.Server.Resp;
+using AkkaRepl.Storage.Kv;
+using AkkaRepl.Wal;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Server.Node;
+
+/// <summary>
+/// The composition root of one node: opens the data directory, recovers the WAL, restores the newest valid
+/// snapshot and replays the log after it, lets the coordinator pick the role, then serves RESP and HTTP.
+/// Start-up is all or nothing: if any step fails, everything opened so far is closed again and the error names
+/// what failed.
+/// </summary>
+public sealed partial class NodeHost : IAsyncDisposable
+{
+    private readonly AkkaReplOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CommitTimeline _timeline = new();
+    private readonly TimeProvider _time = TimeProvider.System;
+    private DataDirectoryLock? _lock;
+    private WalWriter? _wal;
+    private GenerationHistory? _history;
+    private volatile KvStore? _store;   // replaced when a divergent suffix is cut (see OnDivergedAsync)
+    private Applier? _applier;
+    private Checkpointer? _checkpointer;
+    private Coordinator? _coordinator;
+    private PrimaryWriter? _writer;
+    private RespServer? _resp;
+    private AdminHttpServer? _http;
+    private TcpListener? _replicationListener;
+    private string _dataDir = "";
+
+    private NodeHost(AkkaReplOptions options, ILoggerFactory loggers)
+    {
+        _options = options;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("AkkaRepl.Node");
+        NodeId = new NodeId(options.Node.NodeId);
+        DefaultDurability = Durability.Parse(options.Replication.Durability);
+    }
+
+    public NodeId NodeId { get; }
+    public int RespPort { get; private set; }
+    public int HttpPort { get; private set; }
+    public int ReplicationPort { get; private set; }
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public Durability DefaultDurability { get; }
+    public bool AcceptsWrites => _coordinator?.AcceptsWrites ?? false;
+    public KvStore Store => _store ?? throw new InvalidOperationException("the node is not started");
+    public Coordinator Coordinator => _coordinator ?? throw new InvalidOperationException("the node is not started");
+    public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
+    public Applier Applier => _applier ?? throw new InvalidOperationException("the node is not started");
+    public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
+
+    /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
+    public Task Failure => _failed.Task;
+
+    public static async Task<NodeHost> StartAsync(AkkaReplOptions options, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var node = new NodeHost(options, loggers);
+        try
+        {
+            await node.OpenAsync(ct).ConfigureAwait(false);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task OpenAsync(CancellationToken ct)
+    {
+        CheckMembership();
+        _dataDir = Path.GetFullPath(_options.Node.DataDir);
+        _lock = DataDirectoryLock.Acquire(_dataDir);
+
+        _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
+            _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct).ConfigureAwait(false);
+        _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
+        _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
+        _store = new KvStore();
+        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor);
+        var snapshotLsn = _checkpointer.RestoreLatest();
+        if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
+            throw new StorageCorruptException(
+                $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
+
+        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer],
+            _options.Replication.ApplyDelay, _time);
+        _applier.Start();
+        await ReplayAsync(ct).ConfigureAwait(false);
+        _applier.RetainResults = true;
+        WatchForFailure(_applier.Completion, "applier");
+
+        var bind = IPAddress.Parse(_options.Node.BindAddress);
+        _replicationListener = new TcpListener(bind, _options.Node.ReplicationPort);
+        await Listen("akkarepl.node.replication-port", _options.Node.ReplicationPort, () =>
+        {
+            _replicationListener.Start();
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
+        ReplicationPort = ((IPEndPoint)_replicationListener.LocalEndpoint).Port;
+
+        _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
+            _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync), _loggers);
+        _applier.RetainResults = true;
+        await _coordinator.StartAsync(ct).ConfigureAwait(false);
+        _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
+
+        _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>());
+        await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
+            () => _resp.StartAsync(new IPEndPoint(bind, _options.Node.RespPort), ct)).ConfigureAwait(false);
+        RespPort = _resp.BoundPort;
+
+        if (_options.Http.Enabled)
+        {
+            _http = new AdminHttpServer(this, _loggers);
+            await Listen("akkarepl.node.http-port", _options.Node.HttpPort,
+                async () => HttpPort = await _http.StartAsync(bind, _options.Node.HttpPort, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        LogStarted(_logger, NodeId.Value, _coordinator.Role.ToString().ToLowerInvariant(), _coordinator.Generation.Value,
+            _applier.AppliedLsn.Value, RespPort, HttpPort, ReplicationPort);
+    }
+
+    /// <summary>Members, when configured, must include this node, and the default durability must be reachable with them.</summary>
+    private void CheckMembership()
+    {
+        var members = _options.Cluster.Members;
+        if (members.Count > 0 && members.All(m => m.Id != NodeId.Value))
+            throw new ConfigException($"akkarepl.node.node-id '{NodeId}' is not among akkarepl.cluster.members ({string.Join(", ", members.Select(m => m.Id))})");
+        var replicas = Math.Max(0, members.Count - 1);
+        if (DefaultDurability.Kind is DurabilityKind.Replicas or DurabilityKind.Applied && DefaultDurability.Count > replicas)
+            throw new ConfigException($"akkarepl.replication.durability = \"{DefaultDurability}\" can never be met: the cluster has {replicas} replica(s)");
+        var majority = Math.Max(1, members.Count) / 2 + 1;
+        if (DefaultDurability.Kind == DurabilityKind.Replicas && DefaultDurability.Count + 1 < majority)
+            LogWeakDurability(_logger, DefaultDurability.ToString(), majority);
+    }
+
+    private async Task ReplayAsync(CancellationToken ct)
+    {
+        var target = _wal!.FlushedLsn;
+        var start = _applier!.AppliedLsn;
+        if (target <= start) return;
+        LogReplayStarting(_logger, start.Value, target.Value, target - start);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var replay = _applier.WaitForAppliedAsync(target, ct);
+        while (await Task.WhenAny(replay, _applier.Completion, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false) != replay)
+        {
+            if (_applier.Completion.IsCompleted) await _applier.Completion.ConfigureAwait(false);
+            var done = _applier.AppliedLsn - start;
+            var total = target - start;
+            var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
+            LogReplayProgress(_logger, 100.0 * done / total, rate / (1024 * 1024),
+                rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : TimeSpan.Zero);
+        }
+        await replay.ConfigureAwait(false);
+        LogReplayDone(_logger, target - start, watch.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// The log's suffix after <paramref name="cut"/> diverged from the upstream's. With the applier stopped, the
+    /// suffix is cut from the WAL and saved to a rollback file (G3: nothing is discarded silently); if any of it was
+    /// applied, the state is rebuilt as of the cut from the newest snapshot before it plus the log.
+    /// </summary>
+    private async Task OnDivergedAsync(Lsn cut, CancellationToken ct)
+    {
+        await _applier!.StopAsync().ConfigureAwait(false);
+        var removed = await _wal!.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
+        _history!.TrimTo(cut);
+        if (removed.Count > 0)
+        {
+            var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
+            LogRolledBack(_logger, removed.Count, cut.Value, file);
+        }
+        var state = _store!;
+        if (_applier.AppliedLsn > cut)
+        {
+            state = new KvStore();
+            var restored = _checkpointer!.ResetTo(cut, state);
+            if (restored < _wal.FirstLsn)
+                throw new StorageCorruptException($"after cutting the log back to {cut}, no snapshot at or before it remains and the log starts at {_wal.FirstLsn}: this node needs a rebuild");
+            _store = state;
+            LogStateRebuilt(_logger, cut.Value, restored.Value);
+        }
+        await _applier.RestartAsync(state).ConfigureAwait(false);
+    }
+
+    /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record.</summary>
+    private Lsn RetentionFloor()
+    {
+        var written = _wal!.WrittenLsn;
+        var cap = new Lsn(written.Value > (ulong)_options.Replication.RetainedLogMaxBytes ? written.Value - (ulong)_options.Replication.RetainedLogMaxBytes : 0);
+        var gate = _coordinator?.Gate;
+        if (gate is null || _options.Cluster.Members.Count <= 1) return written;
+        var needed = gate.Replicas.Values.Select(p => p.Flush).DefaultIfEmpty(written).Min();
+        return Lsn.Max(needed, cap);
+    }
+
+    private static async Task Listen(string key, int port, Func<Task> start)
+    {
+        try { await start().ConfigureAwait(false); }
+        catch (Exception ex) when (ex is SocketException or IOException || ex.InnerException is SocketException)
+        {
+            throw new AkkaReplException($"cannot listen on port {port} ({key}): {ex.Message}");
+        }
+    }
+
+    private void WatchForFailure(Task completion, string part) =>
+        completion.ContinueWith(t =>
+        {
+            if (t.IsFaulted) _failed.TrySetException(t.Exception!.InnerException is ComponentFailedException c
+                ? c : new ComponentFailedException(part, t.Exception!.InnerException!));
+        }, TaskScheduler.Default);
+
+    public NodeStatus GetStatus() => NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, _coordinator, _timeline,
+        _resp?.ConnectionCount ?? 0);
+
+    public string GetInfo(string? section) => RedisInfo.Build(this, GetStatus(), section);
+
+    /// <summary>Stops serving, lets in-flight writes finish, syncs the WAL and closes everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        LogStopping(_logger, NodeId.Value);
+        if (_http is not null) await Safe("http", _http.StopAsync).ConfigureAwait(false);
+        if (_resp is not null) await Safe("resp", _resp.StopAsync).ConfigureAwait(false);
+        if (_coordinator is not null) await Safe("coordinator", async () => await _coordinator.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        _replicationListener?.Stop();
+        // Writes accepted before the listeners closed are in the WAL queue: let the applier catch up with them.
+        if (_applier is not null && _wal is not null && !_applier.Completion.IsFaulted)
+            await Safe("applier catch-up", () => _applier.WaitForAppliedAsync(_wal.FlushedLsn).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        if (_applier is not null) await Safe("applier", async () => await _applier.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        if (_checkpointer is not null) await Safe("checkpointer", _checkpointer.StopAsync).ConfigureAwait(false);
+        if (_wal is not null) await Safe("wal", _wal.StopAsync).ConfigureAwait(false);
+        _lock?.Dispose();
+    }
+
+    private async Task Safe(string part, Func<Task> stop)
+    {
+        try { await stop().ConfigureAwait(false); }
+        catch (Exception ex) { LogStopFailed(_logger, part, ex.Message); }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} started as {Role} in generation {Generation} at applied LSN {Lsn}; resp={Resp} http={Http} repl={Repl}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, string role, ulong generation, ulong lsn, int resp, int http, int repl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Default durability '{Durability}' does not reach a majority ({Majority} nodes): acknowledged writes can be lost in a failover (G1 holds only for quorum and all)")]
+    private static partial void LogWeakDurability(ILogger logger, string durability, int majority);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replaying the WAL from LSN {From} to {To} ({Bytes} bytes)")]
+    private static partial void LogReplayStarting(ILogger logger, ulong from, ulong to, ulong bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {Percent:F1}% at {MiBps:F1} MiB/s, about {Remaining} left")]
+    private static partial void LogReplayProgress(ILogger logger, double percent, double mibps, TimeSpan remaining);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Bytes} bytes of WAL in {Ms:F0} ms")]
+    private static partial void LogReplayDone(ILogger logger, ulong bytes, double ms);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cut {Count} divergent records after LSN {Lsn}; they are saved in {File} (read it with: akkarepl rollback show FILE)")]
+    private static partial void LogRolledBack(ILogger logger, int count, ulong lsn, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State rebuilt as of LSN {Lsn} from the snapshot at {Snapshot} and the log")]
+    private static partial void LogStateRebuilt(ILogger logger, ulong lsn, ulong snapshot);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopping")]
+    private static partial void LogStopping(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stopping {Part} failed: {Error}")]
+    private static partial void LogStopFailed(ILogger logger, string part, string error);
+}

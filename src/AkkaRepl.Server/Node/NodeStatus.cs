@@ -1,0 +1,45 @@
+namespace AkkaRepl.Server.Node;
+
+/// <summary>What <c>GET /status</c> returns: one node's identity, role, log positions, and its view of replication.</summary>
+public sealed record NodeStatus(
+    string NodeId,
+    string ClusterId,
+    string Role,
+    ulong Generation,
+    string? PrimaryId,
+    bool AcceptsWrites,
+    ulong FirstLsn,
+    ulong WrittenLsn,
+    ulong FlushedLsn,
+    ulong AppliedLsn,
+    ulong CommittedLsn,
+    ulong SnapshotLsn,
+    string Durability,
+    bool Degraded,
+    double DegradedSeconds,
+    IReadOnlyList<ReplicaStatus> Replicas,
+    UpstreamStatus? Upstream,
+    IReadOnlyList<RoleEvent> RecentEvents,
+    int Connections,
+    DateTimeOffset StartedAt);
+
+/// <summary>One replica as its upstream sees it. Lag in bytes is the upstream's written position minus the
+/// replica's flushed one; lag in milliseconds is the age of the oldest change the replica has not applied.
+/// Headroom is how much further it may fall behind before the log it needs is no longer kept.</summary>
+public sealed record ReplicaStatus(
+    string NodeId,
+    string State,
+    ulong SentLsn,
+    ulong WriteLsn,
+    ulong FlushLsn,
+    ulong ApplyLsn,
+    ulong LagBytes,
+    double LagMs,
+    long HeadroomBytes,
+    DateTimeOffset? LastAckAt);
+
+/// <summary>A replica's link to its upstream.</summary>
+public sealed record UpstreamStatus(string? NodeId, string State, ulong UpstreamFlushedLsn, ulong UpstreamCommitLsn, ulong LagBytes, string? LastError);
+
+/// <summary>A role change with its reason, newest last.</summary>
+public sealed record RoleEvent(DateTimeOffset At, string Node, string Role, ulong Generation, string? PrimaryId, string Reason);

@@ -1,0 +1,160 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AkkaRepl.Client.Resp;
+using AkkaRepl.Core.Errors;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Server.Node;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Server.Tests.Node;
+
+public sealed class NodeHostTests
+{
+    private static AkkaReplOptions Options(string dir, SnapshotOptions? snapshot = null, WalOptions? wal = null) => new()
+    {
+        Node = new NodeOptions { NodeId = "t1", DataDir = dir, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
+        Snapshot = snapshot ?? new SnapshotOptions(),
+        Wal = wal ?? new WalOptions(),
+    };
+
+    private static async Task<RespConnection> Connect(NodeHost node) =>
+        await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
+
+    [Fact(Timeout = 30_000)]
+    public async Task Acknowledged_writes_come_back_after_a_restart()
+    {
+        using var dir = new TempDataDir();
+        var loggers = new CapturingLoggerFactory();
+        await using (var node = await NodeHost.StartAsync(Options(dir.Path), loggers, default))
+        {
+            await using var redis = await Connect(node);
+            for (var i = 0; i < 200; i++)
+                Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}")).AsString());
+            Assert.Equal(5, (await redis.ExecuteAsync(default, "INCRBY", "n", "5")).Integer);
+            await redis.ExecuteAsync(default, "MULTI");
+            await redis.ExecuteAsync(default, "SET", "t1", "a");
+            await redis.ExecuteAsync(default, "SET", "t2", "b");
+            Assert.Equal(2, (await redis.ExecuteAsync(default, "EXEC")).Items!.Count);
+        }
+        await using (var node = await NodeHost.StartAsync(Options(dir.Path), loggers, default))
+        {
+            await using var redis = await Connect(node);
+            Assert.Equal(203, (await redis.ExecuteAsync(default, "DBSIZE")).Integer);
+            Assert.Equal("v199", (await redis.ExecuteAsync(default, "GET", "k199")).AsString());
+            Assert.Equal("5", (await redis.ExecuteAsync(default, "GET", "n")).AsString());
+            Assert.Equal("b", (await redis.ExecuteAsync(default, "GET", "t2")).AsString());
+            var status = node.GetStatus();
+            Assert.Equal(status.FlushedLsn, status.AppliedLsn);
+            Assert.Equal(1UL, status.Generation);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Snapshots_trim_the_wal_and_a_restart_replays_only_the_tail()
+    {
+        using var dir = new TempDataDir();
+        var loggers = new CapturingLoggerFactory();
+        var options = Options(dir.Path,
+            new SnapshotOptions { IntervalBytes = 16 * 1024, Retain = 2 },
+            new WalOptions { SegmentSizeBytes = 8 * 1024 });
+        ulong snapshotLsn;
+        await using (var node = await NodeHost.StartAsync(options, loggers, default))
+        {
+            await using var redis = await Connect(node);
+            for (var i = 0; i < 2000; i++) await redis.ExecuteAsync(default, "SET", $"key:{i}", new string('x', 40));
+            await WaitUntil(() => node.GetStatus().SnapshotLsn > 0 && node.GetStatus().FirstLsn > 0, "a snapshot and a trimmed WAL");
+            snapshotLsn = node.GetStatus().SnapshotLsn;
+        }
+        var snapshots = Directory.GetFiles(Path.Combine(dir.Path, "snapshots"));
+        Assert.InRange(snapshots.Length, 1, 2); // Retain = 2: older ones deleted
+        await using (var node = await NodeHost.StartAsync(options, loggers, default))
+        {
+            var status = node.GetStatus();
+            Assert.True(status.SnapshotLsn >= snapshotLsn);
+            Assert.True(status.FirstLsn > 0, "segments below the oldest kept snapshot are removed");
+            await using var redis = await Connect(node);
+            Assert.Equal(2000, (await redis.ExecuteAsync(default, "DBSIZE")).Integer);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_corrupt_newest_snapshot_falls_back_to_the_previous_one_with_a_warning()
+    {
+        using var dir = new TempDataDir();
+        var options = Options(dir.Path, new SnapshotOptions { IntervalBytes = 8 * 1024, Retain = 3 });
+        var loggers = new CapturingLoggerFactory();
+        await using (var node = await NodeHost.StartAsync(options, loggers, default))
+        {
+            await using var redis = await Connect(node);
+            for (var i = 0; i < 1500; i++) await redis.ExecuteAsync(default, "SET", $"key:{i}", $"value:{i}");
+            await WaitUntil(() => Directory.Exists(Path.Combine(dir.Path, "snapshots"))
+                && Directory.GetFiles(Path.Combine(dir.Path, "snapshots")).Count(f => !f.EndsWith(".tmp")) >= 2, "two snapshots");
+        }
+        var newest = Directory.GetFiles(Path.Combine(dir.Path, "snapshots")).Where(f => !f.EndsWith(".tmp")).Order().Last();
+        var bytes = await File.ReadAllBytesAsync(newest);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(newest, bytes);
+
+        var after = new CapturingLoggerFactory();
+        await using (var node = await NodeHost.StartAsync(options, after, default))
+        {
+            await using var redis = await Connect(node);
+            Assert.Equal(1500, (await redis.ExecuteAsync(default, "DBSIZE")).Integer);
+            Assert.Equal("value:1499", (await redis.ExecuteAsync(default, "GET", "key:1499")).AsString());
+        }
+        Assert.True(after.Lines.Any(l => l.Level == LogLevel.Warning && l.Message.Contains(Path.GetFileName(newest))),
+            "a warning names the corrupt snapshot:\n" + after.Dump());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_second_node_on_the_same_data_directory_is_refused()
+    {
+        using var dir = new TempDataDir();
+        await using var first = await NodeHost.StartAsync(Options(dir.Path), new CapturingLoggerFactory(), default);
+        var error = await Assert.ThrowsAsync<AkkaReplException>(() => NodeHost.StartAsync(Options(dir.Path), new CapturingLoggerFactory(), default));
+        Assert.Contains("is in use by another akkarepl process", error.Message);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_port_in_use_is_refused_with_the_key_that_names_it()
+    {
+        using var dir1 = new TempDataDir();
+        using var dir2 = new TempDataDir();
+        await using var first = await NodeHost.StartAsync(Options(dir1.Path), new CapturingLoggerFactory(), default);
+        var clash = Options(dir2.Path) with { Node = Options(dir2.Path).Node with { RespPort = first.RespPort } };
+        var error = await Assert.ThrowsAsync<AkkaReplException>(() => NodeHost.StartAsync(clash, new CapturingLoggerFactory(), default));
+        Assert.StartsWith($"cannot listen on port {first.RespPort} (akkarepl.node.resp-port)", error.Message);
+        // Nothing was left half started: the data directory lock was released.
+        await using var again = await NodeHost.StartAsync(Options(dir2.Path), new CapturingLoggerFactory(), default);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Status_and_health_are_served_over_http()
+    {
+        using var dir = new TempDataDir();
+        await using var node = await NodeHost.StartAsync(Options(dir.Path), new CapturingLoggerFactory(), default);
+        await using (var redis = await Connect(node)) await redis.ExecuteAsync(default, "SET", "a", "b");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.HttpPort}") };
+        Assert.Equal("ok\n", await http.GetStringAsync("/health"));
+        var status = await http.GetFromJsonAsync<JsonElement>("/status");
+        Assert.Equal("t1", status.GetProperty("nodeId").GetString());
+        Assert.Equal("primary", status.GetProperty("role").GetString());
+        Assert.Equal(1UL, status.GetProperty("generation").GetUInt64());
+        var flushed = status.GetProperty("flushedLsn").GetUInt64();
+        Assert.True(flushed > 0);
+        Assert.Equal(flushed, status.GetProperty("writtenLsn").GetUInt64());
+        Assert.True(status.GetProperty("appliedLsn").GetUInt64() <= flushed);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what, int timeoutMs = 20_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        var delay = 5;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeoutMs} ms waiting for {what}");
+            await Task.Delay(delay);
+            delay = Math.Min(delay * 2, 200);
+        }
+    }
+}
