@@ -212,6 +212,9 @@ internal sealed class OptionsBinder
             type = underlying;
         }
         var expectation = Expectation(type, property, out var noun);
+        if (raw is null && property is not null && !type.IsValueType &&
+            new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable)
+            return true; // a nullable reference (string?) set to null
         if (raw is null)
         {
             Fail(path, $"{path} is null: expected {expectation}");
