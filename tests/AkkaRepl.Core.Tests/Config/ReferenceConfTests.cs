@@ -71,4 +71,20 @@ public sealed class ReferenceConfTests
             new Dictionary<string, string> { ["AKKAREPL_DATA_DIR"] = "/srv/akkarepl" });
         Assert.Equal("/srv/akkarepl", options.Node.DataDir);
     }
+
+    [Theory(Timeout = 10_000)]
+    [InlineData("node1")]
+    [InlineData("node2")]
+    [InlineData("node3")]
+    public async Task Each_example_cluster_member_binds_with_ports_matching_its_member_entry(string nodeId)
+    {
+        await Task.Yield();
+        var options = NodeConfigLoader.Load(RepositoryFiles.Find($"hocon/cluster/{nodeId}.conf"), [],
+            new Dictionary<string, string>(), new Dictionary<string, string>());
+        var self = options.Cluster.Members.Single(m => m.Id == options.Node.NodeId);
+        Assert.Equal(nodeId, options.Node.NodeId);
+        Assert.Equal((self.RespPort, self.HttpPort, self.ReplicationPort), (options.Node.RespPort, options.Node.HttpPort, options.Node.ReplicationPort));
+        Assert.Equal(3, options.Cluster.Members.Count);
+        Assert.Equal("demo-3", options.Node.ClusterId);
+    }
 }
