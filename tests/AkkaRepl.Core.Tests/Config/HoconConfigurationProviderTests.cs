@@ -75,4 +75,16 @@ public sealed class HoconConfigurationProviderTests
         Assert.Equal(8L * 1024 * 1024, options.Wal.SegmentSizeBytes);
         Assert.Null(configuration["HOME"]);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Includes_in_a_string_source_are_relative_to_its_base_directory()
+    {
+        await Task.Yield();
+        using var dir = new TempDirectory();
+        dir.Write("inc.conf", "akkarepl.snapshot.retain = 4");
+        var configuration = new ConfigurationBuilder()
+            .AddHoconString("include required(\"inc.conf\")", "inline.conf", dir.Path)
+            .Build();
+        Assert.Equal("4", configuration["akkarepl:snapshot:retain"]);
+    }
 }
