@@ -39,4 +39,36 @@ public sealed class HoconFuzzTests
             }
         }
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Random_values_for_every_key_either_bind_or_fail_with_a_config_exception()
+    {
+        await Task.Yield();
+        string[] values =
+        [
+            "0", "-1", "1", "65536", "99999999999999999999", "1.5", "5 s", "64 MiB", "1 EiB", "off", "on", "null", "\"\"",
+            "[]", "{}", "[{}]", "[{ id = n1 }]", "abc", "\"a b\"", "${?nothing}", "quorum", "replicas 0", "block",
+        ];
+        var keys = AkkaReplOptionsBinder.AllKeyPaths();
+        var random = new Random(7);
+        var none = new Dictionary<string, string>();
+        for (var i = 0; i < 100; i++)
+        {
+            var set = Enumerable.Range(0, random.Next(1, 4))
+                .Select(_ => $"{keys[random.Next(keys.Count)]}={values[random.Next(values.Length)]}")
+                .ToArray();
+            try
+            {
+                NodeConfigLoader.Load(null, set, none, none);
+            }
+            catch (ConfigException)
+            {
+                // expected for most combinations
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"--set {string.Join(" --set ", set)}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+    }
 }
