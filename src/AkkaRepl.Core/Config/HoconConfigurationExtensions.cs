@@ -29,6 +29,27 @@ public static class HoconConfigurationExtensions
         return builder.Add(new HoconConfigurationSource { Text = text, SourceName = sourceName, BaseDirectory = baseDirectory });
     }
 
+    /// <summary>
+    /// Adds <c>AKKAREPL__*</c> environment variables under AkkaRepl's naming rule (<c>AKKAREPL__NODE__DATA_DIR</c> ->
+    /// <c>akkarepl:node:data-dir</c>; <c>_</c> inside a segment is <c>-</c>). Microsoft's own
+    /// <c>AddEnvironmentVariables</c> keeps the <c>_</c>, so it cannot set kebab-case keys. Values are literal strings.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="environment">The variables to read; null reads the process environment now.</param>
+    public static IConfigurationBuilder AddAkkaReplEnvironmentVariables(this IConfigurationBuilder builder,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        environment ??= NodeConfigLoader.ProcessEnvironment();
+        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in environment)
+        {
+            if (HoconOverrides.EnvironmentNameToPath(name) is { } path)
+                data[path.Replace('.', ':')] = value;
+        }
+        return builder.AddInMemoryCollection(data);
+    }
+
     /// <summary>Adds the embedded <c>reference.conf</c>: every key with its documented default. Add it first.</summary>
     public static IConfigurationBuilder AddAkkaReplReference(this IConfigurationBuilder builder)
     {

@@ -33,10 +33,15 @@ internal sealed class HoconObject : HoconNode
     /// <summary>A duplicate key: two objects merge recursively, anything else is replaced by the later value.</summary>
     public void Merge(string key, HoconNode value)
     {
-        if (value is HoconObject incoming && TryGet(key, out var existing) && existing is HoconObject earlier)
+        var exists = TryGet(key, out var existing);
+        if (value is HoconObject incoming && existing is HoconObject earlier)
+        {
             earlier.MergeFrom(incoming);
-        else
-            Set(key, value);
+            return;
+        }
+        if (exists)
+            AttachPrevious(value, existing);
+        Set(key, value);
     }
 
     /// <summary>Merges every field of <paramref name="other"/> into this object; <paramref name="other"/> wins on conflicts.</summary>
@@ -44,5 +49,32 @@ internal sealed class HoconObject : HoconNode
     {
         foreach (var key in other.Keys)
             Merge(key, other[key]);
+    }
+
+    // Gives each node that needs the field's earlier value (${?x}, a self-reference, +=) that value.
+    // One already attached (an earlier assignment in the same file) passes it on down its own chain, so a
+    // lower layer's value ends up as the fallback of the fallback.
+    private static void AttachPrevious(HoconNode value, HoconNode existing)
+    {
+        IEnumerable<HoconSubstitution> slots = value switch
+        {
+            HoconSubstitution s when s.WantsPrevious => [s],
+            HoconConcatenation c => c.Parts.OfType<HoconSubstitution>().Where(s => s.SelfReference),
+            _ => [],
+        };
+        foreach (var slot in slots)
+        {
+            if (slot.Previous is null)
+                slot.Previous = existing;
+            else
+                AttachPrevious(slot.Previous, existing);
+        }
+        if (value is HoconAppend append)
+        {
+            if (append.Previous is null)
+                append.Previous = existing;
+            else
+                AttachPrevious(append.Previous, existing);
+        }
     }
 }

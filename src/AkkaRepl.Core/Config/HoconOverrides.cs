@@ -32,7 +32,7 @@ internal static class HoconOverrides
                 errors.Add($"environment variable {name} has an empty key segment: expected AKKAREPL__SECTION__KEY, e.g. AKKAREPL__NODE__DATA_DIR");
                 continue;
             }
-            var origin = new SourcePosition($"environment variable {name}", 1, 1);
+            var origin = SourcePosition.Whole($"environment variable {name}");
             SetPath(root, segments, new HoconScalar(value, HoconScalarKind.String, origin), errors);
         }
     }
@@ -72,7 +72,7 @@ internal static class HoconOverrides
                 errors.Add(e.Message);
                 continue;
             }
-            var origin = new SourcePosition($"flag for {path}", 1, 1);
+            var origin = SourcePosition.Whole($"flag for {path}");
             SetPath(root, segments, new HoconScalar(value, HoconScalarKind.String, origin), errors);
         }
     }

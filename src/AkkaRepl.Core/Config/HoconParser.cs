@@ -157,19 +157,19 @@ internal sealed class HoconParser
         {
             Advance();
             SkipSpacesAndComments();
-            value = ParseValue(valuePath, $"after '{keyText} ='", inArray: false);
+            value = ParseValue(valuePath, $"after '{keyText} ='");
         }
         else if (!AtEnd && Peek() == '+' && Peek(1) == '=')
         {
             Advance();
             Advance();
             SkipSpacesAndComments();
-            value = ParseValue(valuePath, $"after '{keyText} +='", inArray: false);
+            value = ParseValue(valuePath, $"after '{keyText} +='");
             append = true;
         }
         else if (!AtEnd && Peek() == '{')
         {
-            value = ParseValue(valuePath, $"after '{keyText}'", inArray: false);
+            value = ParseValue(valuePath, $"after '{keyText}'");
         }
         else
         {
@@ -177,7 +177,7 @@ internal sealed class HoconParser
         }
 
         if (append)
-            value = Append(obj, path, value, keyText);
+            value = new HoconAppend(keyText, value, value.Position);
 
         // a.b.c = v is a { b { c = v } }, merged like any duplicate key.
         for (var i = path.Count - 1; i > 0; i--)
@@ -188,21 +188,6 @@ internal sealed class HoconParser
         }
         obj.Merge(path[0], value);
         return keyText;
-    }
-
-    // `a += v` appends to the array already at `a` in this object (or starts one).
-    private static HoconNode Append(HoconObject obj, IReadOnlyList<string> path, HoconNode value, string keyText)
-    {
-        HoconNode? existing = obj;
-        foreach (var segment in path)
-            existing = existing is HoconObject o && o.TryGet(segment, out var child) ? child : null;
-        var array = new HoconArray(value.Position);
-        if (existing is HoconArray earlier)
-            array.Items.AddRange(earlier.Items);
-        else if (existing is not null)
-            throw new ConfigException($"{value.Position}: '{keyText} +=' needs an array at '{keyText}', found another value");
-        array.Items.Add(value);
-        return array;
     }
 
     private bool AtIncludeKeyword()
@@ -328,7 +313,7 @@ internal sealed class HoconParser
     }
 
     // A value: an object, an array, or simple values on one line (concatenated into a string).
-    private HoconNode ParseValue(IReadOnlyList<string> path, string context, bool inArray)
+    private HoconNode ParseValue(IReadOnlyList<string> path, string context)
     {
         var start = Here;
         var parts = new List<HoconNode>();
@@ -368,7 +353,7 @@ internal sealed class HoconParser
             }
             else if (c == '$' && Peek(1) == '{')
             {
-                parts.Add(ParseSubstitution());
+                parts.Add(ParseSubstitution(path));
             }
             else if (c == '-' && char.IsAsciiDigit(Peek(1)) || char.IsAsciiDigit(c))
             {
@@ -430,7 +415,7 @@ internal sealed class HoconParser
             }
             if (Peek() == ',')
                 throw Error("expected a value or ']', found ','");
-            array.Items.Add(ParseValue(path, "in the array", inArray: true));
+            array.Items.Add(ParseValue(path, "in the array"));
             SkipSpacesAndComments();
             if (AtEnd || Peek() is '\n' or ']')
                 continue;
@@ -443,7 +428,7 @@ internal sealed class HoconParser
         }
     }
 
-    private HoconSubstitution ParseSubstitution()
+    private HoconSubstitution ParseSubstitution(IReadOnlyList<string> fieldPath)
     {
         var at = Here;
         Advance();
@@ -462,7 +447,8 @@ internal sealed class HoconParser
         if (AtEnd || Peek() != '}')
             throw Error($"expected '}}' to close the substitution opened at {at.Line}:{at.Column}, found {Describe()}");
         Advance();
-        return new HoconSubstitution([.. _includePrefix, .. path], written, optional, at);
+        string[] absolute = [.. _includePrefix, .. path];
+        return new HoconSubstitution(absolute, written, optional, absolute.SequenceEqual(fieldPath), at);
     }
 
     private string ReadNumber()

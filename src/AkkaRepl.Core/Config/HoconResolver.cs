@@ -73,12 +73,36 @@ internal sealed class HoconResolver
                 _done.Add(array);
                 return array;
             case HoconSubstitution substitution:
-                return Lookup(substitution);
+                var errorsBefore = _errors.Count;
+                var found = Lookup(substitution);
+                // An undefined ${?x} leaves the field's earlier value in place, as HOCON says.
+                if (found is null && !substitution.SelfReference && substitution.Previous is { } previous && _errors.Count == errorsBefore)
+                    return ResolveNode(previous);
+                return found;
             case HoconConcatenation concatenation:
                 return Concatenate(concatenation);
+            case HoconAppend append:
+                return Append(append);
             default:
                 return node;
         }
+    }
+
+    private HoconNode? Append(HoconAppend append)
+    {
+        var result = new HoconArray(append.Position);
+        var earlier = append.Previous is null ? null : ResolveNode(append.Previous);
+        if (earlier is HoconArray array)
+            result.Items.AddRange(array.Items);
+        else if (earlier is not null)
+        {
+            AddError($"{append.Position}: '{append.Key} +=' appends to an array, but {append.Key} holds {(earlier is HoconObject ? "an object" : "a value")}");
+            return null;
+        }
+        if (ResolveNode(append.Element) is { } element)
+            result.Items.Add(element);
+        _done.Add(result);
+        return result;
     }
 
     private HoconNode? Concatenate(HoconConcatenation concatenation)
@@ -97,7 +121,7 @@ internal sealed class HoconResolver
                     sb.Append(scalar.Text);
                     break;
                 default:
-                    _errors.Add($"{part.Position}: {part} is {(value is HoconObject ? "an object" : "an array")} and cannot be joined with text");
+                    AddError($"{part.Position}: {part} is {(value is HoconObject ? "an object" : "an array")} and cannot be joined with text");
                     return null;
             }
         }
@@ -116,6 +140,12 @@ internal sealed class HoconResolver
         _active.Add(substitution);
         try
         {
+            // A self-reference means the field's earlier value; without one it looks outside the tree.
+            if (substitution.SelfReference && substitution.Previous is { } previous)
+                return ResolveNode(previous);
+            if (substitution.SelfReference)
+                return FromEnvironment(substitution);
+
             HoconNode? current = _root;
             foreach (var segment in substitution.Path)
             {
@@ -151,17 +181,22 @@ internal sealed class HoconResolver
             if (current is not null)
                 return ResolveNode(current);
 
-            var fromEnvironment = _environment(substitution.Written);
-            if (fromEnvironment is not null)
-                return new HoconScalar(fromEnvironment, HoconScalarKind.String, substitution.Position);
-            if (!substitution.Optional)
-                AddError($"{substitution.Position}: cannot resolve {substitution}: no such key in the configuration and no environment variable named '{substitution.Written}' (use ${{?{substitution.Written}}} if it may be missing)");
-            return null;
+            return FromEnvironment(substitution);
         }
         finally
         {
             _active.Remove(substitution);
         }
+    }
+
+    private HoconNode? FromEnvironment(HoconSubstitution substitution)
+    {
+        var value = _environment(substitution.Written);
+        if (value is not null)
+            return new HoconScalar(value, HoconScalarKind.String, substitution.Position);
+        if (!substitution.Optional)
+            AddError($"{substitution.Position}: cannot resolve {substitution}: no such key in the configuration and no environment variable named '{substitution.Written}' (use ${{?{substitution.Written}}} if it may be missing)");
+        return null;
     }
 
     private void AddError(string message)

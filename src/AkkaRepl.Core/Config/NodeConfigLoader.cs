@@ -25,8 +25,10 @@ public static class NodeConfigLoader
         IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment)
     {
         var errors = new List<string>();
-        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors);
-        var binder = new OptionsBinder(errors, typeof(AkkaReplOptions), AkkaReplOptionsBinder.RootPath);
+        var origins = new Dictionary<string, SourcePosition>(StringComparer.OrdinalIgnoreCase);
+        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors, origins);
+        // Problems start with where the value was written: a file position, an environment variable, a flag.
+        var binder = new OptionsBinder(errors, typeof(AkkaReplOptions), AkkaReplOptionsBinder.RootPath, origins);
         var section = configuration.GetSection(AkkaReplOptionsBinder.RootPath);
         var options = (AkkaReplOptions)binder.BindRecord(typeof(AkkaReplOptions), section, AkkaReplOptionsBinder.RootPath);
         binder.Validate(options, AkkaReplOptionsBinder.RootPath);
@@ -41,11 +43,16 @@ public static class NodeConfigLoader
         IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment)
     {
         var errors = new List<string>();
-        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors);
+        var configuration = Build(configFile, setOverrides, flagOverrides, environment, errors, null);
         if (errors.Count > 0)
             throw ConfigProblems.ToException(errors);
         return configuration;
     }
+
+    /// <summary>A snapshot of the process environment, in the shape <see cref="Load"/> takes.</summary>
+    public static IReadOnlyDictionary<string, string> ProcessEnvironment() =>
+        System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
 
     /// <summary>The text of the embedded <c>reference.conf</c>.</summary>
     public static string ReadReference()
@@ -57,7 +64,8 @@ public static class NodeConfigLoader
     }
 
     private static IConfigurationRoot Build(string? configFile, IReadOnlyList<string> setOverrides,
-        IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment, List<string> errors)
+        IReadOnlyDictionary<string, string> flagOverrides, IReadOnlyDictionary<string, string> environment, List<string> errors,
+        Dictionary<string, SourcePosition>? origins)
     {
         ArgumentNullException.ThrowIfNull(setOverrides);
         ArgumentNullException.ThrowIfNull(flagOverrides);
@@ -85,6 +93,6 @@ public static class NodeConfigLoader
         // A file that failed to parse would only add confusing follow-up errors.
         if (errors.Count == 0)
             HoconResolver.Resolve(root, name => environment.TryGetValue(name, out var value) ? value : null, errors);
-        return new ConfigurationBuilder().AddInMemoryCollection(HoconFlattener.Flatten(root)).Build();
+        return new ConfigurationBuilder().AddInMemoryCollection(HoconFlattener.Flatten(root, origins)).Build();
     }
 }

@@ -19,11 +19,19 @@ internal sealed class OptionsBinder
     private readonly Dictionary<string, string?> _raw = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _failed = new(StringComparer.OrdinalIgnoreCase);
 
-    public OptionsBinder(List<string> errors, Type rootType, string rootPath)
+    private readonly IReadOnlyDictionary<string, SourcePosition>? _origins;
+
+    /// <param name="errors">Where problems are collected.</param>
+    /// <param name="rootType">The record bound at <paramref name="rootPath"/> (for "did you mean" across sections).</param>
+    /// <param name="rootPath">The HOCON path of the root record.</param>
+    /// <param name="origins">Where each configuration key was written; when known a problem starts with it.</param>
+    public OptionsBinder(List<string> errors, Type rootType, string rootPath,
+        IReadOnlyDictionary<string, SourcePosition>? origins = null)
     {
         _errors = errors;
         _rootType = rootType;
         _rootPath = rootPath;
+        _origins = origins;
     }
 
     /// <summary>The settable properties of an options record by HOCON key.</summary>
@@ -55,9 +63,11 @@ internal sealed class OptionsBinder
         return true;
     }
 
-    public object BindRecord(Type type, IConfigurationSection section, string path)
+    /// <summary>Binds a record; <paramref name="current"/> (the parent's default for this property) is copied, never changed.</summary>
+    public object BindRecord(Type type, IConfigurationSection section, string path, object? current = null)
     {
-        var instance = Activator.CreateInstance(type)!;
+        // Start from the parent's default (which may differ from the record's own), on a copy: it may be shared.
+        var instance = current is null ? Activator.CreateInstance(type)! : ShallowCopy(current);
         var children = section.GetChildren().ToList();
         var properties = PropertiesOf(type);
         if (children.Count == 0)
@@ -75,7 +85,7 @@ internal sealed class OptionsBinder
                 Fail(childPath, UnknownKey(childPath, child.Key, path, properties.Select(p => p.Key).ToList()));
                 continue;
             }
-            if (TryBind(match.Property.PropertyType, match.Property, child, childPath, out var value))
+            if (TryBind(match.Property.PropertyType, match.Property, child, childPath, match.Property.GetValue(instance), out var value))
                 match.Property.SetValue(instance, value);
         }
         return instance;
@@ -111,7 +121,7 @@ internal sealed class OptionsBinder
             validatable.Validate(new OptionsValidationContext(path, record.GetType(), _errors));
     }
 
-    private bool TryBind(Type type, PropertyInfo? property, IConfigurationSection section, string path, out object? value)
+    private bool TryBind(Type type, PropertyInfo? property, IConfigurationSection section, string path, object? current, out object? value)
     {
         value = null;
         var children = section.GetChildren().ToList();
@@ -121,7 +131,7 @@ internal sealed class OptionsBinder
         {
             if (children.Count == 0 && section.Value is null)
                 return false; // explicit null: keep the defaults
-            value = BindRecord(type, section, path);
+            value = BindRecord(type, section, path, current);
             return true;
         }
         if (children.Count > 0)
@@ -166,7 +176,7 @@ internal sealed class OptionsBinder
                     return false;
                 }
                 var itemPath = $"{path}[{i}]";
-                if (TryBind(element, null, indexed[i].Section, itemPath, out var item))
+                if (TryBind(element, null, indexed[i].Section, itemPath, null, out var item))
                     items.Add(item);
                 else if (!_failed.Contains(itemPath))
                     Fail(itemPath, $"{itemPath} is null: expected {Expectation(element, null, out _)}");
@@ -202,6 +212,9 @@ internal sealed class OptionsBinder
             type = underlying;
         }
         var expectation = Expectation(type, property, out var noun);
+        if (raw is null && property is not null && !type.IsValueType &&
+            new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable)
+            return true; // a nullable reference (string?) set to null
         if (raw is null)
         {
             Fail(path, $"{path} is null: expected {expectation}");
@@ -432,6 +445,11 @@ internal sealed class OptionsBinder
         }
     }
 
+    private static readonly MethodInfo CloneMethod =
+        typeof(object).GetMethod("MemberwiseClone", BindingFlags.NonPublic | BindingFlags.Instance)!;
+
+    private static object ShallowCopy(object record) => CloneMethod.Invoke(record, null)!;
+
     private static int Levenshtein(string a, string b)
     {
         var previous = new int[b.Length + 1];
@@ -454,6 +472,8 @@ internal sealed class OptionsBinder
     private void Fail(string path, string message)
     {
         _failed.Add(path);
-        _errors.Add(message);
+        // akkarepl.members[0].port is the configuration key akkarepl:members:0:port.
+        var key = path.Replace("]", "").Replace('[', ':').Replace('.', ':');
+        _errors.Add(_origins is not null && _origins.TryGetValue(key, out var origin) ? $"{origin}: {message}" : message);
     }
 }

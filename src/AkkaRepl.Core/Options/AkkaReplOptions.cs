@@ -1,7 +1,7 @@
 namespace AkkaRepl.Core.Options;
 
 /// <summary>All of a node's settings: the HOCON root <c>akkarepl</c> bound to one record per part.</summary>
-public sealed record AkkaReplOptions
+public sealed record AkkaReplOptions : IValidatableOptions
 {
     /// <summary>Identity and listeners, <c>akkarepl.node</c>.</summary>
     public NodeOptions Node { get; init; } = new();
@@ -17,4 +17,20 @@ public sealed record AkkaReplOptions
     public ClusterOptions Cluster { get; init; } = new();
     /// <summary>Log shipping and commit rules, <c>akkarepl.replication</c>.</summary>
     public ReplicationOptions Replication { get; init; } = new();
+
+    /// <summary>Rules that span sections.</summary>
+    public void Validate(OptionsValidationContext context)
+    {
+        var ids = Cluster.Members.Select(m => m.Id).ToList();
+        var memberList = string.Join(", ", ids);
+        if (ids.Count > 0 && !ids.Contains(Node.NodeId))
+            context.Add($"{context.Path}.node.node-id = '{Node.NodeId}' is not among {context.Path}.cluster.members ({memberList}): list every member, this node included");
+        if (ids.Count > 0 && Replication.Upstream is { } upstream && !ids.Contains(upstream))
+            context.Add($"{context.Path}.replication.upstream = '{upstream}' is not among {context.Path}.cluster.members ({memberList})");
+        if (Replication.Upstream is { } self && self == Node.NodeId)
+            context.Add($"{context.Path}.replication.upstream = '{self}' is this node: a replica streams from another member");
+        if (Replication.MaxFrameBytes <= Wal.MaxRecordBytes)
+            context.Add($"{context.Path}.replication.max-frame = {Config.HoconUnits.FormatBytes(Replication.MaxFrameBytes)} must be larger than " +
+                        $"{context.Path}.wal.max-record = {Config.HoconUnits.FormatBytes(Wal.MaxRecordBytes)}: a frame must hold the largest record and its header");
+    }
 }

@@ -8,9 +8,12 @@ public sealed record MemberOptions
     /// <summary>Host or IP address the member's ports are reached on.</summary>
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>The member's replication port (replicas connect to it).</summary>
+    [OptionRange(1, 65535, Hint = "the port the member listens on")]
     public int ReplicationPort { get; init; } = 7381;
     /// <summary>The member's Redis-protocol port (named in redirects and ROLE).</summary>
+    [OptionRange(1, 65535, Hint = "the port the member listens on")]
     public int RespPort { get; init; } = 7379;
     /// <summary>The member's HTTP admin port (used by status and switchover).</summary>
+    [OptionRange(1, 65535, Hint = "the port the member listens on")]
     public int HttpPort { get; init; } = 7380;
 }

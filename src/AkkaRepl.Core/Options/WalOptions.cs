@@ -1,7 +1,7 @@
 namespace AkkaRepl.Core.Options;
 
 /// <summary>The write-ahead log. HOCON path <c>akkarepl.wal</c>.</summary>
-public sealed record WalOptions : IValidatableOptions
+public sealed record WalOptions
 {
     /// <summary>A segment is closed and a new one started once it holds this many bytes of records.</summary>
     [OptionRange("4 KiB", "1 TiB")]
@@ -9,7 +9,7 @@ public sealed record WalOptions : IValidatableOptions
     /// <summary>Most bytes of records one group commit writes and syncs at once.</summary>
     [OptionRange("4 KiB", "1 GiB")]
     public int MaxBatchBytes { get; init; } = 1024 * 1024;
-    /// <summary>Largest payload one record may carry; at most <see cref="SegmentSizeBytes"/>.</summary>
+    /// <summary>Largest payload one record may carry.</summary>
     [OptionRange("1 KiB", "1 GiB")]
     public int MaxRecordBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Most bytes of recently written records kept in memory for the applier and replica streams.</summary>
@@ -20,11 +20,4 @@ public sealed record WalOptions : IValidatableOptions
     [OptionRange("1", "1000000")]
     public int MailboxCapacity { get; init; } = 4096;
 
-    /// <inheritdoc />
-    public void Validate(OptionsValidationContext context)
-    {
-        if (MaxRecordBytes > SegmentSizeBytes)
-            context.Add($"{context.PathOf(nameof(MaxRecordBytes))} = {Config.HoconUnits.FormatBytes(MaxRecordBytes)} is larger than " +
-                        $"{context.PathOf(nameof(SegmentSizeBytes))} = {Config.HoconUnits.FormatBytes(SegmentSizeBytes)}: a record must fit in one segment");
-    }
 }

@@ -107,4 +107,21 @@ public sealed class HoconParseErrorTests
         await Task.Yield();
         Assert.Equal("test.conf:2:5: unterminated triple-quoted string: add the closing '\"\"\"'", ErrorOf("x = 1\na = \"\"\"abc\n"));
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Concatenating_objects_or_arrays_is_rejected()
+    {
+        await Task.Yield();
+        Assert.Equal("test.conf:1:10: found '{' after a simple value on the same line (objects and arrays cannot be joined with other values)",
+            ErrorOf("a = ${b} { x = 1 }\nb { y = 2 }"));
+        Assert.Equal("test.conf:1:9: expected ',' or a new line after an array, found '[' (objects and arrays cannot be joined with other values)",
+            ErrorOf("a = [1] [2]"));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_newline_between_a_key_and_its_brace_is_rejected()
+    {
+        await Task.Yield();
+        Assert.Equal("test.conf:1:4: expected '=' or ':' or '{' after key 'wal', found end of line", ErrorOf("wal\n{ x = 1 }"));
+    }
 }

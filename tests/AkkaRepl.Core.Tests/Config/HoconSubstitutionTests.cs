@@ -49,11 +49,23 @@ public sealed class HoconSubstitutionTests
     public async Task A_missing_optional_substitution_leaves_the_key_unset()
     {
         await Task.Yield();
-        var data = Flatten("a = 1\na = ${?nope}\nb = [1, ${?nope}]\nc = x${?nope}y");
+        var data = Flatten("a = ${?nope}\nb = [1, ${?nope}]\nc = x${?nope}y");
         Assert.False(data.ContainsKey("a"));
         Assert.Equal(new[] { "1" }, new[] { data["b:0"] });
         Assert.False(data.ContainsKey("b:1"));
         Assert.Equal("xy", data["c"]);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_undefined_optional_substitution_keeps_the_earlier_value_of_the_field()
+    {
+        await Task.Yield();
+        var text = "a = default\na = ${?A_OVERRIDE}\nb.c = 1\nb.c = ${?B_OVERRIDE}";
+        var data = Flatten(text);
+        Assert.Equal("default", data["a"]);
+        Assert.Equal("1", data["b:c"]);
+        var overridden = Flatten(text, new Dictionary<string, string> { ["A_OVERRIDE"] = "env" });
+        Assert.Equal("env", overridden["a"]);
     }
 
     [Fact(Timeout = 10_000)]
@@ -105,5 +117,24 @@ public sealed class HoconSubstitutionTests
                 "  test.conf:1:5: cannot resolve ${x}: no such key in the configuration and no environment variable named 'x' (use ${?x} if it may be missing)",
                 "  test.conf:2:5: cannot resolve ${y}: no such key in the configuration and no environment variable named 'y' (use ${?y} if it may be missing)"),
             ErrorOf("a = ${x}\nb = ${y}"));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_self_referential_substitution_means_the_earlier_value_of_the_field()
+    {
+        await Task.Yield();
+        var data = Flatten("path = a\npath = ${path}\":/more\"\nchain = r\nchain = ${chain}x\nchain = ${chain}y\nopt = ${?opt}");
+        Assert.Equal("a:/more", data["path"]);
+        Assert.Equal("rxy", data["chain"]);
+        Assert.False(data.ContainsKey("opt"));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_self_reference_without_an_earlier_value_looks_in_the_environment()
+    {
+        await Task.Yield();
+        Assert.Equal("/usr/bin:/opt", Flatten("PATH = ${PATH}\":/opt\"", new Dictionary<string, string> { ["PATH"] = "/usr/bin" })["PATH"]);
+        Assert.Equal("test.conf:1:8: cannot resolve ${PATH}: no such key in the configuration and no environment variable named 'PATH' (use ${?PATH} if it may be missing)",
+            ErrorOf("PATH = ${PATH}\":/opt\""));
     }
 }

@@ -70,8 +70,15 @@ public sealed class HoconSyntaxTests
     public async Task Plus_equals_appends_to_an_array()
     {
         await Task.Yield();
-        var data = Flatten("a = [1]\na += 2\nb += x");
-        Assert.Equal(new Dictionary<string, string?> { ["a:0"] = "1", ["a:1"] = "2", ["b:0"] = "x" }, data);
+        var data = Flatten("a = [1]\na += 2\nb += x\nc { d = [{ e = 1 }] }\nc.d += { e = 2 }");
+        Assert.Equal(new Dictionary<string, string?> { ["a:0"] = "1", ["a:1"] = "2", ["b:0"] = "x", ["c:d:0:e"] = "1", ["c:d:1:e"] = "2" }, data);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Plus_equals_on_a_value_that_is_not_an_array_is_rejected()
+    {
+        await Task.Yield();
+        Assert.Equal("test.conf:2:6: 'a +=' appends to an array, but a holds a value", ErrorOf("a = 1\na += 2"));
     }
 
     [Fact(Timeout = 10_000)]
@@ -135,5 +142,24 @@ public sealed class HoconSyntaxTests
     {
         await Task.Yield();
         Assert.Equal(["akkarepl", "node", "data-dir", "x.y"], HoconParser.ParsePath("akkarepl.node.data-dir.\"x.y\"", "test"));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_json_document_is_read_as_hocon()
+    {
+        await Task.Yield();
+        var data = Flatten("{\"a\": {\"b\": [1, 2.5, true, null]}, \"c\": \"x\"}");
+        Assert.Equal(new Dictionary<string, string?>
+        {
+            ["a:b:0"] = "1", ["a:b:1"] = "2.5", ["a:b:2"] = "true", ["a:b:3"] = null, ["c"] = "x",
+        }, data);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Windows_line_endings_are_whitespace()
+    {
+        await Task.Yield();
+        var data = Flatten("a = 5 s\r\nb {\r\n  c = \"x\" # note\r\n}\r\n");
+        Assert.Equal(new Dictionary<string, string?> { ["a"] = "5 s", ["b:c"] = "x" }, data);
     }
 }
