@@ -38,7 +38,8 @@ public sealed class WalWriter : IAsyncDisposable
     private readonly Channel<WalCommand> _mailbox;
     private readonly SafeFileHandle _lockFile;
     private readonly ProgressSignal _progress = new();
-    private readonly Task _loop;
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0); // set by every sender after it queued a command
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly object _segmentsLock = new();
     private readonly List<Segment> _segments;      // guarded by _segmentsLock; changed by the loop (roll, truncate) and RemoveSegmentsBelow (front only)
@@ -88,7 +89,9 @@ public sealed class WalWriter : IAsyncDisposable
         Tail = new TailCache(options.TailCacheBytes);
         _mailbox = Channel.CreateBounded<WalCommand>(new BoundedChannelOptions(options.MailboxCapacity)
         { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _loop = Task.Run(RunAsync);
+        // A dedicated thread: the loop blocks in write and fdatasync for milliseconds at a time, which on a
+        // small machine would starve the thread pool that the appenders' continuations need.
+        new Thread(RunLoop) { IsBackground = true, Name = "wal-writer " + directory }.Start();
     }
 
     /// <summary>
@@ -309,7 +312,8 @@ public sealed class WalWriter : IAsyncDisposable
     public async Task StopAsync()
     {
         _mailbox.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        _wake.Set();
+        await _loopDone.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc cref="StopAsync"/>
@@ -327,7 +331,7 @@ public sealed class WalWriter : IAsyncDisposable
 
     // ---- the loop ----
 
-    private async Task RunAsync()
+    private void RunLoop()
     {
         var reader = _mailbox.Reader;
         WalCommand? carried = null;
@@ -339,8 +343,16 @@ public sealed class WalWriter : IAsyncDisposable
                 if (carried is not null) { command = carried; carried = null; }
                 else if (!reader.TryRead(out command!))
                 {
-                    if (!await reader.WaitToReadAsync().ConfigureAwait(false)) break;
-                    continue;
+                    // Block this, the loop's own thread, until a sender sets _wake after queueing. Reset before
+                    // the second look so a command queued in between is not missed.
+                    if (reader.Completion.IsCompleted) break;
+                    _wake.Reset();
+                    if (reader.TryRead(out command!) is false)
+                    {
+                        if (reader.Completion.IsCompleted) break;
+                        _wake.Wait();
+                        continue;
+                    }
                 }
 
                 if (command is TruncateCommand truncate)
@@ -368,6 +380,7 @@ public sealed class WalWriter : IAsyncDisposable
             _lockFile.Dispose();
             _stopped = true;
             _progress.Pulse();
+            _loopDone.TrySetResult();
         }
     }
 
@@ -647,6 +660,7 @@ public sealed class WalWriter : IAsyncDisposable
                 throw new InvalidOperationException($"the WAL writer at '{_directory}' is stopping and takes no more commands");
             }
         }
+        _wake.Set();
         return await reply.ConfigureAwait(false);
     }
 
