@@ -43,6 +43,7 @@ public sealed class WalWriter : IAsyncDisposable
 
     private readonly object _segmentsLock = new();
     private readonly List<Segment> _segments;      // guarded by _segmentsLock; changed by the loop (roll, truncate) and RemoveSegmentsBelow (front only)
+    private Task<string?>? _spare;                 // loop only: the zero-filled next segment being prepared
     private Segment _activeSegment;                // loop only (read under _segmentsLock by RemoveSegmentsBelow)
     private SafeFileHandle _activeHandle;          // loop only
 
@@ -58,6 +59,7 @@ public sealed class WalWriter : IAsyncDisposable
     private int _bufferUsed;                       // loop only
     private ulong _bufferStartLsn;                 // loop only
     private readonly List<(WalCommand Command, object Result)> _batch = []; // loop only
+    private WalCommand? _inFlight;                 // loop only: the command being handled, failed too if the loop fail-stops
 
     private volatile Exception? _failure;          // set once by the loop when it fail-stops
     private volatile bool _stopped;                // set once when the loop ended
@@ -89,6 +91,7 @@ public sealed class WalWriter : IAsyncDisposable
         Tail = new TailCache(options.TailCacheBytes);
         _mailbox = Channel.CreateBounded<WalCommand>(new BoundedChannelOptions(options.MailboxCapacity)
         { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        StartSpare();
         // A dedicated thread: the loop blocks in write and fdatasync for milliseconds at a time, which on a
         // small machine would starve the thread pool that the appenders' continuations need.
         new Thread(RunLoop) { IsBackground = true, Name = "wal-writer " + directory }.Start();
@@ -115,7 +118,7 @@ public sealed class WalWriter : IAsyncDisposable
             var lockFile = TakeLock(directory);
             try
             {
-                var log = WalRecovery.Run(directory, logger);
+                var log = WalRecovery.Run(directory, options, logger);
                 return new WalWriter(directory, options, logger, time ?? TimeProvider.System, lockFile, log);
             }
             catch
@@ -314,6 +317,7 @@ public sealed class WalWriter : IAsyncDisposable
         _mailbox.Writer.TryComplete();
         _wake.Set();
         await _loopDone.Task.ConfigureAwait(false);
+        if (_spare is { } spare) await spare.ConfigureAwait(false); // no background writes after stop
     }
 
     /// <inheritdoc cref="StopAsync"/>
@@ -357,7 +361,9 @@ public sealed class WalWriter : IAsyncDisposable
 
                 if (command is TruncateCommand truncate)
                 {
+                    _inFlight = truncate;
                     Truncate(truncate);
+                    _inFlight = null;
                     continue;
                 }
                 // Group commit: take every append already queued (up to MaxBatchBytes), one write, one sync.
@@ -386,12 +392,14 @@ public sealed class WalWriter : IAsyncDisposable
 
     private void AddToBatch(WalCommand command)
     {
+        _inFlight = command; // a roll inside may fail; then this command is failed with the rest
         switch (command)
         {
             case AppendCommand append: AddAppend(append); break;
             case AppendEncodedCommand encoded: AddEncoded(encoded); break;
             default: command.Fail(new InvalidOperationException($"unexpected WAL command {command.GetType().Name}")); break;
         }
+        _inFlight = null;
     }
 
     private void AddAppend(AppendCommand c)
@@ -484,8 +492,18 @@ public sealed class WalWriter : IAsyncDisposable
     {
         WritePending();
         Sync();
+        // A sealed segment ends exactly at its last record: cut its unused preallocated zeroes (durably).
+        long end = _activeSegment.FileOffsetOf(new Lsn(_nextLsn));
+        if (RandomAccess.GetLength(_activeHandle) > end) SegmentFiles.Truncate(_activeHandle, _activeSegment.Path, end);
         var header = new SegmentHeader(new Lsn(_nextLsn), _batchGeneration, _lastTimestamp);
-        var (segment, handle) = SegmentFiles.Create(_directory, header);
+        string? spare = null;
+        if (_spare is { IsCompleted: true } ready)
+        {
+            spare = ready.IsCompletedSuccessfully ? ready.Result : null;
+            _spare = null;
+        }
+        var (segment, handle) = SegmentFiles.Create(_directory, header, spare);
+        StartSpare();
         lock (_segmentsLock)
         {
             _activeHandle.Dispose();
@@ -494,6 +512,30 @@ public sealed class WalWriter : IAsyncDisposable
             _activeHandle = handle;
         }
         WalLog.SegmentStarted(_logger, segment.Path, segment.FirstLsn.Value);
+    }
+
+    /// <summary>Starts preparing the next zero-filled segment in the background, unless one is on its way.
+    /// A failure only means the next segment is not preallocated.</summary>
+    private void StartSpare()
+    {
+        if (!_options.PreallocateSegments || _spare is not null) return;
+        // A spare left by an earlier run is reused when it has the right size (its content is zeroes or
+        // unwritten blocks, which read as zeroes; either way only the speed of later syncs depends on it).
+        string existing = Path.Combine(_directory, SegmentFiles.SpareName);
+        if (File.Exists(existing) && new FileInfo(existing).Length == SegmentHeader.Bytes + _options.SegmentSizeBytes)
+        {
+            _spare = Task.FromResult<string?>(existing);
+            return;
+        }
+        _spare = Task.Run(() =>
+        {
+            try { return SegmentFiles.CreateSpare(_directory, _options.SegmentSizeBytes); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageUnavailableException)
+            {
+                WalLog.SpareFailed(_logger, _directory, ex.Message);
+                return (string?)null;
+            }
+        });
     }
 
     /// <summary>Hands the encoded records to the OS and publishes <see cref="WrittenLsn"/>.</summary>
@@ -640,6 +682,7 @@ public sealed class WalWriter : IAsyncDisposable
         WalLog.WriterFailed(_logger, failure, _directory, failure.Message);
         foreach (var (command, _) in _batch) command.Fail(failure);
         _batch.Clear();
+        _inFlight?.Fail(failure);
         while (_mailbox.Reader.TryRead(out var queued)) queued.Fail(failure);
     }
 

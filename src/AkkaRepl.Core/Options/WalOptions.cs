@@ -14,4 +14,8 @@ public sealed record WalOptions
     /// <summary>Most commands (appends, truncations) queued for the writer loop; a full mailbox makes appenders
     /// wait (backpressure), it never drops.</summary>
     public int MailboxCapacity { get; init; } = 4096;
+    /// <summary>Zero-fill each new segment to <see cref="SegmentSizeBytes"/> ahead of use (a spare file is prepared
+    /// in the background), so fdatasync flushes only data and no file-size change: about twice the sync rate on
+    /// ext4. Costs one spare segment of disk space. Off: segments grow as records are appended.</summary>
+    public bool PreallocateSegments { get; init; } = true;
 }

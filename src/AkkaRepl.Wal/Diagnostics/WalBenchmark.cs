@@ -73,7 +73,7 @@ public static class WalBenchmark
         string runDir = Path.Combine(dir, "wal-recovery-" + Guid.NewGuid().ToString("N"));
         try
         {
-            long records = 0;
+            long records = 0, bytes = 0;
             await using (var wal = await WalWriter.OpenAsync(runDir, new WalOptions(), NullLogger.Instance, ct: ct).ConfigureAwait(false))
             {
                 var payload = new byte[100];
@@ -95,15 +95,12 @@ public static class WalBenchmark
                     }
                     await wal.AppendEncodedAsync(block.AsMemory(0, used), start, ct).ConfigureAwait(false);
                 }
+                bytes = (long)wal.WrittenLsn.Value;
             }
             var segments = Directory.GetFiles(runDir, "*.wal");
-            long bytes = 0;
             bool cold = coldCache;
-            foreach (var segment in segments)
-            {
-                bytes += new FileInfo(segment).Length - Segments.SegmentHeader.Bytes;
-                if (coldCache) cold &= NativeIo.DropCachedPages(segment);
-            }
+            if (coldCache)
+                foreach (var segment in segments) cold &= NativeIo.DropCachedPages(segment);
             var clock = Stopwatch.StartNew();
             await using (var reopened = await WalWriter.OpenAsync(runDir, new WalOptions(), NullLogger.Instance, ct: ct).ConfigureAwait(false))
             {

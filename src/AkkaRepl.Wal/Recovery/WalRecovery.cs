@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
 using AkkaRepl.Wal.Diagnostics;
 using AkkaRepl.Wal.Format;
 using AkkaRepl.Wal.Io;
@@ -21,7 +22,7 @@ namespace AkkaRepl.Wal.Recovery;
 /// </summary>
 internal static class WalRecovery
 {
-    public static RecoveredLog Run(string directory, ILogger logger)
+    public static RecoveredLog Run(string directory, WalOptions options, ILogger logger)
     {
         var clock = Stopwatch.StartNew();
         try
@@ -38,7 +39,11 @@ internal static class WalRecovery
         foreach (var path in Directory.EnumerateFiles(directory))
         {
             string name = Path.GetFileName(path);
-            if (name.EndsWith(SegmentNames.Extension + SegmentNames.TempExtension, StringComparison.Ordinal))
+            if (name == SegmentFiles.SpareName)
+            {
+                // The preallocated spare: the writer reuses it when its size is right, else replaces it.
+            }
+            else if (name.EndsWith(SegmentNames.Extension + SegmentNames.TempExtension, StringComparison.Ordinal))
             {
                 // A segment whose creation did not finish never held a record: safe to drop.
                 TryDelete(path);
@@ -52,7 +57,16 @@ internal static class WalRecovery
 
         if (names.Count == 0)
         {
-            var (segment, handle) = SegmentFiles.Create(directory, new SegmentHeader(Lsn.Zero, Generation.None, 0));
+            string? spare = null;
+            try
+            {
+                if (options.PreallocateSegments) spare = SegmentFiles.CreateSpare(directory, options.SegmentSizeBytes);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageUnavailableException($"creating the first WAL segment in '{directory}' failed: {ex.Message}", ex);
+            }
+            var (segment, handle) = SegmentFiles.Create(directory, new SegmentHeader(Lsn.Zero, Generation.None, 0), spare);
             WalLog.Opened(logger, directory, 1, 0, 0, 0, clock.ElapsedMilliseconds);
             return new RecoveredLog([segment], handle, 0);
         }
@@ -93,7 +107,11 @@ internal static class WalRecovery
                     segment.LastTimestampMicros = WalRecordCodec.PeekTimestamp(record.Span);
                 }
                 segment.EndLsn = scanner.NextLsn;
-                if (status != ScanStatus.End)
+                if (status != ScanStatus.End && last && IsZeroFrom(handle, scanner.Offset, fileLength, buffer))
+                {
+                    // Preallocated space that was never written: the log ends here, nothing to cut.
+                }
+                else if (status != ScanStatus.End)
                 {
                     if (!last)
                         throw new StorageCorruptException(
@@ -115,6 +133,19 @@ internal static class WalRecovery
         WalLog.Opened(logger, directory, segments.Count, segments[0].FirstLsn.Value, segments[^1].EndLsn.Value,
             segments[^1].LastGeneration.Value, clock.ElapsedMilliseconds);
         return new RecoveredLog(segments, active!, cut);
+    }
+
+    /// <summary>True when every byte from <paramref name="offset"/> to the end of the file is zero.</summary>
+    private static bool IsZeroFrom(SafeFileHandle handle, long offset, long fileLength, byte[] buffer)
+    {
+        while (offset < fileLength)
+        {
+            int read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, fileLength - offset)), offset);
+            if (read <= 0) return false;
+            if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0)) return false;
+            offset += read;
+        }
+        return true;
     }
 
     private static void TryDelete(string path)

@@ -84,15 +84,15 @@ public sealed class StorageFailureTests
     {
         using var tmpfs = Tmpfs.TryMount(1024 * 1024, out var reason) ?? throw new InvalidOperationException(reason);
         string dir = Path.Combine(tmpfs.Path, "wal");
-        await using (var wal = await WalTestKit.OpenAsync(dir))
+        await using (var wal = await WalTestKit.OpenAsync(dir, WalTestKit.SmallSegments))
             await WalTestKit.AppendManyAsync(wal, 5);
         Directory.CreateDirectory(Path.Combine(tmpfs.Path, "empty"));
         tmpfs.RemountReadOnly();
 
-        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(dir));
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(dir, WalTestKit.SmallSegments));
         Assert.Contains(dir, error.Message);
         Assert.Contains("Read-only file system", error.Message);
-        var empty = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(Path.Combine(tmpfs.Path, "empty")));
+        var empty = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(Path.Combine(tmpfs.Path, "empty"), WalTestKit.SmallSegments));
         Assert.Contains("Read-only file system", empty.Message);
     }
 }

@@ -267,7 +267,7 @@ public sealed class WalWriterTests
     public async Task Payload_above_MaxRecordBytes_is_rejected_naming_the_limit()
     {
         using var dir = new TempDirectory();
-        await using var wal = await WalTestKit.OpenAsync(dir.Path, new WalOptions { MaxRecordBytes = 1000 });
+        await using var wal = await WalTestKit.OpenAsync(dir.Path, WalTestKit.Default with { MaxRecordBytes = 1000 });
         var error = Assert.Throws<ArgumentException>(() => { _ = wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1001]); });
         Assert.StartsWith("payload of 1001 bytes is above the limit of 1000 bytes (WalOptions.MaxRecordBytes)", error.Message);
         await wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1000]);
