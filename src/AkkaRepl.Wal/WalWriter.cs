@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AkkaRepl.Core.Errors;
@@ -59,6 +60,7 @@ public sealed class WalWriter : IAsyncDisposable
     private int _bufferUsed;                       // loop only
     private ulong _bufferStartLsn;                 // loop only
     private readonly List<(WalCommand Command, object Result)> _batch = []; // loop only
+    private int _lastBatchCount;                   // loop only: appends in the previous group commit
     private WalCommand? _inFlight;                 // loop only: the command being handled, failed too if the loop fail-stops
 
     private volatile Exception? _failure;          // set once by the loop when it fail-stops
@@ -368,11 +370,23 @@ public sealed class WalWriter : IAsyncDisposable
                 }
                 // Group commit: take every append already queued (up to MaxBatchBytes), one write, one sync.
                 AddToBatch(command);
-                while (_bufferUsed < _options.MaxBatchBytes && reader.TryRead(out var next))
+                long waitUntil = 0;
+                while (true)
                 {
-                    if (next is TruncateCommand) { carried = next; break; }
-                    AddToBatch(next);
+                    while (_bufferUsed < _options.MaxBatchBytes && reader.TryRead(out var next))
+                    {
+                        if (next is TruncateCommand) { carried = next; break; }
+                        AddToBatch(next);
+                    }
+                    // Appenders woken by the last commit re-append one by one; the first wakes this loop. When
+                    // the last batch was bigger, give the others a moment (bounded) so they share this sync.
+                    if (carried is not null || _batch.Count >= _lastBatchCount || _bufferUsed >= _options.MaxBatchBytes) break;
+                    long now = Stopwatch.GetTimestamp();
+                    if (waitUntil == 0) waitUntil = now + (long)(_options.MaxGroupCommitDelay.TotalSeconds * Stopwatch.Frequency);
+                    if (now >= waitUntil) break;
+                    Thread.Yield();
                 }
+                _lastBatchCount = _batch.Count;
                 CommitBatch();
             }
         }
@@ -777,6 +791,8 @@ public sealed class WalWriter : IAsyncDisposable
             throw new ConfigException($"akkarepl.wal.max-record-bytes must be between 1 and {WalRecordCodec.MaxPayloadBytes} (was {o.MaxRecordBytes})");
         if (o.TailCacheBytes < 0)
             throw new ConfigException($"akkarepl.wal.tail-cache-bytes must be 0 (off) or more (was {o.TailCacheBytes})");
+        if (o.MaxGroupCommitDelay < TimeSpan.Zero || o.MaxGroupCommitDelay > TimeSpan.FromMilliseconds(100))
+            throw new ConfigException($"akkarepl.wal.max-group-commit-delay must be between 0 (no wait) and 100ms (was {o.MaxGroupCommitDelay})");
         if (o.MailboxCapacity < 1)
             throw new ConfigException($"akkarepl.wal.mailbox-capacity must be at least 1 (was {o.MailboxCapacity})");
     }
