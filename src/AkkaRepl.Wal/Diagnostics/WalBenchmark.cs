@@ -74,6 +74,7 @@ public static class WalBenchmark
         try
         {
             long records = 0, bytes = 0;
+            TimeSpan cpu;
             await using (var wal = await WalWriter.OpenAsync(runDir, new WalOptions(), NullLogger.Instance, ct: ct).ConfigureAwait(false))
             {
                 var payload = new byte[100];
@@ -101,14 +102,16 @@ public static class WalBenchmark
             bool cold = coldCache;
             if (coldCache)
                 foreach (var segment in segments) cold &= NativeIo.DropCachedPages(segment);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             await using (var reopened = await WalWriter.OpenAsync(runDir, new WalOptions(), NullLogger.Instance, ct: ct).ConfigureAwait(false))
             {
                 clock.Stop();
+                cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
                 if ((long)reopened.WrittenLsn.Value != bytes)
                     throw new InvalidOperationException($"recovery found {reopened.WrittenLsn} bytes of records, {bytes} were written");
             }
-            return new WalRecoveryMeasurement(bytes, records, segments.Length, cold, clock.Elapsed);
+            return new WalRecoveryMeasurement(bytes, records, segments.Length, cold, clock.Elapsed, cpu);
         }
         finally
         {
