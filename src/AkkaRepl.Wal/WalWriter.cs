@@ -561,7 +561,7 @@ public sealed class WalWriter : IAsyncDisposable
         try
         {
             int errno = InjectFault?.Invoke("write") ?? 0;
-            if (errno != 0) throw NativeIo.Failure($"write to WAL file '{_activeSegment.Path}'", errno);
+            if (errno != 0) throw NativeIo.ErrnoException(errno);
             RandomAccess.Write(_activeHandle, bytes, offset);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -99,6 +99,10 @@ internal static partial class NativeIo
         }
     }
 
+    /// <summary>The OS error as an exception, e.g. "No space left on device (errno 28)".</summary>
+    public static IOException ErrnoException(int errno) =>
+        new($"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+
     /// <summary>An error naming what failed and the OS error, e.g. "fdatasync of WAL file '/d/x.wal' failed: No space left on device (errno 28)".</summary>
     public static StorageUnavailableException Failure(string what, int errno) =>
         new($"{what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",

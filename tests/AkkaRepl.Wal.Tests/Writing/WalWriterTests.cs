@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Wal.Format;
@@ -173,6 +174,50 @@ public sealed class WalWriterTests
         }
         await reader;
         WalTestKit.AssertPayloads(seen, 0, 200);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Written_limit_serves_records_before_their_sync_and_flushed_limit_waits_for_it()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        using var release = new ManualResetEventSlim();
+        wal.InjectFault = op => { if (op == "sync") release.Wait(); return 0; };
+        var append = wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(0)).AsTask();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var written = wal.ReadAsync(Lsn.Zero, WalReadLimit.Written, cts.Token).GetAsyncEnumerator();
+        Assert.True(await written.MoveNextAsync()); // served while the sync is held
+        Assert.Equal(Lsn.Zero, wal.FlushedLsn);
+        Assert.False(append.IsCompleted);
+        await using var flushed = wal.ReadAsync(Lsn.Zero, WalReadLimit.Flushed, cts.Token).GetAsyncEnumerator();
+        var next = flushed.MoveNextAsync().AsTask();
+        Assert.False(next.IsCompleted);
+        release.Set();
+        Assert.True(await next);
+        Assert.Equal(written.Current.Lsn, flushed.Current.Lsn);
+        Assert.Equal(flushed.Current.EndLsn, (await append).EndLsn);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_storage_failure_wakes_tailing_readers_with_the_error()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        await WalTestKit.AppendManyAsync(wal, 3);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var record in wal.ReadAsync(Lsn.Zero, WalReadLimit.Flushed, cts.Token))
+                if (record.EndLsn == wal.FlushedLsn) caughtUp.TrySetResult();
+        });
+        await caughtUp.Task;
+        wal.InjectFault = op => op == "write" ? 28 : 0;
+        var append = await Assert.ThrowsAsync<StorageUnavailableException>(() => wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1]).AsTask());
+        Assert.StartsWith($"write of 37 bytes to WAL file '{dir.Segments().Single()}' at offset", append.Message);
+        Assert.EndsWith("failed: No space left on device (errno 28)", append.Message);
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => reader);
+        Assert.Contains("stopped after a storage failure", error.Message);
     }
 
     [Fact(Timeout = 30_000)]
