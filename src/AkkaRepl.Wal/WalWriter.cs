@@ -41,6 +41,7 @@ public sealed class WalWriter : IAsyncDisposable
     private readonly ProgressSignal _progress = new();
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 0); // set by every sender after it queued a command
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly object _segmentsLock = new();
     private readonly List<Segment> _segments;      // guarded by _segmentsLock; changed by the loop (roll, truncate) and RemoveSegmentsBelow (front only)
@@ -152,6 +153,10 @@ public sealed class WalWriter : IAsyncDisposable
 
     /// <summary>The storage error that stopped the writer, or null while it runs.</summary>
     public Exception? Failure => _failure;
+
+    /// <summary>For a supervisor: completes when the writer's loop ends, normally after <see cref="StopAsync"/>,
+    /// faulted with the <see cref="StorageUnavailableException"/> that stopped it (fail-stop).</summary>
+    public Task Completion => _completion.Task;
 
     /// <summary>Test hook: returns an errno to fail the named operation ("write" or "sync") with, or 0.</summary>
     internal Func<string, int>? InjectFault { get; set; }
@@ -401,6 +406,7 @@ public sealed class WalWriter : IAsyncDisposable
             _stopped = true;
             _progress.Pulse();
             _loopDone.TrySetResult();
+            if (_failure is { } failure) _completion.TrySetException(failure); else _completion.TrySetResult();
         }
     }
 

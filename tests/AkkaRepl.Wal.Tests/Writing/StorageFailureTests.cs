@@ -28,6 +28,8 @@ public sealed class StorageFailureTests
             Assert.Contains($"fdatasync of WAL file '{dir.Segments().Single()}' failed: Input/output error (errno 5)", error.Message);
         }
         Assert.Equal(1, syncCalls); // fail-stop: no second attempt
+        var stopped = await Assert.ThrowsAsync<StorageUnavailableException>(() => wal.Completion); // the supervisor sees it
+        Assert.Contains("Input/output error (errno 5)", stopped.Message);
         Assert.Equal(acked[^1].EndLsn, wal.FlushedLsn);
         var later = await Assert.ThrowsAsync<StorageUnavailableException>(() => wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1]).AsTask());
         Assert.StartsWith($"the WAL writer at '{dir.Path}' stopped after a storage failure: fdatasync of WAL file", later.Message);

@@ -430,6 +430,7 @@ public sealed class WalWriterTests
         var tasks = Enumerable.Range(0, 100).Select(i => wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(i)).AsTask()).ToList();
         await wal.StopAsync();
         await Task.WhenAll(tasks);
+        Assert.True(wal.Completion.IsCompletedSuccessfully);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1]).AsTask());
         Assert.Equal($"the WAL writer at '{dir.Path}' is stopped", error.Message);
         await using var reopened = await WalTestKit.OpenAsync(dir.Path);
