@@ -760,6 +760,9 @@ public sealed class WalWriter : IAsyncDisposable
 
     private long NowMicros() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
 
+    // What .NET reports when another handle holds the lock: flock's EWOULDBLOCK (11) on Linux, ERROR_SHARING_VIOLATION on Windows.
+    private static bool IsLockConflict(IOException ex) => ex.HResult is 11 or 35 or unchecked((int)0x80070020);
+
     private static SafeFileHandle TakeLock(string directory)
     {
         try
@@ -776,14 +779,14 @@ public sealed class WalWriter : IAsyncDisposable
             // FileShare.None takes an exclusive advisory lock (flock) on Unix: a second writer fails here.
             return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException ex) when (File.Exists(path) && ex is not FileNotFoundException)
+        catch (IOException ex) when (IsLockConflict(ex))
         {
             throw new StorageUnavailableException(
                 $"the WAL directory '{directory}' is in use by another writer (cannot lock '{path}': {ex.Message})", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StorageUnavailableException($"creating the WAL lock file '{path}' failed: {ex.Message}", ex);
+            throw new StorageUnavailableException($"opening the WAL lock file '{path}' failed: {ex.Message}", ex);
         }
     }
 

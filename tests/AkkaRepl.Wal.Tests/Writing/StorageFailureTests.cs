@@ -94,6 +94,7 @@ public sealed class StorageFailureTests
         var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(dir, WalTestKit.SmallSegments));
         Assert.Contains(dir, error.Message);
         Assert.Contains("Read-only file system", error.Message);
+        Assert.DoesNotContain("in use by another writer", error.Message);
         var empty = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(Path.Combine(tmpfs.Path, "empty"), WalTestKit.SmallSegments));
         Assert.Contains("Read-only file system", empty.Message);
     }
