@@ -324,7 +324,6 @@ public sealed class WalWriter : IAsyncDisposable
         _mailbox.Writer.TryComplete();
         _wake.Set();
         await _loopDone.Task.ConfigureAwait(false);
-        if (_spare is { } spare) await spare.ConfigureAwait(false); // no background writes after stop
     }
 
     /// <inheritdoc cref="StopAsync"/>
@@ -402,6 +401,9 @@ public sealed class WalWriter : IAsyncDisposable
         finally
         {
             lock (_segmentsLock) _activeHandle.Dispose();
+            // Let a spare being prepared finish before the directory lock is released: no writes after that.
+            try { _spare?.GetAwaiter().GetResult(); }
+            catch (Exception ex) { WalLog.SpareFailed(_logger, _directory, ex.Message); }
             _lockFile.Dispose();
             _stopped = true;
             _progress.Pulse();
