@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AkkaRepl.Core.Errors;
@@ -38,10 +39,13 @@ public sealed class WalWriter : IAsyncDisposable
     private readonly Channel<WalCommand> _mailbox;
     private readonly SafeFileHandle _lockFile;
     private readonly ProgressSignal _progress = new();
-    private readonly Task _loop;
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0); // set by every sender after it queued a command
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly object _segmentsLock = new();
     private readonly List<Segment> _segments;      // guarded by _segmentsLock; changed by the loop (roll, truncate) and RemoveSegmentsBelow (front only)
+    private Task<string?>? _spare;                 // loop only: the zero-filled next segment being prepared
     private Segment _activeSegment;                // loop only (read under _segmentsLock by RemoveSegmentsBelow)
     private SafeFileHandle _activeHandle;          // loop only
 
@@ -57,6 +61,8 @@ public sealed class WalWriter : IAsyncDisposable
     private int _bufferUsed;                       // loop only
     private ulong _bufferStartLsn;                 // loop only
     private readonly List<(WalCommand Command, object Result)> _batch = []; // loop only
+    private int _lastBatchCount;                   // loop only: appends in the previous group commit
+    private WalCommand? _inFlight;                 // loop only: the command being handled, failed too if the loop fail-stops
 
     private volatile Exception? _failure;          // set once by the loop when it fail-stops
     private volatile bool _stopped;                // set once when the loop ended
@@ -88,7 +94,10 @@ public sealed class WalWriter : IAsyncDisposable
         Tail = new TailCache(options.TailCacheBytes);
         _mailbox = Channel.CreateBounded<WalCommand>(new BoundedChannelOptions(options.MailboxCapacity)
         { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _loop = Task.Run(RunAsync);
+        StartSpare();
+        // A dedicated thread: the loop blocks in write and fdatasync for milliseconds at a time, which on a
+        // small machine would starve the thread pool that the appenders' continuations need.
+        new Thread(RunLoop) { IsBackground = true, Name = "wal-writer " + directory }.Start();
     }
 
     /// <summary>
@@ -112,7 +121,7 @@ public sealed class WalWriter : IAsyncDisposable
             var lockFile = TakeLock(directory);
             try
             {
-                var log = WalRecovery.Run(directory, logger);
+                var log = WalRecovery.Run(directory, options, logger);
                 return new WalWriter(directory, options, logger, time ?? TimeProvider.System, lockFile, log);
             }
             catch
@@ -144,6 +153,10 @@ public sealed class WalWriter : IAsyncDisposable
 
     /// <summary>The storage error that stopped the writer, or null while it runs.</summary>
     public Exception? Failure => _failure;
+
+    /// <summary>For a supervisor: completes when the writer's loop ends, normally after <see cref="StopAsync"/>,
+    /// faulted with the <see cref="StorageUnavailableException"/> that stopped it (fail-stop).</summary>
+    public Task Completion => _completion.Task;
 
     /// <summary>Test hook: returns an errno to fail the named operation ("write" or "sync") with, or 0.</summary>
     internal Func<string, int>? InjectFault { get; set; }
@@ -309,7 +322,8 @@ public sealed class WalWriter : IAsyncDisposable
     public async Task StopAsync()
     {
         _mailbox.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        _wake.Set();
+        await _loopDone.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc cref="StopAsync"/>
@@ -327,7 +341,7 @@ public sealed class WalWriter : IAsyncDisposable
 
     // ---- the loop ----
 
-    private async Task RunAsync()
+    private void RunLoop()
     {
         var reader = _mailbox.Reader;
         WalCommand? carried = null;
@@ -339,22 +353,44 @@ public sealed class WalWriter : IAsyncDisposable
                 if (carried is not null) { command = carried; carried = null; }
                 else if (!reader.TryRead(out command!))
                 {
-                    if (!await reader.WaitToReadAsync().ConfigureAwait(false)) break;
-                    continue;
+                    // Block this, the loop's own thread, until a sender sets _wake after queueing. Reset before
+                    // the second look so a command queued in between is not missed.
+                    if (reader.Completion.IsCompleted) break;
+                    _wake.Reset();
+                    if (reader.TryRead(out command!) is false)
+                    {
+                        if (reader.Completion.IsCompleted) break;
+                        _wake.Wait();
+                        continue;
+                    }
                 }
 
                 if (command is TruncateCommand truncate)
                 {
+                    _inFlight = truncate;
                     Truncate(truncate);
+                    _inFlight = null;
                     continue;
                 }
                 // Group commit: take every append already queued (up to MaxBatchBytes), one write, one sync.
                 AddToBatch(command);
-                while (_bufferUsed < _options.MaxBatchBytes && reader.TryRead(out var next))
+                long waitUntil = 0;
+                while (true)
                 {
-                    if (next is TruncateCommand) { carried = next; break; }
-                    AddToBatch(next);
+                    while (_bufferUsed < _options.MaxBatchBytes && reader.TryRead(out var next))
+                    {
+                        if (next is TruncateCommand) { carried = next; break; }
+                        AddToBatch(next);
+                    }
+                    // Appenders woken by the last commit re-append one by one; the first wakes this loop. When
+                    // the last batch was bigger, give the others a moment (bounded) so they share this sync.
+                    if (carried is not null || _batch.Count >= _lastBatchCount || _bufferUsed >= _options.MaxBatchBytes) break;
+                    long now = Stopwatch.GetTimestamp();
+                    if (waitUntil == 0) waitUntil = now + (long)(_options.MaxGroupCommitDelay.TotalSeconds * Stopwatch.Frequency);
+                    if (now >= waitUntil) break;
+                    Thread.Yield();
                 }
+                _lastBatchCount = _batch.Count;
                 CommitBatch();
             }
         }
@@ -365,20 +401,27 @@ public sealed class WalWriter : IAsyncDisposable
         finally
         {
             lock (_segmentsLock) _activeHandle.Dispose();
+            // Let a spare being prepared finish before the directory lock is released: no writes after that.
+            try { _spare?.GetAwaiter().GetResult(); }
+            catch (Exception ex) { WalLog.SpareFailed(_logger, _directory, ex.Message); }
             _lockFile.Dispose();
             _stopped = true;
             _progress.Pulse();
+            _loopDone.TrySetResult();
+            if (_failure is { } failure) _completion.TrySetException(failure); else _completion.TrySetResult();
         }
     }
 
     private void AddToBatch(WalCommand command)
     {
+        _inFlight = command; // a roll inside may fail; then this command is failed with the rest
         switch (command)
         {
             case AppendCommand append: AddAppend(append); break;
             case AppendEncodedCommand encoded: AddEncoded(encoded); break;
             default: command.Fail(new InvalidOperationException($"unexpected WAL command {command.GetType().Name}")); break;
         }
+        _inFlight = null;
     }
 
     private void AddAppend(AppendCommand c)
@@ -471,8 +514,18 @@ public sealed class WalWriter : IAsyncDisposable
     {
         WritePending();
         Sync();
+        // A sealed segment ends exactly at its last record: cut its unused preallocated zeroes (durably).
+        long end = _activeSegment.FileOffsetOf(new Lsn(_nextLsn));
+        if (RandomAccess.GetLength(_activeHandle) > end) SegmentFiles.Truncate(_activeHandle, _activeSegment.Path, end);
         var header = new SegmentHeader(new Lsn(_nextLsn), _batchGeneration, _lastTimestamp);
-        var (segment, handle) = SegmentFiles.Create(_directory, header);
+        string? spare = null;
+        if (_spare is { IsCompleted: true } ready)
+        {
+            spare = ready.IsCompletedSuccessfully ? ready.Result : null;
+            _spare = null;
+        }
+        var (segment, handle) = SegmentFiles.Create(_directory, header, spare);
+        StartSpare();
         lock (_segmentsLock)
         {
             _activeHandle.Dispose();
@@ -481,6 +534,30 @@ public sealed class WalWriter : IAsyncDisposable
             _activeHandle = handle;
         }
         WalLog.SegmentStarted(_logger, segment.Path, segment.FirstLsn.Value);
+    }
+
+    /// <summary>Starts preparing the next zero-filled segment in the background, unless one is on its way.
+    /// A failure only means the next segment is not preallocated.</summary>
+    private void StartSpare()
+    {
+        if (!_options.PreallocateSegments || _spare is not null) return;
+        // A spare left by an earlier run is reused when it has the right size (its content is zeroes or
+        // unwritten blocks, which read as zeroes; either way only the speed of later syncs depends on it).
+        string existing = Path.Combine(_directory, SegmentFiles.SpareName);
+        if (File.Exists(existing) && new FileInfo(existing).Length == SegmentHeader.Bytes + _options.SegmentSizeBytes)
+        {
+            _spare = Task.FromResult<string?>(existing);
+            return;
+        }
+        _spare = Task.Run(() =>
+        {
+            try { return SegmentFiles.CreateSpare(_directory, _options.SegmentSizeBytes); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageUnavailableException)
+            {
+                WalLog.SpareFailed(_logger, _directory, ex.Message);
+                return (string?)null;
+            }
+        });
     }
 
     /// <summary>Hands the encoded records to the OS and publishes <see cref="WrittenLsn"/>.</summary>
@@ -492,7 +569,7 @@ public sealed class WalWriter : IAsyncDisposable
         try
         {
             int errno = InjectFault?.Invoke("write") ?? 0;
-            if (errno != 0) throw NativeIo.Failure($"write to WAL file '{_activeSegment.Path}'", errno);
+            if (errno != 0) throw NativeIo.ErrnoException(errno);
             RandomAccess.Write(_activeHandle, bytes, offset);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -627,6 +704,7 @@ public sealed class WalWriter : IAsyncDisposable
         WalLog.WriterFailed(_logger, failure, _directory, failure.Message);
         foreach (var (command, _) in _batch) command.Fail(failure);
         _batch.Clear();
+        _inFlight?.Fail(failure);
         while (_mailbox.Reader.TryRead(out var queued)) queued.Fail(failure);
     }
 
@@ -647,6 +725,7 @@ public sealed class WalWriter : IAsyncDisposable
                 throw new InvalidOperationException($"the WAL writer at '{_directory}' is stopping and takes no more commands");
             }
         }
+        _wake.Set();
         return await reply.ConfigureAwait(false);
     }
 
@@ -683,6 +762,9 @@ public sealed class WalWriter : IAsyncDisposable
 
     private long NowMicros() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
 
+    // What .NET reports when another handle holds the lock: flock's EWOULDBLOCK (11) on Linux, ERROR_SHARING_VIOLATION on Windows.
+    private static bool IsLockConflict(IOException ex) => ex.HResult is 11 or 35 or unchecked((int)0x80070020);
+
     private static SafeFileHandle TakeLock(string directory)
     {
         try
@@ -699,14 +781,14 @@ public sealed class WalWriter : IAsyncDisposable
             // FileShare.None takes an exclusive advisory lock (flock) on Unix: a second writer fails here.
             return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException ex) when (File.Exists(path) && ex is not FileNotFoundException)
+        catch (IOException ex) when (IsLockConflict(ex))
         {
             throw new StorageUnavailableException(
                 $"the WAL directory '{directory}' is in use by another writer (cannot lock '{path}': {ex.Message})", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StorageUnavailableException($"creating the WAL lock file '{path}' failed: {ex.Message}", ex);
+            throw new StorageUnavailableException($"opening the WAL lock file '{path}' failed: {ex.Message}", ex);
         }
     }
 
@@ -720,6 +802,8 @@ public sealed class WalWriter : IAsyncDisposable
             throw new ConfigException($"akkarepl.wal.max-record-bytes must be between 1 and {WalRecordCodec.MaxPayloadBytes} (was {o.MaxRecordBytes})");
         if (o.TailCacheBytes < 0)
             throw new ConfigException($"akkarepl.wal.tail-cache-bytes must be 0 (off) or more (was {o.TailCacheBytes})");
+        if (o.MaxGroupCommitDelay < TimeSpan.Zero || o.MaxGroupCommitDelay > TimeSpan.FromMilliseconds(100))
+            throw new ConfigException($"akkarepl.wal.max-group-commit-delay must be between 0 (no wait) and 100ms (was {o.MaxGroupCommitDelay})");
         if (o.MailboxCapacity < 1)
             throw new ConfigException($"akkarepl.wal.mailbox-capacity must be at least 1 (was {o.MailboxCapacity})");
     }

@@ -23,6 +23,9 @@ internal static partial class WalLog
     [LoggerMessage(6, LogLevel.Critical, "WAL writer at '{Directory}' stopped after a storage failure; appends not yet durable were failed, not acknowledged: {Reason}")]
     public static partial void WriterFailed(ILogger logger, Exception error, string directory, string reason);
 
+    [LoggerMessage(8, LogLevel.Warning, "WAL at '{Directory}' could not prepare a preallocated spare segment; the next segment grows as it is written: {Reason}")]
+    public static partial void SpareFailed(ILogger logger, string directory, string reason);
+
     [LoggerMessage(7, LogLevel.Warning, "WAL recovery removed the unfinished segment file '{Path}' (a crash during segment creation)")]
     public static partial void TempRemoved(ILogger logger, string path);
 }

@@ -24,6 +24,27 @@ internal static partial class NativeIo
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "posix_fadvise", SetLastError = true)]
+    private static partial int PosixFadvise(int fd, long offset, long length, int advice);
+
+    /// <summary>Asks the kernel to drop a file's cached pages (POSIX_FADV_DONTNEED), so a measurement reads
+    /// from the disk. Best effort: false when not supported. Only used by benchmarks.</summary>
+    public static bool DropCachedPages(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return PosixFadvise((int)handle.DangerousGetHandle(), 0, 0, 4 /* POSIX_FADV_DONTNEED */) == 0;
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
     private static bool IsUnixLike => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
 
     /// <summary>Makes the file's written data durable (fdatasync on Linux, fsync on other Unix, FlushFileBuffers elsewhere).</summary>
@@ -77,6 +98,10 @@ internal static partial class NativeIo
             Close(fd);
         }
     }
+
+    /// <summary>The OS error as an exception, e.g. "No space left on device (errno 28)".</summary>
+    public static IOException ErrnoException(int errno) =>
+        new($"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
 
     /// <summary>An error naming what failed and the OS error, e.g. "fdatasync of WAL file '/d/x.wal' failed: No space left on device (errno 28)".</summary>
     public static StorageUnavailableException Failure(string what, int errno) =>

@@ -14,13 +14,14 @@ internal static class SegmentFiles
     /// synced. A ".wal" file therefore always has a whole header; a crash leaves at most a ".tmp" file,
     /// which recovery deletes. Returns the open read-write handle.
     /// </summary>
-    public static (Segment Segment, SafeFileHandle Handle) Create(string directory, SegmentHeader header)
+    public static (Segment Segment, SafeFileHandle Handle) Create(string directory, SegmentHeader header, string? spare = null)
     {
         string path = Path.Combine(directory, SegmentNames.FileName(header.FirstLsn));
-        string temp = path + SegmentNames.TempExtension;
+        string temp = spare ?? path + SegmentNames.TempExtension;
         try
         {
-            using (var tmp = File.OpenHandle(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.Read))
+            // A spare is already zero-filled and synced: only its header is written here.
+            using (var tmp = File.OpenHandle(temp, spare is null ? FileMode.Create : FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
             {
                 RandomAccess.Write(tmp, header.Encode(), 0);
                 NativeIo.DataSync(tmp, temp);
@@ -34,6 +35,26 @@ internal static class SegmentFiles
         }
         var handle = OpenWrite(path);
         return (new Segment(path, header, header.FirstLsn, header.PreviousGeneration, header.PreviousTimestampMicros), handle);
+    }
+
+    /// <summary>The name of the spare segment file (ends in ".wal.tmp": recovery deletes a leftover one).</summary>
+    public const string SpareName = "spare.wal.tmp";
+
+    /// <summary>
+    /// Prepares a zero-filled, synced spare segment of header + <paramref name="recordBytes"/> bytes, to be
+    /// renamed into place at the next roll. Writing into allocated, zeroed blocks lets fdatasync skip the
+    /// file-size metadata. Zeroes are never mistaken for records: a record's length is at least its header.
+    /// </summary>
+    public static string CreateSpare(string directory, long recordBytes)
+    {
+        string path = Path.Combine(directory, SpareName);
+        using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        var zeros = new byte[1024 * 1024];
+        long total = SegmentHeader.Bytes + recordBytes;
+        for (long offset = 0; offset < total; offset += zeros.Length)
+            RandomAccess.Write(handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, total - offset)), offset);
+        NativeIo.DataSync(handle, path);
+        return path;
     }
 
     public static SafeFileHandle OpenWrite(string path)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
 using AkkaRepl.Wal.Diagnostics;
 using AkkaRepl.Wal.Format;
 using AkkaRepl.Wal.Io;
@@ -21,7 +22,7 @@ namespace AkkaRepl.Wal.Recovery;
 /// </summary>
 internal static class WalRecovery
 {
-    public static RecoveredLog Run(string directory, ILogger logger)
+    public static RecoveredLog Run(string directory, WalOptions options, ILogger logger)
     {
         var clock = Stopwatch.StartNew();
         try
@@ -38,7 +39,11 @@ internal static class WalRecovery
         foreach (var path in Directory.EnumerateFiles(directory))
         {
             string name = Path.GetFileName(path);
-            if (name.EndsWith(SegmentNames.Extension + SegmentNames.TempExtension, StringComparison.Ordinal))
+            if (name == SegmentFiles.SpareName)
+            {
+                // The preallocated spare: the writer reuses it when its size is right, else replaces it.
+            }
+            else if (name.EndsWith(SegmentNames.Extension + SegmentNames.TempExtension, StringComparison.Ordinal))
             {
                 // A segment whose creation did not finish never held a record: safe to drop.
                 TryDelete(path);
@@ -52,69 +57,132 @@ internal static class WalRecovery
 
         if (names.Count == 0)
         {
-            var (segment, handle) = SegmentFiles.Create(directory, new SegmentHeader(Lsn.Zero, Generation.None, 0));
+            string? spare = null;
+            try
+            {
+                if (options.PreallocateSegments) spare = SegmentFiles.CreateSpare(directory, options.SegmentSizeBytes);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageUnavailableException($"creating the first WAL segment in '{directory}' failed: {ex.Message}", ex);
+            }
+            var (segment, handle) = SegmentFiles.Create(directory, new SegmentHeader(Lsn.Zero, Generation.None, 0), spare);
             WalLog.Opened(logger, directory, 1, 0, 0, 0, clock.ElapsedMilliseconds);
             return new RecoveredLog([segment], handle, 0);
         }
 
+        // Sealed segments are scanned in parallel (one buffer per worker): recovery of a large log is bound
+        // by checksumming, and each sealed segment is checked on its own; their order is checked after.
+        var sealedScans = new (Segment? Segment, ScanStatus Status, long Offset, string? Reason, Exception? Error)[names.Count - 1];
+        Parallel.For(0, names.Count - 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => new byte[8 * 1024 * 1024],
+            (i, _, buffer) =>
+            {
+                try
+                {
+                    using var handle = SegmentFiles.OpenRead(names[i].Path);
+                    var (segment, status, offset, reason) = Scan(handle, names[i].Path, names[i].Lsn, buffer);
+                    sealedScans[i] = (segment, status, offset, reason, null);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    sealedScans[i] = (null, default, 0, null,
+                        new StorageUnavailableException($"reading WAL segment '{names[i].Path}' failed: {ex.Message}", ex));
+                }
+                catch (Exception ex)
+                {
+                    sealedScans[i] = (null, default, 0, null, ex);
+                }
+                return buffer;
+            },
+            _ => { });
+
         var segments = new List<Segment>(names.Count);
-        long cut = 0;
-        SafeFileHandle? active = null;
-        var buffer = new byte[8 * 1024 * 1024];
-        for (int i = 0; i < names.Count; i++)
+        foreach (var scan in sealedScans)
         {
-            bool last = i == names.Count - 1;
-            string path = names[i].Path;
-            SafeFileHandle handle;
-            try
+            if (scan.Error is not null) throw scan.Error;
+            var segment = scan.Segment!;
+            CheckFollows(segments, segment);
+            if (scan.Status != ScanStatus.End)
+                throw new StorageCorruptException(
+                    $"WAL segment '{segment.Path}' is corrupt at offset {scan.Offset} (LSN {segment.EndLsn}): {scan.Reason}. It is a sealed segment, so this is not a torn tail; it was not repaired. Restore the node from a replica or a snapshot, or move the damaged files away after saving them");
+            segments.Add(segment);
+        }
+
+        // The last segment: the one a crash may have torn. Cut it at its first bad record.
+        long cut = 0;
+        var (lastLsn, lastPath) = names[^1];
+        var active = SegmentFiles.OpenWrite(lastPath);
+        try
+        {
+            var lastBuffer = new byte[8 * 1024 * 1024];
+            var (last, status, offset, reason) = Scan(active, lastPath, lastLsn, lastBuffer);
+            CheckFollows(segments, last);
+            long fileLength = RandomAccess.GetLength(active);
+            if (status != ScanStatus.End && !IsZeroFrom(active, offset, fileLength, lastBuffer))
             {
-                handle = last ? SegmentFiles.OpenWrite(path) : SegmentFiles.OpenRead(path);
+                long bytes = fileLength - offset;
+                SegmentFiles.Truncate(active, lastPath, offset);
+                WalLog.TailCut(logger, bytes, lastPath, offset, last.EndLsn.Value, reason ?? "unknown");
+                cut = bytes;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new StorageUnavailableException($"opening WAL segment '{path}' failed: {ex.Message}", ex);
-            }
-            try
-            {
-                var header = SegmentFiles.ReadHeader(handle, path);
-                if (header.FirstLsn != names[i].Lsn)
-                    throw new StorageCorruptException($"WAL segment '{path}' says it starts at LSN {header.FirstLsn}, but its name says {names[i].Lsn}");
-                if (i > 0 && segments[^1].EndLsn != header.FirstLsn)
-                    throw new StorageCorruptException(
-                        $"WAL segment '{path}' starts at LSN {header.FirstLsn}, but the segment before it ('{segments[^1].Path}') ends at LSN {segments[^1].EndLsn}: a segment is missing or cut");
-                var segment = new Segment(path, header, header.FirstLsn, header.PreviousGeneration, header.PreviousTimestampMicros);
-                long fileLength = RandomAccess.GetLength(handle);
-                var scanner = new SegmentScanner(handle, segment, buffer.Length);
-                ScanStatus status;
-                string? reason;
-                while ((status = scanner.Next(fileLength, out var record, out reason)) == ScanStatus.Record)
-                {
-                    segment.LastGeneration = WalRecordCodec.PeekGeneration(record.Span);
-                    segment.LastTimestampMicros = WalRecordCodec.PeekTimestamp(record.Span);
-                }
-                segment.EndLsn = scanner.NextLsn;
-                if (status != ScanStatus.End)
-                {
-                    if (!last)
-                        throw new StorageCorruptException(
-                            $"WAL segment '{path}' is corrupt at offset {scanner.Offset} (LSN {scanner.NextLsn}): {reason}. It is a sealed segment, so this is not a torn tail; it was not repaired. Restore the node from a replica or a snapshot, or move the damaged files away after saving them");
-                    long bytes = fileLength - scanner.Offset;
-                    SegmentFiles.Truncate(handle, path, scanner.Offset);
-                    WalLog.TailCut(logger, bytes, path, scanner.Offset, scanner.NextLsn.Value, reason ?? "unknown");
-                    cut += bytes;
-                }
-                segments.Add(segment);
-                if (last) active = handle; else handle.Dispose();
-            }
-            catch
-            {
-                handle.Dispose();
-                throw;
-            }
+            // else: only never-written preallocated zeroes follow; the log ends here, nothing to cut.
+            segments.Add(last);
+        }
+        catch
+        {
+            active.Dispose();
+            throw;
         }
         WalLog.Opened(logger, directory, segments.Count, segments[0].FirstLsn.Value, segments[^1].EndLsn.Value,
             segments[^1].LastGeneration.Value, clock.ElapsedMilliseconds);
-        return new RecoveredLog(segments, active!, cut);
+        return new RecoveredLog(segments, active, cut);
+    }
+
+    /// <summary>Reads and checks a segment's header, then scans its records up to the first that is not
+    /// valid (or the end of the file). The segment's end is where the scan stopped.</summary>
+    private static (Segment Segment, ScanStatus Status, long Offset, string? Reason) Scan(
+        SafeFileHandle handle, string path, Lsn nameLsn, byte[] buffer)
+    {
+        var header = SegmentFiles.ReadHeader(handle, path);
+        if (header.FirstLsn != nameLsn)
+            throw new StorageCorruptException($"WAL segment '{path}' says it starts at LSN {header.FirstLsn}, but its name says {nameLsn}");
+        var segment = new Segment(path, header, header.FirstLsn, header.PreviousGeneration, header.PreviousTimestampMicros);
+        long fileLength = RandomAccess.GetLength(handle);
+        var scanner = new SegmentScanner(handle, segment, buffer);
+        ScanStatus status;
+        string? reason;
+        Generation generation = segment.LastGeneration;
+        long timestamp = segment.LastTimestampMicros;
+        while ((status = scanner.Next(fileLength, out var record, out reason)) == ScanStatus.Record)
+        {
+            generation = WalRecordCodec.PeekGeneration(record.Span);
+            timestamp = WalRecordCodec.PeekTimestamp(record.Span);
+        }
+        segment.LastGeneration = generation;
+        segment.LastTimestampMicros = timestamp;
+        segment.EndLsn = scanner.NextLsn;
+        return (segment, status, scanner.Offset, reason);
+    }
+
+    private static void CheckFollows(List<Segment> segments, Segment next)
+    {
+        if (segments.Count > 0 && segments[^1].EndLsn != next.FirstLsn)
+            throw new StorageCorruptException(
+                $"WAL segment '{next.Path}' starts at LSN {next.FirstLsn}, but the segment before it ('{segments[^1].Path}') ends at LSN {segments[^1].EndLsn}: a segment is missing or cut");
+    }
+
+    /// <summary>True when every byte from <paramref name="offset"/> to the end of the file is zero.</summary>
+    private static bool IsZeroFrom(SafeFileHandle handle, long offset, long fileLength, byte[] buffer)
+    {
+        while (offset < fileLength)
+        {
+            int read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, fileLength - offset)), offset);
+            if (read <= 0) return false;
+            if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0)) return false;
+            offset += read;
+        }
+        return true;
     }
 
     private static void TryDelete(string path)

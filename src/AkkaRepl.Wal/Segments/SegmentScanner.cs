@@ -17,10 +17,16 @@ internal sealed class SegmentScanner
     private long _fileReadOffset;  // file offset of _buffer[_end]
 
     public SegmentScanner(SafeFileHandle handle, Segment segment, int bufferBytes = 4 * 1024 * 1024)
+        : this(handle, segment, new byte[bufferBytes])
+    {
+    }
+
+    /// <summary>Scans with a caller's buffer (recovery reuses one per worker); it may be replaced by a bigger one.</summary>
+    public SegmentScanner(SafeFileHandle handle, Segment segment, byte[] buffer)
     {
         _handle = handle;
         Segment = segment;
-        _buffer = new byte[bufferBytes];
+        _buffer = buffer;
         Offset = SegmentHeader.Bytes;
         _fileReadOffset = Offset;
         NextLsn = segment.FirstLsn;

@@ -19,18 +19,18 @@ public sealed class CrashTests(ITestOutputHelper output)
 {
     private static readonly bool Soak = Environment.GetEnvironmentVariable("AKKAREPL_SOAK") == "1";
 
-    [Fact(Timeout = 600_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task Kill_9_during_a_write_burst_loses_no_acknowledged_record()
     {
-        int seeds = Soak ? 60 : 5;
+        int seeds = Soak ? 40 : 5;
         int baseSeed = Environment.TickCount & 0xFFFF;
         for (int s = 0; s < seeds; s++) await RunSeedAsync(baseSeed * 1000 + s, powerLoss: false);
     }
 
-    [Fact(Timeout = 600_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task Simulated_power_loss_after_kill_9_loses_no_acknowledged_record_and_serves_no_garbage()
     {
-        int seeds = Soak ? 60 : 3;
+        int seeds = Soak ? 40 : 3;
         int baseSeed = Environment.TickCount & 0xFFFF;
         for (int s = 0; s < seeds; s++) await RunSeedAsync(baseSeed * 1000 + 500 + s, powerLoss: true);
     }

@@ -42,6 +42,7 @@ public sealed class RecoveryTests
         string segment = dir.Segments().Single();
         long at = SegmentHeader.Bytes + (long)last.Lsn.Value + offset;
         var bytes = File.ReadAllBytes(segment);
+        long cut = bytes.Length - (SegmentHeader.Bytes + (long)last.Lsn.Value); // the record and the preallocated zeroes after it
         bytes[at] ^= 0x5A;
         File.WriteAllBytes(segment, bytes);
 
@@ -52,7 +53,7 @@ public sealed class RecoveryTests
         Assert.Equal(last.Lsn, wal.FlushedLsn);
         Assert.Equal(SegmentHeader.Bytes + (long)last.Lsn.Value, new FileInfo(segment).Length);
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning &&
-            e.Message.Contains($"cut {last.TotalBytes} bytes from the tail of '{segment}'"));
+            e.Message.Contains($"cut {cut} bytes from the tail of '{segment}' at offset {SegmentHeader.Bytes + (long)last.Lsn.Value}"));
     }
 
     [Fact(Timeout = 30_000)]
@@ -92,16 +93,36 @@ public sealed class RecoveryTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Zero_filled_space_after_the_last_record_is_cut()
+    public async Task Preallocated_zeroes_after_the_last_record_are_kept_and_written_over()
     {
         using var dir = new TempDirectory();
         var last = await WriteBaseAsync(dir.Path);
         string segment = dir.Segments().Single();
-        using (var stream = new FileStream(segment, FileMode.Append)) stream.Write(new byte[10_000]);
+        long length = new FileInfo(segment).Length;
+        Assert.Equal(SegmentHeader.Bytes + WalTestKit.Default.SegmentSizeBytes, length); // zero-filled ahead of use
+        await using (var wal = await WalTestKit.OpenAsync(dir.Path))
+        {
+            Assert.Equal(last.EndLsn, wal.WrittenLsn);
+            Assert.Equal(0, wal.Stats.BytesCutByRecovery);
+            Assert.Equal(length, new FileInfo(segment).Length);
+            await WalTestKit.AppendManyAsync(wal, 3, Records);
+        }
+        await using var reopened = await WalTestKit.OpenAsync(dir.Path);
+        WalTestKit.AssertPayloads(WalTestKit.ReadAll(reopened), 0, Records + 3);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Junk_beyond_zeroes_after_the_last_record_is_cut()
+    {
+        using var dir = new TempDirectory();
+        var last = await WriteBaseAsync(dir.Path);
+        string segment = dir.Segments().Single();
+        long length = new FileInfo(segment).Length;
+        using (var stream = new FileStream(segment, FileMode.Open)) { stream.Position = length - 10; stream.Write([1, 2, 3]); }
         await using var wal = await WalTestKit.OpenAsync(dir.Path);
         Assert.Equal(last.EndLsn, wal.WrittenLsn);
         WalTestKit.AssertPayloads(WalTestKit.ReadAll(wal), 0, Records);
-        Assert.Equal(10_000, wal.Stats.BytesCutByRecovery);
+        Assert.Equal(length - SegmentHeader.Bytes - (long)last.EndLsn.Value, wal.Stats.BytesCutByRecovery);
     }
 
     [Fact(Timeout = 30_000)]
@@ -168,7 +189,7 @@ public sealed class RecoveryTests
         File.WriteAllBytes(dir.Combine(SegmentNames.FileName(new Lsn(9999)) + ".tmp"), new byte[10]);
         await using (var wal = await WalTestKit.OpenAsync(dir.Path))
             WalTestKit.AssertPayloads(WalTestKit.ReadAll(wal), 0, 3);
-        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        Assert.False(File.Exists(dir.Combine(SegmentNames.FileName(new Lsn(9999)) + ".tmp")));
     }
 
     [Fact(Timeout = 30_000)]
@@ -179,7 +200,7 @@ public sealed class RecoveryTests
         string segment = dir.Segments().Single();
         // A well-formed record that claims to be somewhere else (e.g. a stale block from an older file).
         var stray = WalRecordCodec.Encode(new Lsn(12345), new Generation(1), 1, WalRecordKind.Command, [9, 9]);
-        using (var stream = new FileStream(segment, FileMode.Append)) stream.Write(stray);
+        using (var stream = new FileStream(segment, FileMode.Open)) { stream.Position = SegmentHeader.Bytes + (long)last.EndLsn.Value; stream.Write(stray); }
         var logger = new ListLogger();
         await using var wal = await WalTestKit.OpenAsync(dir.Path, logger: logger);
         Assert.Equal(last.EndLsn, wal.WrittenLsn);

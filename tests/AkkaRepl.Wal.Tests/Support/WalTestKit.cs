@@ -10,8 +10,11 @@ public static class WalTestKit
 {
     public static readonly WalOptions SmallSegments = new() { SegmentSizeBytes = 4096 };
 
+    /// <summary>Defaults except 1 MiB segments, so each preallocated segment stays cheap in tests.</summary>
+    public static readonly WalOptions Default = new() { SegmentSizeBytes = 1024 * 1024 };
+
     public static Task<WalWriter> OpenAsync(string dir, WalOptions? options = null, ILogger? logger = null, TimeProvider? time = null) =>
-        WalWriter.OpenAsync(dir, options ?? new WalOptions(), logger ?? NullLogger.Instance, time);
+        WalWriter.OpenAsync(dir, options ?? Default, logger ?? NullLogger.Instance, time);
 
     /// <summary>Payload i: its index in 4 bytes followed by a seeded length of deterministic bytes.</summary>
     public static byte[] Payload(int i, int maxExtra = 60)

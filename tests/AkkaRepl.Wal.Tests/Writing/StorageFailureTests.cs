@@ -28,6 +28,8 @@ public sealed class StorageFailureTests
             Assert.Contains($"fdatasync of WAL file '{dir.Segments().Single()}' failed: Input/output error (errno 5)", error.Message);
         }
         Assert.Equal(1, syncCalls); // fail-stop: no second attempt
+        var stopped = await Assert.ThrowsAsync<StorageUnavailableException>(() => wal.Completion); // the supervisor sees it
+        Assert.Contains("Input/output error (errno 5)", stopped.Message);
         Assert.Equal(acked[^1].EndLsn, wal.FlushedLsn);
         var later = await Assert.ThrowsAsync<StorageUnavailableException>(() => wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1]).AsTask());
         Assert.StartsWith($"the WAL writer at '{dir.Path}' stopped after a storage failure: fdatasync of WAL file", later.Message);
@@ -84,15 +86,16 @@ public sealed class StorageFailureTests
     {
         using var tmpfs = Tmpfs.TryMount(1024 * 1024, out var reason) ?? throw new InvalidOperationException(reason);
         string dir = Path.Combine(tmpfs.Path, "wal");
-        await using (var wal = await WalTestKit.OpenAsync(dir))
+        await using (var wal = await WalTestKit.OpenAsync(dir, WalTestKit.SmallSegments))
             await WalTestKit.AppendManyAsync(wal, 5);
         Directory.CreateDirectory(Path.Combine(tmpfs.Path, "empty"));
         tmpfs.RemountReadOnly();
 
-        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(dir));
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(dir, WalTestKit.SmallSegments));
         Assert.Contains(dir, error.Message);
         Assert.Contains("Read-only file system", error.Message);
-        var empty = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(Path.Combine(tmpfs.Path, "empty")));
+        Assert.DoesNotContain("in use by another writer", error.Message);
+        var empty = await Assert.ThrowsAsync<StorageUnavailableException>(() => WalTestKit.OpenAsync(Path.Combine(tmpfs.Path, "empty"), WalTestKit.SmallSegments));
         Assert.Contains("Read-only file system", empty.Message);
     }
 }

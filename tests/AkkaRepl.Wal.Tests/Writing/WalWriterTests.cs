@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Wal.Format;
@@ -176,6 +177,50 @@ public sealed class WalWriterTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Written_limit_serves_records_before_their_sync_and_flushed_limit_waits_for_it()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        using var release = new ManualResetEventSlim();
+        wal.InjectFault = op => { if (op == "sync") release.Wait(); return 0; };
+        var append = wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(0)).AsTask();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var written = wal.ReadAsync(Lsn.Zero, WalReadLimit.Written, cts.Token).GetAsyncEnumerator();
+        Assert.True(await written.MoveNextAsync()); // served while the sync is held
+        Assert.Equal(Lsn.Zero, wal.FlushedLsn);
+        Assert.False(append.IsCompleted);
+        await using var flushed = wal.ReadAsync(Lsn.Zero, WalReadLimit.Flushed, cts.Token).GetAsyncEnumerator();
+        var next = flushed.MoveNextAsync().AsTask();
+        Assert.False(next.IsCompleted);
+        release.Set();
+        Assert.True(await next);
+        Assert.Equal(written.Current.Lsn, flushed.Current.Lsn);
+        Assert.Equal(flushed.Current.EndLsn, (await append).EndLsn);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_storage_failure_wakes_tailing_readers_with_the_error()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        await WalTestKit.AppendManyAsync(wal, 3);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var record in wal.ReadAsync(Lsn.Zero, WalReadLimit.Flushed, cts.Token))
+                if (record.EndLsn == wal.FlushedLsn) caughtUp.TrySetResult();
+        });
+        await caughtUp.Task;
+        wal.InjectFault = op => op == "write" ? 28 : 0;
+        var append = await Assert.ThrowsAsync<StorageUnavailableException>(() => wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1]).AsTask());
+        Assert.StartsWith($"write of 37 bytes to WAL file '{dir.Segments().Single()}' at offset", append.Message);
+        Assert.EndsWith("failed: No space left on device (errno 28)", append.Message);
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => reader);
+        Assert.Contains("stopped after a storage failure", error.Message);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task ReadAsync_from_files_catches_up_then_continues_from_memory()
     {
         using var dir = new TempDirectory();
@@ -264,10 +309,75 @@ public sealed class WalWriterTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Records_larger_than_the_batch_and_read_buffers_round_trip_through_files_and_recovery()
+    {
+        using var dir = new TempDirectory();
+        var options = new WalOptions { SegmentSizeBytes = 4096, TailCacheBytes = 0, MaxBatchBytes = 64 * 1024, PreallocateSegments = false };
+        var big = new byte[3 * 1024 * 1024 + 7];
+        const int seed = 99;
+        new Random(seed).NextBytes(big);
+        await using (var wal = await WalTestKit.OpenAsync(dir.Path, options))
+        {
+            await wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(0));
+            await wal.AppendAsync(Generation.First, WalRecordKind.Command, big);
+            await wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(2));
+            var records = WalTestKit.ReadAll(wal);
+            Assert.True(big.AsSpan().SequenceEqual(records[1].Payload.Span), $"seed {seed}");
+        }
+        await using var reopened = await WalTestKit.OpenAsync(dir.Path, options);
+        var again = WalTestKit.ReadAll(reopened);
+        Assert.Equal(3, again.Count);
+        Assert.True(big.AsSpan().SequenceEqual(again[1].Payload.Span), $"seed {seed}");
+        Assert.True(WalTestKit.Payload(2).AsSpan().SequenceEqual(again[2].Payload.Span));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Tailing_readers_keep_up_through_roll_overs_and_retention_while_appenders_write()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path, new WalOptions { SegmentSizeBytes = 4096, TailCacheBytes = 8192 });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        const int total = 2000;
+        async Task<List<WalRecord>> Tail(WalReadLimit limit)
+        {
+            var seen = new List<WalRecord>();
+            await foreach (var record in wal.ReadAsync(Lsn.Zero, limit, cts.Token))
+            {
+                seen.Add(record);
+                if (seen.Count == total) break;
+            }
+            return seen;
+        }
+        var flushedReader = Task.Run(() => Tail(WalReadLimit.Flushed));
+        var writtenReader = Task.Run(() => Tail(WalReadLimit.Written));
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < total / 8; i++)
+                await wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(w * 1000 + i));
+        })).ToArray();
+        await Task.WhenAll(writers);
+        var flushed = await flushedReader;
+        var written = await writtenReader;
+        // Retention now may remove everything the readers already passed; they are done and unaffected.
+        wal.RemoveSegmentsBelow(wal.FlushedLsn);
+        foreach (var seen in new[] { flushed, written })
+        {
+            Assert.Equal(total, seen.Count);
+            for (int i = 1; i < seen.Count; i++) Assert.Equal(seen[i - 1].EndLsn, seen[i].Lsn);
+            // Each writer's records appear in its own order with the exact payloads.
+            var byWriter = seen.Select(r => BitConverter.ToInt32(r.Payload.Span)).GroupBy(v => v / 1000);
+            foreach (var group in byWriter)
+                Assert.Equal(Enumerable.Range(group.Key * 1000, total / 8), group.ToList());
+            Assert.All(seen, r => Assert.True(WalTestKit.Payload(BitConverter.ToInt32(r.Payload.Span)).AsSpan().SequenceEqual(r.Payload.Span)));
+        }
+        Assert.Single(dir.Segments());
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Payload_above_MaxRecordBytes_is_rejected_naming_the_limit()
     {
         using var dir = new TempDirectory();
-        await using var wal = await WalTestKit.OpenAsync(dir.Path, new WalOptions { MaxRecordBytes = 1000 });
+        await using var wal = await WalTestKit.OpenAsync(dir.Path, WalTestKit.Default with { MaxRecordBytes = 1000 });
         var error = Assert.Throws<ArgumentException>(() => { _ = wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1001]); });
         Assert.StartsWith("payload of 1001 bytes is above the limit of 1000 bytes (WalOptions.MaxRecordBytes)", error.Message);
         await wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1000]);
@@ -320,6 +430,7 @@ public sealed class WalWriterTests
         var tasks = Enumerable.Range(0, 100).Select(i => wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(i)).AsTask()).ToList();
         await wal.StopAsync();
         await Task.WhenAll(tasks);
+        Assert.True(wal.Completion.IsCompletedSuccessfully);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[1]).AsTask());
         Assert.Equal($"the WAL writer at '{dir.Path}' is stopped", error.Message);
         await using var reopened = await WalTestKit.OpenAsync(dir.Path);
