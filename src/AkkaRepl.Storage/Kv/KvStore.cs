@@ -94,7 +94,7 @@ public sealed class KvStore : IStateMachine
             case "decrby":
                 if (!KvInt.TryParse(argv[2].Span, out var by)) return KvErrors.NotInteger;
                 return info.Name == "decrby" && by == long.MinValue ? KvErrors.DecrementOverflow : null;
-            case "mset": return argv.Count % 2 == 0 ? null : KvErrors.WrongArity("mset");
+            case "mset": return argv.Count % 2 == 1 ? null : KvErrors.WrongArity("mset"); // name + key/value pairs
             case "flushall": return argv.Count == 1 || (argv.Count == 2 && IsFlushOption(argv[1].Span)) ? null : KvErrors.Syntax;
             default: return null;
         }

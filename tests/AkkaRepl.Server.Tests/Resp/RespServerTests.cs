@@ -23,6 +23,8 @@ public class RespServerTests
         await Expect(client, "PING\r\n", "+PONG\r\n");
         await Expect(client, Command("SELECT", "1"), "-ERR DB index is out of range\r\n");
         await Expect(client, Command("SELECT", "0"), "+OK\r\n");
+        await Expect(client, Command("MSET", "a", "1", "b", "2") + Command("MGET", "a", "b", "c"), "+OK\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n");
+        await Expect(client, Command("MSET", "a", "1", "b"), "-ERR wrong number of arguments for 'mset' command\r\n");
     }
 
     [Fact(Timeout = 30_000)]

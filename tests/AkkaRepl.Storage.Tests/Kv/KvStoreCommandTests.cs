@@ -154,6 +154,8 @@ public class KvStoreCommandTests
         Assert.Equal("-ERR wrong number of arguments for 'mset' command", KvStore.Precheck(KvHarness.Argv("MSET", "k"))?.ToString());
         Assert.Null(KvStore.Precheck(KvHarness.Argv("SET", "k", "v", "NX", "GET")));
         Assert.Null(KvStore.Precheck(KvHarness.Argv("INCR", "k")));
+        Assert.Null(KvStore.Precheck(KvHarness.Argv("MSET", "a", "1", "b", "2")));
+        Assert.Equal("-ERR wrong number of arguments for 'mset' command", KvStore.Precheck(KvHarness.Argv("MSET", "a", "1", "b"))?.ToString());
     }
 
     [Fact(Timeout = 30_000)]
