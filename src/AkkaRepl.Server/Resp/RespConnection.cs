@@ -70,7 +70,15 @@ internal sealed partial class RespConnection
         using var stream = new NetworkStream(_socket, ownsSocket: true);
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
-        var writer = Task.Run(() => WriteLoopAsync(output));
+        var writer = Task.Run(async () =>
+        {
+            try { await WriteLoopAsync(output).ConfigureAwait(false); }
+            finally
+            {
+                // A dead writer must stop the reader too, or the reader could wait forever on a full reply queue.
+                try { _closing.Cancel(); } catch (ObjectDisposedException) { }
+            }
+        });
         try
         {
             await ReadLoopAsync(input).ConfigureAwait(false);
