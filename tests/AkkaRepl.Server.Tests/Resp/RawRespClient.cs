@@ -43,6 +43,19 @@ internal sealed class RawRespClient : IAsyncDisposable
         return text;
     }
 
+    /// <summary>Reads one CRLF-terminated line (without the CRLF).</summary>
+    public async Task<string> ReadLineAsync(int timeoutMs = 10_000)
+    {
+        var line = new StringBuilder();
+        while (true)
+        {
+            var c = await ReadAsync(1, timeoutMs);
+            if (c.Length == 0) throw new IOException("the server closed the connection");
+            if (c == "\n" && line.Length > 0 && line[^1] == '\r') return line.ToString(0, line.Length - 1);
+            line.Append(c);
+        }
+    }
+
     /// <summary>Sends a request and returns exactly as many reply bytes as <paramref name="expected"/> has.</summary>
     public async Task<string> RoundTripAsync(string request, string expected)
     {

@@ -6,6 +6,10 @@ namespace AkkaRepl.Server.Tests.Resp;
 
 public class RespServerTests
 {
+    private const string HelloResp3ForFirstClient =
+        "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.2.0\r\n$5\r\nproto\r\n:3\r\n" +
+        "$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n";
+
     private static async Task Expect(RawRespClient client, string request, string expected) =>
         Assert.Equal(expected, await client.RoundTripAsync(request, expected));
 
@@ -82,9 +86,7 @@ public class RespServerTests
         await using var server = await RespTestServer.StartAsync();
         await using var client = await server.ConnectAsync();
         await Expect(client, Command("GET", "x"), "$-1\r\n");
-        await Expect(client, Command("HELLO", "3"),
-            "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.2.0\r\n$5\r\nproto\r\n:3\r\n" +
-            "$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
+        await Expect(client, Command("HELLO", "3"), HelloResp3ForFirstClient);
         await Expect(client, Command("GET", "x"), "_\r\n");
         await Expect(client, Command("CONFIG", "GET", "appendonly"), "%1\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n");
         await Expect(client, Command("HELLO", "4"), "-NOPROTO unsupported protocol version\r\n");
@@ -176,5 +178,65 @@ public class RespServerTests
         await Expect(client, Command("COMMAND", "COUNT"), ":28\r\n");
         await Expect(client, Command("CLIENT", "SETNAME", "me") + Command("CLIENT", "GETNAME"), "+OK\r\n$2\r\nme\r\n");
         await Expect(client, Command("CLIENT", "NOPE"), "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_read_waits_for_the_earlier_write_of_its_own_connection()
+    {
+        await using var server = await RespTestServer.StartAsync();
+        await using var client = await server.ConnectAsync();
+        server.Backend.HoldWrites();
+        await client.SendAsync(Command("SET", "k", "v") + Command("GET", "k") + Command("WATCH", "k"));
+        using var cts = new CancellationTokenSource(10_000);
+        await server.Backend.WaitForWritesReceivedAsync(1, cts.Token);
+        server.Backend.ReleaseWrites(); // were the GET not held behind the SET, it would already have answered nil
+        Assert.Equal("+OK\r\n$1\r\nv\r\n+OK\r\n", await client.ReadAsync(17));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_aborted_exec_is_a_resp3_null_after_hello_3()
+    {
+        await using var server = await RespTestServer.StartAsync();
+        await using var client = await server.ConnectAsync();
+        await using var other = await server.ConnectAsync();
+        await Expect(client, Command("HELLO", "3"), HelloResp3ForFirstClient);
+        await Expect(client, Command("WATCH", "w"), "+OK\r\n");
+        await Expect(other, Command("DEL", "w") + Command("SET", "w", "1"), ":0\r\n+OK\r\n");
+        await Expect(client, Command("MULTI") + Command("INCR", "w") + Command("EXEC"), "+OK\r\n+QUEUED\r\n_\r\n");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Concurrent_clients_incrementing_one_counter_lose_no_update()
+    {
+        await using var server = await RespTestServer.StartAsync();
+        const int clients = 8, perClient = 250;
+        var tasks = Enumerable.Range(0, clients).Select(async _ =>
+        {
+            await using var client = await server.ConnectAsync();
+            var request = string.Concat(Enumerable.Repeat(Command("INCR", "n"), perClient));
+            await client.SendAsync(request);
+            var replies = 0;
+            while (replies < perClient)
+            {
+                var line = await client.ReadLineAsync();
+                Assert.StartsWith(":", line);
+                replies++;
+            }
+        });
+        await Task.WhenAll(tasks);
+        await using var check = await server.ConnectAsync();
+        var total = (clients * perClient).ToString();
+        await Expect(check, Command("GET", "n"), $"${total.Length}\r\n{total}\r\n");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Command_info_describes_a_command_like_redis()
+    {
+        await using var server = await RespTestServer.StartAsync();
+        await using var client = await server.ConnectAsync();
+        await Expect(client, Command("COMMAND", "INFO", "get", "nosuch"),
+            "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
+        await Expect(client, "CONFIG GET save\r\n", "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+        await Expect(client, Command("CONFIG", "GET", "nosuch*"), "*0\r\n");
     }
 }
