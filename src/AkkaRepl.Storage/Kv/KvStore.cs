@@ -113,18 +113,29 @@ public sealed class KvStore : IStateMachine
     public object? Apply(in CommittedEntry entry) => ApplyEntry(entry);
 
     /// <summary>Applies one record (see <see cref="IStateMachine.Apply"/>) and returns its typed reply: one
-    /// command's reply, or for a transaction the array of replies or the nil array when a watched key changed.</summary>
+    /// command's reply, or for a transaction the array of replies or the nil array when a watched key changed.
+    /// An empty payload is a no-op marker record: it only advances <see cref="AppliedLsn"/> (reply OK).</summary>
     /// <exception cref="AkkaRepl.Core.Errors.StorageCorruptException">The payload is not a key-value payload this
     /// node can read.</exception>
     public KvReply ApplyEntry(in CommittedEntry entry)
     {
+        if (entry.Payload.IsEmpty)
+        {
+            // A marker record (e.g. the first record of a new generation): nothing to do but move AppliedLsn.
+            _lock.EnterWriteLock();
+            try
+            {
+                CheckOrder(entry);
+                _applied = entry.EndLsn;
+                return KvReply.Ok;
+            }
+            finally { _lock.ExitWriteLock(); }
+        }
         var (commands, watches) = KvCodec.Decode(entry.Payload);
         _lock.EnterWriteLock();
         try
         {
-            if (entry.Lsn < _applied)
-                throw new InvalidOperationException(
-                    $"entry at LSN {entry.Lsn} is before the applied LSN {_applied}: entries must be applied once, in order");
+            CheckOrder(entry);
             // A change's version is the END of its record: unique per record and never 0, so it cannot be
             // mistaken for "never touched" even for the record at LSN 0.
             var lsn = entry.EndLsn.Value;
@@ -198,6 +209,13 @@ public sealed class KvStore : IStateMachine
             return _applied;
         }
         finally { _lock.ExitWriteLock(); }
+    }
+
+    private void CheckOrder(in CommittedEntry entry)
+    {
+        if (entry.Lsn < _applied)
+            throw new InvalidOperationException(
+                $"entry at LSN {entry.Lsn} is before the applied LSN {_applied}: entries must be applied once, in order");
     }
 
     // ---- execution (callers hold the lock: the write lock when allowWrites) ----

@@ -179,4 +179,29 @@ public class KvStoreCommandTests
         Assert.Equal("key-value WAL payload ends inside an argument",
             Assert.Throws<AkkaRepl.Core.Errors.StorageCorruptException>(() => _kv.ApplyPayload(truncated)).Message);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_empty_payload_is_a_marker_that_only_advances_the_applied_lsn()
+    {
+        await Task.Yield();
+        _kv.Write("SET", "a", "1");
+        var image = KvDeterminismTests.Image(_kv.Store);
+        Assert.Equal("+OK", _kv.ApplyPayload([]).ToString());
+        Assert.Equal(_kv.Next, _kv.Store.AppliedLsn);
+        Assert.Equal(":1", _kv.Read("DBSIZE").ToString());
+        Assert.NotEqual(image, KvDeterminismTests.Image(_kv.Store)); // only the LSN in the image moved
+        Assert.Equal(image[9..], KvDeterminismTests.Image(_kv.Store)[9..]);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Applying_an_entry_before_the_applied_lsn_is_refused()
+    {
+        await Task.Yield();
+        _kv.Write("SET", "a", "1");
+        var payload = KvStore.EncodeCommand(KvHarness.Argv("SET", "a", "2"));
+        var stale = new AkkaRepl.Storage.StateMachine.CommittedEntry(AkkaRepl.Core.Ids.Generation.First, AkkaRepl.Core.Ids.Lsn.Zero, new AkkaRepl.Core.Ids.Lsn(10), 0, payload);
+        var error = Assert.Throws<InvalidOperationException>(() => _kv.Store.ApplyEntry(stale));
+        Assert.StartsWith("entry at LSN 0 is before the applied LSN", error.Message);
+        Assert.Equal("\"1\"", _kv.Read("GET", "a").ToString());
+    }
 }
