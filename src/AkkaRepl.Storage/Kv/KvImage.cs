@@ -68,7 +68,7 @@ internal sealed class KvImage : IStateImage
             var lsn = new Lsn(reader.ReadUInt64());
             var horizon = reader.ReadUInt64();
             var count = ReadCount(reader.ReadInt64());
-            var data = new Dictionary<byte[], KvEntry>(count, ByteArrayComparer.Instance);
+            var data = new Dictionary<byte[], KvEntry>(Math.Min(count, 1 << 20), ByteArrayComparer.Instance); // a corrupt count must not allocate
             for (var i = 0; i < count; i++)
             {
                 var key = ReadBytes(reader);
@@ -76,7 +76,7 @@ internal sealed class KvImage : IStateImage
                 data.Add(key, new KvEntry(value, reader.ReadUInt64()));
             }
             var tombCount = ReadCount(reader.ReadInt64());
-            var tombstones = new Dictionary<byte[], ulong>(tombCount, ByteArrayComparer.Instance);
+            var tombstones = new Dictionary<byte[], ulong>(Math.Min(tombCount, 1 << 20), ByteArrayComparer.Instance);
             for (var i = 0; i < tombCount; i++) tombstones.Add(ReadBytes(reader), reader.ReadUInt64());
             return new KvImage(lsn, horizon, data, tombstones);
         }
