@@ -173,7 +173,7 @@ internal sealed partial class RespConnection
             {
                 var pending = slot.Pending!;
                 if (!pending.IsCompleted) await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
-                reply = await CompleteWriteAsync(pending).ConfigureAwait(false);
+                reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false);
                 if (slot.Map is not null && !reply.IsError) reply = slot.Map(reply);
             }
             RespWriter.Write(output, reply, slot.Protocol);
@@ -189,11 +189,12 @@ internal sealed partial class RespConnection
         return !(flushed.IsCompleted || flushed.IsCanceled);
     }
 
-    private static async Task<KvReply> CompleteWriteAsync(Task<KvReply> pending)
+    private static async Task<KvReply> CompleteWriteAsync(Task<KvReply> pending, CancellationToken closing)
     {
         try
         {
-            return await pending.ConfigureAwait(false);
+            // Stop waiting when the connection closes, so a write the node never finishes cannot hang shutdown.
+            return await pending.WaitAsync(closing).ConfigureAwait(false);
         }
         catch (Exception e)
         {

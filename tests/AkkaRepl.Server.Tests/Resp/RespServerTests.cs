@@ -239,4 +239,19 @@ public class RespServerTests
         await Expect(client, "CONFIG GET save\r\n", "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
         await Expect(client, Command("CONFIG", "GET", "nosuch*"), "*0\r\n");
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Stopping_the_server_does_not_wait_for_a_write_the_node_never_finishes()
+    {
+        var server = await RespTestServer.StartAsync();
+        await using var client = await server.ConnectAsync();
+        server.Backend.HoldWrites();
+        await client.SendAsync(Command("SET", "k", "v"));
+        using var cts = new CancellationTokenSource(10_000);
+        await server.Backend.WaitForWritesReceivedAsync(1, cts.Token);
+        await server.Server.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, server.Server.ConnectionCount);
+        Assert.True(await client.IsClosedByServerAsync());
+        await server.DisposeAsync();
+    }
 }
