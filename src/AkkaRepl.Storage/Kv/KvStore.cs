@@ -234,6 +234,11 @@ public sealed class KvStore : IStateMachine
             "strlen" => KvReply.FromInteger(Find(argv[1].Span)?.Value.Length ?? 0),
             "mget" => MGet(argv),
             "dbsize" => KvReply.FromInteger(_data.Count),
+            "type" => Find(argv[1].Span) is null ? NoneType : StringType,
+            "ttl" or "pttl" => KvReply.FromInteger(Find(argv[1].Span) is null ? -2 : -1), // -1: no expiry (none exists)
+            "setnx" => SetNx(argv, lsn),
+            "getset" => GetSet(argv, lsn),
+            "getdel" => GetDel(argv, lsn),
             "set" => Set(argv, lsn),
             "del" => Del(argv, lsn),
             "incr" => IncrBy(argv[1], 1, lsn),
@@ -245,6 +250,30 @@ public sealed class KvStore : IStateMachine
             "flushall" => FlushAll(argv, lsn),
             _ => KvCommandTable.UnknownCommand(argv),
         };
+    }
+
+    private static readonly KvReply NoneType = KvReply.Simple("none");
+    private static readonly KvReply StringType = KvReply.Simple("string");
+
+    private KvReply SetNx(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
+    {
+        if (Find(argv[1].Span) is not null) return KvReply.Zero;
+        Put(argv[1].Span, argv[2].ToArray(), lsn);
+        return KvReply.One;
+    }
+
+    private KvReply GetSet(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
+    {
+        var old = Find(argv[1].Span)?.Value;
+        Put(argv[1].Span, argv[2].ToArray(), lsn);
+        return KvReply.FromBulk(old);
+    }
+
+    private KvReply GetDel(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
+    {
+        var old = Find(argv[1].Span)?.Value;
+        if (old is not null) Remove(argv[1].Span, lsn);
+        return KvReply.FromBulk(old);
     }
 
     private KvEntry? Find(ReadOnlySpan<byte> key) =>

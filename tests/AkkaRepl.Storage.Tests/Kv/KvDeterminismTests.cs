@@ -14,8 +14,11 @@ public class KvDeterminismTests
         for (var i = 0; i < count; i++)
         {
             string K() => Keys[random.Next(Keys.Length)];
-            string[] Command() => random.Next(8) switch
+            string[] Command() => random.Next(11) switch
             {
+                8 => ["SETNX", K(), "s"],
+                9 => ["GETSET", K(), "g"],
+                10 => ["GETDEL", K()],
                 0 => ["SET", K(), random.Next(100).ToString()],
                 1 => ["DEL", K(), K()],
                 2 => ["INCR", K()],

@@ -204,4 +204,21 @@ public class KvStoreCommandTests
         Assert.StartsWith("entry at LSN 0 is before the applied LSN", error.Message);
         Assert.Equal("\"1\"", _kv.Read("GET", "a").ToString());
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Setnx_getset_getdel_type_and_ttl_follow_redis()
+    {
+        await Task.Yield();
+        Is(":1", _kv.Write("SETNX", "k", "1"));
+        Is(":0", _kv.Write("SETNX", "k", "2"));
+        Is("\"1\"", _kv.Write("GETSET", "k", "3"));
+        Is("(nil)", _kv.Write("GETSET", "fresh", "x"));
+        Is("+string", _kv.Read("TYPE", "k"));
+        Is(":-1", _kv.Read("TTL", "k"));
+        Is(":-2", _kv.Read("PTTL", "missing"));
+        Is("\"3\"", _kv.Write("GETDEL", "k"));
+        Is("(nil)", _kv.Write("GETDEL", "k"));
+        Is("+none", _kv.Read("TYPE", "k"));
+        Is(":-2", _kv.Read("TTL", "k"));
+    }
 }
