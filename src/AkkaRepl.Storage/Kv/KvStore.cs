@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Storage.StateMachine;
 
@@ -28,7 +27,7 @@ public sealed class KvStore : IStateMachine
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly int _maxTombstones;
     // All fields below are written only by the applier thread under the write lock (Apply, Restore).
-    private Dictionary<byte[], KvEntry> _data = NewData();
+    private KvShardedMap _data = new();
     private Dictionary<byte[], ulong> _tombstones = new(ByteArrayComparer.Instance);
     private Queue<(byte[] Key, ulong Lsn)> _tombstoneOrder = new();
     private ulong _horizon;
@@ -186,8 +185,9 @@ public sealed class KvStore : IStateMachine
         _lock.EnterReadLock();
         try
         {
-            // A shallow copy: values are never changed in place, so the image shares them safely.
-            return new KvImage(_applied, _horizon, new Dictionary<byte[], KvEntry>(_data, ByteArrayComparer.Instance),
+            // O(shards): the map freezes its shards for the image and copies a shard only when it next changes;
+            // values are never changed in place, so the image shares them safely.
+            return new KvImage(_applied, _horizon, _data.Freeze(),
                 new Dictionary<byte[], ulong>(_tombstones, ByteArrayComparer.Instance));
         }
         finally { _lock.ExitReadLock(); }
@@ -200,7 +200,7 @@ public sealed class KvStore : IStateMachine
         _lock.EnterWriteLock();
         try
         {
-            _data = image.Data;
+            _data = new KvShardedMap(image.Shards.SelectMany(shard => shard));
             _tombstones = image.Tombstones;
             _tombstoneOrder = new Queue<(byte[], ulong)>(
                 image.Tombstones.OrderBy(t => t.Value).Select(t => (t.Key, t.Value)));
@@ -277,14 +277,13 @@ public sealed class KvStore : IStateMachine
     }
 
     private KvEntry? Find(ReadOnlySpan<byte> key) =>
-        _data.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var entry) ? entry : null;
+        _data.TryGet(key, out var entry) ? entry : null;
 
     private KvReply Exists(IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
-        var lookup = _data.GetAlternateLookup<ReadOnlySpan<byte>>();
         long count = 0;
         for (var i = 1; i < argv.Count; i++)
-            if (lookup.ContainsKey(argv[i].Span)) count++;
+            if (_data.ContainsKey(argv[i].Span)) count++;
         return KvReply.FromInteger(count);
     }
 
@@ -394,7 +393,7 @@ public sealed class KvStore : IStateMachine
     private KvReply FlushAll(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
         if (argv.Count > 2 || (argv.Count == 2 && !IsFlushOption(argv[1].Span))) return KvErrors.Syntax;
-        _data = NewData();
+        _data = new KvShardedMap();
         _tombstones.Clear();
         _tombstoneOrder.Clear();
         // Every absent key now reports this LSN, so any WATCH taken before the flush aborts.
@@ -404,16 +403,14 @@ public sealed class KvStore : IStateMachine
 
     private void Put(ReadOnlySpan<byte> key, byte[] value, ulong lsn)
     {
-        var lookup = _data.GetAlternateLookup<ReadOnlySpan<byte>>();
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, key, out var existed);
+        var existed = _data.Set(key, new KvEntry(value, lsn));
         if (!existed && _tombstones.Count > 0)
             _tombstones.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key);
-        slot = new KvEntry(value, lsn);
     }
 
     private bool Remove(ReadOnlySpan<byte> key, ulong lsn)
     {
-        if (!_data.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key, out var storedKey, out _)) return false;
+        if (!_data.Remove(key, out var storedKey)) return false;
         _tombstones[storedKey] = lsn;
         _tombstoneOrder.Enqueue((storedKey, lsn));
         PruneTombstones();
@@ -438,7 +435,7 @@ public sealed class KvStore : IStateMachine
 
     private ulong VersionOf(ReadOnlySpan<byte> key)
     {
-        if (_data.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var entry)) return entry.Version;
+        if (_data.TryGet(key, out var entry)) return entry.Version;
         return _tombstones.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var deleted)
             ? Math.Max(deleted, _horizon)
             : _horizon;
@@ -451,7 +448,4 @@ public sealed class KvStore : IStateMachine
         return true;
     }
 
-    private static Dictionary<byte[], KvEntry> NewData() => new(ByteArrayComparer.Instance);
-
-    internal (Dictionary<byte[], KvEntry> Data, ulong Horizon) DebugState() => (_data, _horizon);
 }

@@ -81,4 +81,21 @@ public class KvDeterminismTests
             Assert.True(replayed.ApplyPayload(p).ToString() == restored.ApplyPayload(p).ToString(), $"seed {seed}");
         Assert.True(Image(replayed.Store).AsSpan().SequenceEqual(Image(restored.Store)), $"images differ, seed {seed}");
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_image_keeps_the_state_of_its_lsn_while_later_writes_change_every_shard()
+    {
+        await Task.Yield();
+        var seed = Environment.TickCount;
+        var kv = new KvHarness(new KvStore(maxTombstones: 50));
+        Workload(seed, 1_500, kv);
+        var atCapture = Image(kv.Store);
+        var image = kv.Store.CaptureImage();
+        Workload(seed + 1, 1_500, kv); // overwrites, deletes, flushes: touches shards the image shares
+        for (var i = 0; i < 2_000; i++) kv.Write("SET", "spread" + i, "x");
+        using var later = new MemoryStream();
+        image.WriteTo(later);
+        Assert.True(atCapture.AsSpan().SequenceEqual(later.ToArray()), $"the image changed after capture, seed {seed}");
+        Assert.NotEqual(atCapture, Image(kv.Store));
+    }
 }
