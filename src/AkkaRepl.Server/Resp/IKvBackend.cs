@@ -14,7 +14,10 @@ public interface IKvBackend
     bool AcceptsWrites { get; }
 
     /// <summary>Logs <paramref name="payload"/> (made by <see cref="KvStore.EncodeCommand"/> or
-    /// <see cref="KvStore.EncodeTransaction"/>) durably, applies it and returns the store's reply. An exception's
+    /// <see cref="KvStore.EncodeTransaction"/>) durably, applies it and returns the store's reply.
+    /// Contract: the task completes only after the write is applied to <see cref="Store"/> (a later read on the
+    /// same connection waits for it and must see it), and calls are logged in the order they are made: one
+    /// connection issues its pipelined writes back to back without waiting, and relies on that order. An exception's
     /// message goes to the client as an error: one starting with an upper-case code and a space (<c>MOVED ...</c>,
     /// <c>READONLY ...</c>) as it is, any other prefixed with <c>ERR</c>.</summary>
     ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct);

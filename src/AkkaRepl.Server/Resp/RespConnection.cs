@@ -34,6 +34,12 @@ internal sealed partial class RespConnection
     private readonly List<Task> _pendingWrites = new();
     private readonly List<ReadOnlyMemory<byte>> _argv = new();
     private readonly CancellationTokenSource _closing;
+    // Who may write to the PipeWriter: the writer loop, or the reader loop on its fast path (see ReplyAsync).
+    private readonly SemaphoreSlim _output = new(1, 1);
+    // Slots enqueued and not yet written: incremented by the reader loop, decremented by the writer loop.
+    private int _slotsQueued;
+    private bool _readerOwnsOutput; // reader loop only
+    private PipeWriter? _out;
 
     private int _protocol = 2;
     private string? _name;
@@ -70,7 +76,16 @@ internal sealed partial class RespConnection
         using var stream = new NetworkStream(_socket, ownsSocket: true);
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
-        var writer = Task.Run(() => WriteLoopAsync(output));
+        _out = output;
+        var writer = Task.Run(async () =>
+        {
+            try { await WriteLoopAsync(output).ConfigureAwait(false); }
+            finally
+            {
+                // A dead writer must stop the reader too, or the reader could wait forever on a full reply queue.
+                try { _closing.Cancel(); } catch (ObjectDisposedException) { }
+            }
+        });
         try
         {
             await ReadLoopAsync(input).ConfigureAwait(false);
@@ -81,6 +96,8 @@ internal sealed partial class RespConnection
         }
         finally
         {
+            try { await ReleaseOutputAsync().ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
             _replies.Writer.TryComplete();
             try { await writer.ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
@@ -121,6 +138,7 @@ internal sealed partial class RespConnection
                 buffer = buffer.Slice(consumed);
             }
             input.AdvanceTo(buffer.Start, buffer.End);
+            await ReleaseOutputAsync().ConfigureAwait(false); // flushes the batch's fast-path replies
             if (stop || result.IsCompleted) return;
         }
     }
@@ -136,34 +154,47 @@ internal sealed partial class RespConnection
         var reader = _replies.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var slot))
+            await _output.WaitAsync().ConfigureAwait(false);
+            try
             {
-                var reply = slot.Ready;
-                if (reply is null)
-                {
-                    var pending = slot.Pending!;
-                    if (!pending.IsCompleted) await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
-                    reply = await CompleteWriteAsync(pending).ConfigureAwait(false);
-                    if (slot.Map is not null && !reply.IsError) reply = slot.Map(reply);
-                }
-                RespWriter.Write(output, reply, slot.Protocol);
-                if (slot.Close)
-                {
-                    await output.FlushAsync().ConfigureAwait(false);
-                    try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
-                    return;
-                }
+                if (!await WriteQueuedAsync(reader, output).ConfigureAwait(false)) return;
             }
-            var flushed = await output.FlushAsync().ConfigureAwait(false);
-            if (flushed.IsCompleted || flushed.IsCanceled) return;
+            finally { _output.Release(); }
         }
     }
 
-    private static async Task<KvReply> CompleteWriteAsync(Task<KvReply> pending)
+    /// <summary>Writes every queued reply in order, then flushes once; false when the connection must end.</summary>
+    private async Task<bool> WriteQueuedAsync(ChannelReader<RespReplySlot> reader, PipeWriter output)
+    {
+        while (reader.TryRead(out var slot))
+        {
+            var reply = slot.Ready;
+            if (reply is null)
+            {
+                var pending = slot.Pending!;
+                if (!pending.IsCompleted) await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
+                reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false);
+                if (slot.Map is not null && !reply.IsError) reply = slot.Map(reply);
+            }
+            RespWriter.Write(output, reply, slot.Protocol);
+            Interlocked.Decrement(ref _slotsQueued);
+            if (slot.Close)
+            {
+                await output.FlushAsync().ConfigureAwait(false);
+                try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+                return false;
+            }
+        }
+        var flushed = await output.FlushAsync().ConfigureAwait(false);
+        return !(flushed.IsCompleted || flushed.IsCanceled);
+    }
+
+    private static async Task<KvReply> CompleteWriteAsync(Task<KvReply> pending, CancellationToken closing)
     {
         try
         {
-            return await pending.ConfigureAwait(false);
+            // Stop waiting when the connection closes, so a write the node never finishes cannot hang shutdown.
+            return await pending.WaitAsync(closing).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -180,8 +211,38 @@ internal sealed partial class RespConnection
         return coded ? message : "ERR " + message;
     }
 
-    private ValueTask ReplyAsync(KvReply reply, bool close = false) =>
-        _replies.Writer.WriteAsync(new RespReplySlot(reply, null, null, _protocol, close), _closing.Token);
+    /// <summary>
+    /// Sends a ready reply. Fast path: when no earlier reply is still queued, the reader loop writes it to the pipe
+    /// itself (no hop to the writer loop) and keeps the output until the end of the batch, when it flushes once.
+    /// Order holds because the fast path is taken only when every earlier slot was already written, and the
+    /// output is released (flushed) before anything is queued, so the writer loop never waits on the reader.
+    /// </summary>
+    private ValueTask ReplyAsync(KvReply reply, bool close = false)
+    {
+        if (!close && Volatile.Read(ref _slotsQueued) == 0 && (_readerOwnsOutput || _output.Wait(0)))
+        {
+            _readerOwnsOutput = true;
+            RespWriter.Write(_out!, reply, _protocol);
+            return ValueTask.CompletedTask;
+        }
+        return EnqueueAsync(new RespReplySlot(reply, null, null, _protocol, close), _closing.Token);
+    }
+
+    private async ValueTask EnqueueAsync(RespReplySlot slot, CancellationToken ct)
+    {
+        await ReleaseOutputAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _slotsQueued);
+        await _replies.Writer.WriteAsync(slot, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Flushes the reader's fast-path replies and hands the output back to the writer loop.</summary>
+    private async ValueTask ReleaseOutputAsync()
+    {
+        if (!_readerOwnsOutput) return;
+        _readerOwnsOutput = false;
+        try { await _out!.FlushAsync().ConfigureAwait(false); }
+        finally { _output.Release(); }
+    }
 
     /// <summary>Handles one request; returns true when the connection must close after it.</summary>
     private async ValueTask<bool> DispatchAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
@@ -234,7 +295,7 @@ internal sealed partial class RespConnection
             return;
         }
         var pending = IssueWrite(KvStore.EncodeCommand(argv), ct);
-        await _replies.Writer.WriteAsync(new RespReplySlot(null, pending, null, _protocol, false), ct).ConfigureAwait(false);
+        await EnqueueAsync(new RespReplySlot(null, pending, null, _protocol, false), ct).ConfigureAwait(false);
     }
 
     private Task<KvReply> IssueWrite(byte[] payload, CancellationToken ct)
@@ -254,6 +315,7 @@ internal sealed partial class RespConnection
     private async ValueTask WaitForOwnWritesAsync()
     {
         if (_pendingWrites.Count == 0) return;
+        await ReleaseOutputAsync().ConfigureAwait(false); // don't hold earlier replies while waiting
         foreach (var write in _pendingWrites)
         {
             try { await write.ConfigureAwait(false); }
@@ -347,7 +409,7 @@ internal sealed partial class RespConnection
         }
         if (!_backend.AcceptsWrites) return KvReply.Error(ReadOnlyError);
         var pending = IssueWrite(KvStore.EncodeTransaction(storeCommands, watches), ct);
-        await _replies.Writer.WriteAsync(new RespReplySlot(null, pending, Merge, _protocol, false), ct).ConfigureAwait(false);
+        await EnqueueAsync(new RespReplySlot(null, pending, Merge, _protocol, false), ct).ConfigureAwait(false);
         return null; // the reply is already queued
     }
 

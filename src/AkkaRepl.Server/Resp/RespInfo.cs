@@ -66,6 +66,7 @@ internal static class RespInfo
         ("save", ""),
         ("appendonly", "yes"),
         ("databases", "1"),
+        ("timeout", "0"),
         ("slave-read-only", "yes"),
         ("replica-read-only", "yes"),
         ("maxclients", options.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture)),

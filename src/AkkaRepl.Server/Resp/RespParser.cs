@@ -31,7 +31,8 @@ internal static class RespParser
         consumed = buffer.Start;
         if (buffer.IsEmpty) return RespParseStatus.Incomplete;
         var reader = new SequenceReader<byte>(buffer);
-        var status = buffer.FirstSpan[0] == (byte)'*'
+        reader.TryPeek(out var first); // the first segment may be empty: peek across segments
+        var status = first == (byte)'*'
             ? ParseMultibulk(ref reader, options, argv, out error)
             : ParseInline(ref reader, argv, out error);
         if (status == RespParseStatus.Complete) consumed = reader.Position;

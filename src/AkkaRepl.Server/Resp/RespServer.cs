@@ -25,6 +25,8 @@ public sealed partial class RespServer : IAsyncDisposable
     private long _nextId;
     private int _connectionCount;
 
+    /// <summary>Creates a stopped server; <see cref="StartAsync"/> binds it.</summary>
+    /// <exception cref="Core.Errors.ConfigException">A limit in <paramref name="options"/> is below 1.</exception>
     public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -78,6 +80,7 @@ public sealed partial class RespServer : IAsyncDisposable
         await Task.WhenAll(_connections.Values.Select(c => c.Run)).ConfigureAwait(false);
     }
 
+    /// <summary>Same as <see cref="StopAsync"/>, then frees the server's resources.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);

@@ -66,7 +66,7 @@ internal static class KvCodec
                 End(span, pos);
                 return (commands, null);
             case KindTransaction:
-                var watchCount = ReadCount(span, ref pos);
+                var watchCount = ReadItemCount(span, ref pos, minBytesEach: 9);
                 var watches = new List<KvWatch>(watchCount);
                 for (var i = 0; i < watchCount; i++)
                 {
@@ -75,7 +75,7 @@ internal static class KvCodec
                     watches.Add(new KvWatch(key, new Lsn(BinaryPrimitives.ReadUInt64LittleEndian(span[pos..]))));
                     pos += 8;
                 }
-                var count = ReadCount(span, ref pos);
+                var count = ReadItemCount(span, ref pos, minBytesEach: 1);
                 for (var i = 0; i < count; i++) commands.Add(ReadCommand(payload, ref pos));
                 End(span, pos);
                 return (commands, watches);
@@ -110,7 +110,7 @@ internal static class KvCodec
 
     private static ReadOnlyMemory<byte>[] ReadCommand(ReadOnlyMemory<byte> payload, ref int pos)
     {
-        var argc = ReadCount(payload.Span, ref pos);
+        var argc = ReadItemCount(payload.Span, ref pos, minBytesEach: 1);
         var argv = new ReadOnlyMemory<byte>[argc];
         for (var i = 0; i < argc; i++) argv[i] = ReadBytes(payload, ref pos);
         return argv;
@@ -123,6 +123,15 @@ internal static class KvCodec
         var slice = payload.Slice(pos, length);
         pos += length;
         return slice;
+    }
+
+    /// <summary>A count of items that each take at least <paramref name="minBytesEach"/> bytes: a corrupt count
+    /// larger than the rest of the payload could hold is refused before anything is allocated for it.</summary>
+    private static int ReadItemCount(ReadOnlySpan<byte> span, ref int pos, int minBytesEach)
+    {
+        var count = ReadCount(span, ref pos);
+        if ((long)count * minBytesEach > span.Length - pos) throw Corrupt($"has a count of {count} that its remaining bytes cannot hold");
+        return count;
     }
 
     private static int ReadCount(ReadOnlySpan<byte> span, ref int pos)

@@ -4,6 +4,7 @@ namespace AkkaRepl.Storage.Kv;
 [Flags]
 public enum KvCommandFlags
 {
+    /// <summary>No flag (not used by any command in the table).</summary>
     None = 0,
     /// <summary>Changes state: logged through the WAL, refused on a replica.</summary>
     Write = 1,

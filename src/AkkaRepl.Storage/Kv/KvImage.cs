@@ -13,17 +13,18 @@ internal sealed class KvImage : IStateImage
 {
     public const byte FormatVersion = 1;
 
-    public KvImage(Lsn lsn, ulong horizon, Dictionary<byte[], KvEntry> data, Dictionary<byte[], ulong> tombstones)
+    /// <param name="shards">The store's frozen shards (never changed again) or, after reading, one dictionary.</param>
+    public KvImage(Lsn lsn, ulong horizon, IReadOnlyList<Dictionary<byte[], KvEntry>> shards, Dictionary<byte[], ulong> tombstones)
     {
         Lsn = lsn;
         Horizon = horizon;
-        Data = data;
+        Shards = shards;
         Tombstones = tombstones;
     }
 
     public Lsn Lsn { get; }
     public ulong Horizon { get; }
-    public Dictionary<byte[], KvEntry> Data { get; }
+    public IReadOnlyList<Dictionary<byte[], KvEntry>> Shards { get; }
     public Dictionary<byte[], ulong> Tombstones { get; }
 
     public void WriteTo(Stream destination)
@@ -32,12 +33,11 @@ internal sealed class KvImage : IStateImage
         writer.Write(FormatVersion);
         writer.Write(Lsn.Value);
         writer.Write(Horizon);
-        var keys = Data.Keys.ToArray();
-        Array.Sort(keys, ByteArrayComparer.Compare);
-        writer.Write((long)keys.Length);
-        foreach (var key in keys)
+        var entries = Shards.SelectMany(shard => shard).ToArray();
+        Array.Sort(entries, (a, b) => ByteArrayComparer.Compare(a.Key, b.Key));
+        writer.Write((long)entries.Length);
+        foreach (var (key, entry) in entries)
         {
-            var entry = Data[key];
             writer.Write(key.Length);
             writer.Write(key);
             writer.Write(entry.Value.Length);
@@ -68,7 +68,7 @@ internal sealed class KvImage : IStateImage
             var lsn = new Lsn(reader.ReadUInt64());
             var horizon = reader.ReadUInt64();
             var count = ReadCount(reader.ReadInt64());
-            var data = new Dictionary<byte[], KvEntry>(count, ByteArrayComparer.Instance);
+            var data = new Dictionary<byte[], KvEntry>(Math.Min(count, 1 << 20), ByteArrayComparer.Instance); // a corrupt count must not allocate
             for (var i = 0; i < count; i++)
             {
                 var key = ReadBytes(reader);
@@ -76,9 +76,9 @@ internal sealed class KvImage : IStateImage
                 data.Add(key, new KvEntry(value, reader.ReadUInt64()));
             }
             var tombCount = ReadCount(reader.ReadInt64());
-            var tombstones = new Dictionary<byte[], ulong>(tombCount, ByteArrayComparer.Instance);
+            var tombstones = new Dictionary<byte[], ulong>(Math.Min(tombCount, 1 << 20), ByteArrayComparer.Instance);
             for (var i = 0; i < tombCount; i++) tombstones.Add(ReadBytes(reader), reader.ReadUInt64());
-            return new KvImage(lsn, horizon, data, tombstones);
+            return new KvImage(lsn, horizon, [data], tombstones);
         }
         catch (EndOfStreamException)
         {

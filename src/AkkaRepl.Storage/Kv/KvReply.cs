@@ -33,6 +33,7 @@ public sealed class KvReply
     /// <summary>Integer 1.</summary>
     public static readonly KvReply One = new(KvReplyKind.Integer, null, 1, null, null);
 
+    /// <summary>Which of the RESP types this reply is; decides which other property carries its value.</summary>
     public KvReplyKind Kind { get; }
     /// <summary>The text of a <see cref="KvReplyKind.Simple"/> or <see cref="KvReplyKind.Error"/> reply; null otherwise.</summary>
     public string? Text { get; }
@@ -43,7 +44,9 @@ public sealed class KvReply
     /// <summary>The elements of an <see cref="KvReplyKind.Array"/> (null = nil array) or a <see cref="KvReplyKind.Map"/> (flat pairs).</summary>
     public IReadOnlyList<KvReply>? Items { get; }
 
+    /// <summary>True for an error reply (its <see cref="Text"/> starts with the error code).</summary>
     public bool IsError => Kind == KvReplyKind.Error;
+    /// <summary>True for the nil bulk string and the nil array.</summary>
     public bool IsNil => (Kind == KvReplyKind.Bulk && Bulk is null) || (Kind == KvReplyKind.Array && Items is null);
 
     /// <summary>A status reply; <paramref name="text"/> must not contain CR or LF.</summary>
@@ -54,6 +57,7 @@ public sealed class KvReply
     public static KvReply Error(string text) =>
         new(KvReplyKind.Error, text.Replace('\r', ' ').Replace('\n', ' '), 0, null, null);
 
+    /// <summary>An integer reply (0 and 1 are shared instances).</summary>
     public static KvReply FromInteger(long value) => value switch
     {
         0 => Zero,

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Storage.StateMachine;
 
@@ -28,7 +27,7 @@ public sealed class KvStore : IStateMachine
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly int _maxTombstones;
     // All fields below are written only by the applier thread under the write lock (Apply, Restore).
-    private Dictionary<byte[], KvEntry> _data = NewData();
+    private KvShardedMap _data = new();
     private Dictionary<byte[], ulong> _tombstones = new(ByteArrayComparer.Instance);
     private Queue<(byte[] Key, ulong Lsn)> _tombstoneOrder = new();
     private ulong _horizon;
@@ -94,7 +93,7 @@ public sealed class KvStore : IStateMachine
             case "decrby":
                 if (!KvInt.TryParse(argv[2].Span, out var by)) return KvErrors.NotInteger;
                 return info.Name == "decrby" && by == long.MinValue ? KvErrors.DecrementOverflow : null;
-            case "mset": return argv.Count % 2 == 0 ? null : KvErrors.WrongArity("mset");
+            case "mset": return argv.Count % 2 == 1 ? null : KvErrors.WrongArity("mset"); // name + key/value pairs
             case "flushall": return argv.Count == 1 || (argv.Count == 2 && IsFlushOption(argv[1].Span)) ? null : KvErrors.Syntax;
             default: return null;
         }
@@ -113,18 +112,29 @@ public sealed class KvStore : IStateMachine
     public object? Apply(in CommittedEntry entry) => ApplyEntry(entry);
 
     /// <summary>Applies one record (see <see cref="IStateMachine.Apply"/>) and returns its typed reply: one
-    /// command's reply, or for a transaction the array of replies or the nil array when a watched key changed.</summary>
+    /// command's reply, or for a transaction the array of replies or the nil array when a watched key changed.
+    /// An empty payload is a no-op marker record: it only advances <see cref="AppliedLsn"/> (reply OK).</summary>
     /// <exception cref="AkkaRepl.Core.Errors.StorageCorruptException">The payload is not a key-value payload this
     /// node can read.</exception>
     public KvReply ApplyEntry(in CommittedEntry entry)
     {
+        if (entry.Payload.IsEmpty)
+        {
+            // A marker record (e.g. the first record of a new generation): nothing to do but move AppliedLsn.
+            _lock.EnterWriteLock();
+            try
+            {
+                CheckOrder(entry);
+                _applied = entry.EndLsn;
+                return KvReply.Ok;
+            }
+            finally { _lock.ExitWriteLock(); }
+        }
         var (commands, watches) = KvCodec.Decode(entry.Payload);
         _lock.EnterWriteLock();
         try
         {
-            if (entry.Lsn < _applied)
-                throw new InvalidOperationException(
-                    $"entry at LSN {entry.Lsn} is before the applied LSN {_applied}: entries must be applied once, in order");
+            CheckOrder(entry);
             // A change's version is the END of its record: unique per record and never 0, so it cannot be
             // mistaken for "never touched" even for the record at LSN 0.
             var lsn = entry.EndLsn.Value;
@@ -175,8 +185,9 @@ public sealed class KvStore : IStateMachine
         _lock.EnterReadLock();
         try
         {
-            // A shallow copy: values are never changed in place, so the image shares them safely.
-            return new KvImage(_applied, _horizon, new Dictionary<byte[], KvEntry>(_data, ByteArrayComparer.Instance),
+            // O(shards): the map freezes its shards for the image and copies a shard only when it next changes;
+            // values are never changed in place, so the image shares them safely.
+            return new KvImage(_applied, _horizon, _data.Freeze(),
                 new Dictionary<byte[], ulong>(_tombstones, ByteArrayComparer.Instance));
         }
         finally { _lock.ExitReadLock(); }
@@ -189,7 +200,7 @@ public sealed class KvStore : IStateMachine
         _lock.EnterWriteLock();
         try
         {
-            _data = image.Data;
+            _data = new KvShardedMap(image.Shards.SelectMany(shard => shard));
             _tombstones = image.Tombstones;
             _tombstoneOrder = new Queue<(byte[], ulong)>(
                 image.Tombstones.OrderBy(t => t.Value).Select(t => (t.Key, t.Value)));
@@ -198,6 +209,13 @@ public sealed class KvStore : IStateMachine
             return _applied;
         }
         finally { _lock.ExitWriteLock(); }
+    }
+
+    private void CheckOrder(in CommittedEntry entry)
+    {
+        if (entry.Lsn < _applied)
+            throw new InvalidOperationException(
+                $"entry at LSN {entry.Lsn} is before the applied LSN {_applied}: entries must be applied once, in order");
     }
 
     // ---- execution (callers hold the lock: the write lock when allowWrites) ----
@@ -216,6 +234,11 @@ public sealed class KvStore : IStateMachine
             "strlen" => KvReply.FromInteger(Find(argv[1].Span)?.Value.Length ?? 0),
             "mget" => MGet(argv),
             "dbsize" => KvReply.FromInteger(_data.Count),
+            "type" => Find(argv[1].Span) is null ? NoneType : StringType,
+            "ttl" or "pttl" => KvReply.FromInteger(Find(argv[1].Span) is null ? -2 : -1), // -1: no expiry (none exists)
+            "setnx" => SetNx(argv, lsn),
+            "getset" => GetSet(argv, lsn),
+            "getdel" => GetDel(argv, lsn),
             "set" => Set(argv, lsn),
             "del" => Del(argv, lsn),
             "incr" => IncrBy(argv[1], 1, lsn),
@@ -229,15 +252,38 @@ public sealed class KvStore : IStateMachine
         };
     }
 
+    private static readonly KvReply NoneType = KvReply.Simple("none");
+    private static readonly KvReply StringType = KvReply.Simple("string");
+
+    private KvReply SetNx(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
+    {
+        if (Find(argv[1].Span) is not null) return KvReply.Zero;
+        Put(argv[1].Span, argv[2].ToArray(), lsn);
+        return KvReply.One;
+    }
+
+    private KvReply GetSet(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
+    {
+        var old = Find(argv[1].Span)?.Value;
+        Put(argv[1].Span, argv[2].ToArray(), lsn);
+        return KvReply.FromBulk(old);
+    }
+
+    private KvReply GetDel(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
+    {
+        var old = Find(argv[1].Span)?.Value;
+        if (old is not null) Remove(argv[1].Span, lsn);
+        return KvReply.FromBulk(old);
+    }
+
     private KvEntry? Find(ReadOnlySpan<byte> key) =>
-        _data.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var entry) ? entry : null;
+        _data.TryGet(key, out var entry) ? entry : null;
 
     private KvReply Exists(IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
-        var lookup = _data.GetAlternateLookup<ReadOnlySpan<byte>>();
         long count = 0;
         for (var i = 1; i < argv.Count; i++)
-            if (lookup.ContainsKey(argv[i].Span)) count++;
+            if (_data.ContainsKey(argv[i].Span)) count++;
         return KvReply.FromInteger(count);
     }
 
@@ -347,7 +393,7 @@ public sealed class KvStore : IStateMachine
     private KvReply FlushAll(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
         if (argv.Count > 2 || (argv.Count == 2 && !IsFlushOption(argv[1].Span))) return KvErrors.Syntax;
-        _data = NewData();
+        _data = new KvShardedMap();
         _tombstones.Clear();
         _tombstoneOrder.Clear();
         // Every absent key now reports this LSN, so any WATCH taken before the flush aborts.
@@ -357,16 +403,14 @@ public sealed class KvStore : IStateMachine
 
     private void Put(ReadOnlySpan<byte> key, byte[] value, ulong lsn)
     {
-        var lookup = _data.GetAlternateLookup<ReadOnlySpan<byte>>();
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, key, out var existed);
+        var existed = _data.Set(key, new KvEntry(value, lsn));
         if (!existed && _tombstones.Count > 0)
             _tombstones.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key);
-        slot = new KvEntry(value, lsn);
     }
 
     private bool Remove(ReadOnlySpan<byte> key, ulong lsn)
     {
-        if (!_data.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key, out var storedKey, out _)) return false;
+        if (!_data.Remove(key, out var storedKey)) return false;
         _tombstones[storedKey] = lsn;
         _tombstoneOrder.Enqueue((storedKey, lsn));
         PruneTombstones();
@@ -391,7 +435,7 @@ public sealed class KvStore : IStateMachine
 
     private ulong VersionOf(ReadOnlySpan<byte> key)
     {
-        if (_data.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var entry)) return entry.Version;
+        if (_data.TryGet(key, out var entry)) return entry.Version;
         return _tombstones.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var deleted)
             ? Math.Max(deleted, _horizon)
             : _horizon;
@@ -404,7 +448,4 @@ public sealed class KvStore : IStateMachine
         return true;
     }
 
-    private static Dictionary<byte[], KvEntry> NewData() => new(ByteArrayComparer.Instance);
-
-    internal (Dictionary<byte[], KvEntry> Data, ulong Horizon) DebugState() => (_data, _horizon);
 }

@@ -78,7 +78,11 @@ public sealed partial class SnapshotStore
             {
                 file.Write(new byte[HeaderBytes]);
                 var crcStream = new CrcWriteStream(file);
-                image.WriteTo(crcStream);
+                using (var buffered = new BufferedStream(crcStream, 1 << 16)) // images write many small fields
+                {
+                    image.WriteTo(buffered);
+                    buffered.Flush();
+                }
                 length = file.Position - HeaderBytes;
                 var header = BuildHeader(image.Lsn, length, crcStream.Crc);
                 file.Position = 0;

@@ -14,8 +14,11 @@ public class KvDeterminismTests
         for (var i = 0; i < count; i++)
         {
             string K() => Keys[random.Next(Keys.Length)];
-            string[] Command() => random.Next(8) switch
+            string[] Command() => random.Next(11) switch
             {
+                8 => ["SETNX", K(), "s"],
+                9 => ["GETSET", K(), "g"],
+                10 => ["GETDEL", K()],
                 0 => ["SET", K(), random.Next(100).ToString()],
                 1 => ["DEL", K(), K()],
                 2 => ["INCR", K()],
@@ -77,5 +80,22 @@ public class KvDeterminismTests
         foreach (var p in payloads.Skip(500))
             Assert.True(replayed.ApplyPayload(p).ToString() == restored.ApplyPayload(p).ToString(), $"seed {seed}");
         Assert.True(Image(replayed.Store).AsSpan().SequenceEqual(Image(restored.Store)), $"images differ, seed {seed}");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_image_keeps_the_state_of_its_lsn_while_later_writes_change_every_shard()
+    {
+        await Task.Yield();
+        var seed = Environment.TickCount;
+        var kv = new KvHarness(new KvStore(maxTombstones: 50));
+        Workload(seed, 1_500, kv);
+        var atCapture = Image(kv.Store);
+        var image = kv.Store.CaptureImage();
+        Workload(seed + 1, 1_500, kv); // overwrites, deletes, flushes: touches shards the image shares
+        for (var i = 0; i < 2_000; i++) kv.Write("SET", "spread" + i, "x");
+        using var later = new MemoryStream();
+        image.WriteTo(later);
+        Assert.True(atCapture.AsSpan().SequenceEqual(later.ToArray()), $"the image changed after capture, seed {seed}");
+        Assert.NotEqual(atCapture, Image(kv.Store));
     }
 }

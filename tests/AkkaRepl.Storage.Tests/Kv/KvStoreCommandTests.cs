@@ -154,6 +154,8 @@ public class KvStoreCommandTests
         Assert.Equal("-ERR wrong number of arguments for 'mset' command", KvStore.Precheck(KvHarness.Argv("MSET", "k"))?.ToString());
         Assert.Null(KvStore.Precheck(KvHarness.Argv("SET", "k", "v", "NX", "GET")));
         Assert.Null(KvStore.Precheck(KvHarness.Argv("INCR", "k")));
+        Assert.Null(KvStore.Precheck(KvHarness.Argv("MSET", "a", "1", "b", "2")));
+        Assert.Equal("-ERR wrong number of arguments for 'mset' command", KvStore.Precheck(KvHarness.Argv("MSET", "a", "1", "b"))?.ToString());
     }
 
     [Fact(Timeout = 30_000)]
@@ -176,5 +178,47 @@ public class KvStoreCommandTests
         var truncated = KvStore.EncodeCommand(KvHarness.Argv("SET", "a", "1"))[..^1];
         Assert.Equal("key-value WAL payload ends inside an argument",
             Assert.Throws<AkkaRepl.Core.Errors.StorageCorruptException>(() => _kv.ApplyPayload(truncated)).Message);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_empty_payload_is_a_marker_that_only_advances_the_applied_lsn()
+    {
+        await Task.Yield();
+        _kv.Write("SET", "a", "1");
+        var image = KvDeterminismTests.Image(_kv.Store);
+        Assert.Equal("+OK", _kv.ApplyPayload([]).ToString());
+        Assert.Equal(_kv.Next, _kv.Store.AppliedLsn);
+        Assert.Equal(":1", _kv.Read("DBSIZE").ToString());
+        Assert.NotEqual(image, KvDeterminismTests.Image(_kv.Store)); // only the LSN in the image moved
+        Assert.Equal(image[9..], KvDeterminismTests.Image(_kv.Store)[9..]);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Applying_an_entry_before_the_applied_lsn_is_refused()
+    {
+        await Task.Yield();
+        _kv.Write("SET", "a", "1");
+        var payload = KvStore.EncodeCommand(KvHarness.Argv("SET", "a", "2"));
+        var stale = new AkkaRepl.Storage.StateMachine.CommittedEntry(AkkaRepl.Core.Ids.Generation.First, AkkaRepl.Core.Ids.Lsn.Zero, new AkkaRepl.Core.Ids.Lsn(10), 0, payload);
+        var error = Assert.Throws<InvalidOperationException>(() => _kv.Store.ApplyEntry(stale));
+        Assert.StartsWith("entry at LSN 0 is before the applied LSN", error.Message);
+        Assert.Equal("\"1\"", _kv.Read("GET", "a").ToString());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Setnx_getset_getdel_type_and_ttl_follow_redis()
+    {
+        await Task.Yield();
+        Is(":1", _kv.Write("SETNX", "k", "1"));
+        Is(":0", _kv.Write("SETNX", "k", "2"));
+        Is("\"1\"", _kv.Write("GETSET", "k", "3"));
+        Is("(nil)", _kv.Write("GETSET", "fresh", "x"));
+        Is("+string", _kv.Read("TYPE", "k"));
+        Is(":-1", _kv.Read("TTL", "k"));
+        Is(":-2", _kv.Read("PTTL", "missing"));
+        Is("\"3\"", _kv.Write("GETDEL", "k"));
+        Is("(nil)", _kv.Write("GETDEL", "k"));
+        Is("+none", _kv.Read("TYPE", "k"));
+        Is(":-2", _kv.Read("TTL", "k"));
     }
 }

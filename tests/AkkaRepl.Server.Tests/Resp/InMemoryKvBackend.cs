@@ -1,0 +1,96 @@
+using System.Threading.Channels;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Server.Resp;
+using AkkaRepl.Storage.Kv;
+using AkkaRepl.Storage.StateMachine;
+
+namespace AkkaRepl.Server.Tests.Resp;
+
+/// <summary>
+/// A node stand-in for RESP tests: payloads are applied to a <see cref="KvStore"/> in arrival order, with
+/// synthetic LSNs, by one background loop (like the applier). <see cref="HoldWrites"/> pauses applying so
+/// tests can see how many writes a connection issues before any completes.
+/// </summary>
+public sealed class InMemoryKvBackend : IKvBackend, IAsyncDisposable
+{
+    private readonly Channel<(byte[] Payload, TaskCompletionSource<KvReply> Done)> _queue = Channel.CreateUnbounded<(byte[], TaskCompletionSource<KvReply>)>();
+    private readonly Task _applier;
+    private TaskCompletionSource _gate = CompletedGate();
+    private Lsn _next = Lsn.Zero;
+    private int _received;
+
+    public InMemoryKvBackend()
+    {
+        _applier = Task.Run(ApplyLoopAsync);
+    }
+
+    public KvStore Store { get; } = new();
+    public bool AcceptsWrites { get; set; } = true;
+
+    /// <summary>Writes received so far (applied or not).</summary>
+    public int WritesReceived => Volatile.Read(ref _received);
+
+    /// <summary>Completes once at least <paramref name="count"/> writes were received.</summary>
+    public async Task WaitForWritesReceivedAsync(int count, CancellationToken ct)
+    {
+        while (WritesReceived < count)
+        {
+            var signal = Volatile.Read(ref _receivedSignal).Task;
+            if (WritesReceived >= count) return;
+            await signal.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private TaskCompletionSource _receivedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void HoldWrites() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void ReleaseWrites() => _gate.TrySetResult();
+
+    public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _received);
+        Interlocked.Exchange(ref _receivedSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        var done = new TaskCompletionSource<KvReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Writer.TryWrite((payload.ToArray(), done));
+        return new ValueTask<KvReply>(done.Task);
+    }
+
+    public string GetInfo(string? section) => section switch
+    {
+        null or "server" => "# Server\r\nredis_version:7.2.0\r\nredis_mode:standalone\r\n" +
+                            (section is null ? "\r\n# Replication\r\nrole:" + Role + "\r\n" : ""),
+        "replication" => "# Replication\r\nrole:" + Role + "\r\n",
+        _ => "",
+    };
+
+    private string Role => AcceptsWrites ? "master" : "slave";
+
+    private async Task ApplyLoopAsync()
+    {
+        await foreach (var (payload, done) in _queue.Reader.ReadAllAsync())
+        {
+            await _gate.Task.ConfigureAwait(false);
+            try
+            {
+                var entry = new CommittedEntry(Generation.First, _next, _next + (ulong)(payload.Length + 32), 0, payload);
+                _next = entry.EndLsn;
+                done.SetResult(Store.ApplyEntry(entry));
+            }
+            catch (Exception e) { done.SetException(e); }
+        }
+    }
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource();
+        gate.SetResult();
+        return gate;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ReleaseWrites();
+        _queue.Writer.TryComplete();
+        await _applier.ConfigureAwait(false);
+    }
+}
