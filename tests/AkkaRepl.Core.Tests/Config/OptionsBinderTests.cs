@@ -137,7 +137,7 @@ public sealed class OptionsBinderTests
     public async Task A_value_where_a_section_belongs_lists_the_section_keys()
     {
         await Task.Yield();
-        Assert.Equal("akkarepl.wal = 5 must be an object with the keys: segment-size, max-batch, max-record, tail-cache", BindError("akkarepl.wal = 5"));
+        Assert.Equal("akkarepl.wal = 5 must be an object with the keys: segment-size, max-batch, max-record, tail-cache, mailbox-capacity, preallocate-segments, max-group-commit-delay", BindError("akkarepl.wal = 5"));
     }
 
     [Fact(Timeout = 10_000)]
