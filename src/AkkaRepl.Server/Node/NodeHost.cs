@@ -180,13 +180,16 @@ public sealed partial class NodeHost : IAsyncDisposable
     private async Task OnDivergedAsync(Lsn cut, CancellationToken ct)
     {
         await _applier!.StopAsync().ConfigureAwait(false);
-        var removed = await _wal!.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
-        _history!.TrimTo(cut);
+        // The removed records are saved before the cut: a crash half way through the cut can then only leave
+        // them in both places (the next handshake cuts again), never in neither.
+        var removed = _wal!.ReadRange(cut, _wal.FlushedLsn);
         if (removed.Count > 0)
         {
             var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
             LogRolledBack(_logger, removed.Count, cut.Value, file);
         }
+        await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
+        _history!.TrimTo(cut);
         var state = _store!;
         if (_applier.AppliedLsn > cut)
         {
