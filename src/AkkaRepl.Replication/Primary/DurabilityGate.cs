@@ -98,6 +98,11 @@ public sealed class DurabilityGate
         return Receipt(generation, lsn, end, commitTimestampMicros, level, level, degraded: false);
     }
 
+    /// <summary>Completes when the log up to <paramref name="end"/> reached <paramref name="level"/>; no timeout policy
+    /// (used by WAIT, which has its own timeout).</summary>
+    public Task WaitForAsync(Lsn end, Durability level, CancellationToken ct) =>
+        Wait(end, level)?.Task.WaitAsync(ct) ?? Task.CompletedTask;
+
     private WriteReceipt Receipt(Generation g, Lsn lsn, Lsn end, long ts, Durability requested, Durability reached, bool degraded) =>
         new(g, lsn, end, ts, requested, reached, HeldBy(end), degraded);
 

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Ids;
 using AkkaRepl.Replication.Primary;
 using AkkaRepl.Server.Resp;
 using AkkaRepl.Storage.Kv;
@@ -11,11 +12,16 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public bool AcceptsWrites => node.AcceptsWrites;
 
-    public async ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+    public Durability DefaultDurability => node.DefaultDurability;
+
+    public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct) => WriteAsync(payload, null, ct);
+
+    public async ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession? session, CancellationToken ct)
     {
         try
         {
-            var (_, result) = await node.Writer.WriteAsync(payload, null, ct).ConfigureAwait(false);
+            var (receipt, result) = await node.Writer.WriteAsync(payload, session?.Durability, ct).ConfigureAwait(false);
+            session?.WriteAcknowledged(receipt.EndLsn.Value);
             return result as KvReply ?? KvReply.Nil;
         }
         catch (NotPrimaryException)
@@ -31,6 +37,48 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
             // The WAL stopped (fail-stop); the node is shutting down. Nothing was acknowledged.
             return KvReply.Error($"MISCONF the write was not made durable: {ex.Message}");
         }
+    }
+
+    public KvReply? CheckDurability(Durability level) =>
+        node.Coordinator.Gate is { } gate && !gate.IsReachable(level)
+            ? KvReply.Error($"ERR durability {level} can never be met: the cluster has {gate.Replicas.Count} replica(s)")
+            : null;
+
+    public async Task<long> WaitForReplicasAsync(ulong lsn, int replicas, TimeSpan? timeout, CancellationToken ct)
+    {
+        var gate = node.Coordinator.Gate;
+        if (gate is null) return 0;
+        var end = new Lsn(lsn);
+        if (replicas > 0)
+        {
+            var reached = gate.WaitForAsync(end, Durability.Replicas(replicas), ct);
+            try
+            {
+                if (timeout is { } t) await reached.WaitAsync(t, ct).ConfigureAwait(false);
+                else await reached.ConfigureAwait(false);
+            }
+            catch (TimeoutException) { /* answer with how many have it now, as Redis does */ }
+        }
+        return gate.HeldBy(end).Count;
+    }
+
+    /// <summary>ROLE as Redis answers it: master with its offset and replicas, or slave with its master and link state.</summary>
+    public KvReply Role()
+    {
+        var s = node.GetStatus();
+        if (s.Role == "primary")
+        {
+            var replicas = s.Replicas.Where(r => r.State is "streaming" or "catching-up").Select(r =>
+            {
+                var m = s.Members.First(x => x.Id == r.NodeId);
+                return KvReply.FromArray([KvReply.FromString(m.Host), KvReply.FromString(m.RespPort.ToString()), KvReply.FromString(r.FlushLsn.ToString())]);
+            }).ToList();
+            return KvReply.FromArray([KvReply.FromString("master"), KvReply.FromInteger((long)s.FlushedLsn), KvReply.FromArray(replicas)]);
+        }
+        var primary = s.Members.FirstOrDefault(m => m.Id == s.PrimaryId);
+        var state = s.Upstream?.State switch { "streaming" => "connected", "connecting" => "connecting", _ => "connect" };
+        return KvReply.FromArray([KvReply.FromString("slave"), KvReply.FromString(primary?.Host ?? "?"),
+            KvReply.FromInteger(primary?.RespPort ?? 0), KvReply.FromString(state), KvReply.FromInteger((long)s.FlushedLsn)]);
     }
 
     public string GetInfo(string? section) => node.GetInfo(section);

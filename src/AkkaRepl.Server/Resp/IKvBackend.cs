@@ -22,6 +22,24 @@ public interface IKvBackend
     /// <c>READONLY ...</c>) as it is, any other prefixed with <c>ERR</c>.</summary>
     ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct);
 
+    /// <summary>As <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, with the connection's session: the
+    /// write asks for <see cref="RespSession.Durability"/>, and the node records its LSN with
+    /// <see cref="RespSession.WriteAcknowledged"/>.</summary>
+    ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession session, CancellationToken ct) => WriteAsync(payload, ct);
+
+    /// <summary>The <c>ROLE</c> reply, as Redis gives it for a master or a replica.</summary>
+    KvReply Role() => KvReply.FromArray([KvReply.FromString(AcceptsWrites ? "master" : "slave"), KvReply.Zero, KvReply.EmptyArray]);
+
+    /// <summary>Checks a durability level for <c>DURABILITY</c>: null when this node can meet it, else the error.</summary>
+    KvReply? CheckDurability(AkkaRepl.Replication.Primary.Durability level) => null;
+
+    /// <summary>The durability writes ask for when the connection has not chosen one.</summary>
+    AkkaRepl.Replication.Primary.Durability DefaultDurability => AkkaRepl.Replication.Primary.Durability.Local;
+
+    /// <summary><c>WAIT</c>: waits until <paramref name="replicas"/> replicas flushed <paramref name="lsn"/> or the
+    /// timeout passes (null: no timeout); returns how many replicas hold it then.</summary>
+    Task<long> WaitForReplicasAsync(ulong lsn, int replicas, TimeSpan? timeout, CancellationToken ct) => Task.FromResult(0L);
+
     /// <summary>INFO text (<c># Section\r\nkey:value\r\n...</c>) for the sections the node owns: server (with
     /// <c>redis_version</c> and <c>redis_mode</c>, which clients read), replication (with <c>role</c>) and
     /// persistence. <paramref name="section"/> is lower case, or null for the default set; an unknown section

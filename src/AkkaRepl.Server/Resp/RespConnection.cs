@@ -47,6 +47,7 @@ internal sealed partial class RespConnection
     private bool _multiDirty;
     private readonly List<byte[][]> _queued = new();
     private readonly List<KvWatch> _watches = new();
+    private readonly RespSession _session = new();
 
     public RespConnection(long id, Socket socket, IKvBackend backend, RespOptions options, RespServer server,
         ILogger logger, CancellationToken serverStopping)
@@ -276,6 +277,11 @@ internal sealed partial class RespConnection
             if (answer is not null) await ReplyAsync(answer).ConfigureAwait(false);
             return false;
         }
+        if (info.Name == "wait")
+        {
+            await WaitReplicasAsync(argv, ct).ConfigureAwait(false);
+            return false;
+        }
         var reply = Connection(info.Name, argv, out var close);
         await ReplyAsync(reply, close).ConfigureAwait(false);
         return close;
@@ -301,7 +307,7 @@ internal sealed partial class RespConnection
     private Task<KvReply> IssueWrite(byte[] payload, CancellationToken ct)
     {
         Task<KvReply> pending;
-        try { pending = _backend.WriteAsync(payload, ct).AsTask(); }
+        try { pending = _backend.WriteAsync(payload, _session, ct).AsTask(); }
         catch (Exception e) { pending = Task.FromException<KvReply>(e); }
         if (!pending.IsCompleted)
         {
@@ -421,6 +427,55 @@ internal sealed partial class RespConnection
         _watches.Clear(); // EXEC and DISCARD always unwatch
     }
 
+    // ---- replication commands ----
+
+    /// <summary><c>DURABILITY</c> shows this connection's level; <c>DURABILITY level</c> sets it
+    /// (local, quorum, all, replicas K, applied K); <c>DURABILITY default</c> goes back to the node's default.</summary>
+    private KvReply SetDurability(List<ReadOnlyMemory<byte>> argv)
+    {
+        if (argv.Count == 1) return KvReply.FromString((_session.Durability ?? _backend.DefaultDurability).ToString());
+        var text = string.Join(' ', argv.Skip(1).Select(a => System.Text.Encoding.UTF8.GetString(a.Span)));
+        if (text.Equals("default", StringComparison.OrdinalIgnoreCase))
+        {
+            _session.Durability = null;
+            return KvReply.Ok;
+        }
+        AkkaRepl.Replication.Primary.Durability level;
+        try { level = AkkaRepl.Replication.Primary.Durability.Parse(text); }
+        catch (AkkaRepl.Core.Errors.AkkaReplException e) { return KvReply.Error("ERR " + e.Message); }
+        var refused = _backend.CheckDurability(level);
+        if (refused is not null) return refused;
+        _session.Durability = level;
+        return KvReply.Ok;
+    }
+
+    /// <summary><c>WAIT numreplicas timeout</c>, as Redis: after this connection's earlier writes, block until that
+    /// many replicas flushed its last write or the timeout (milliseconds, 0 = forever) passes; reply with the count.</summary>
+    private async ValueTask WaitReplicasAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
+    {
+        if (!RespParser.TryParseInt64(argv[1].Span, out var replicas) || !RespParser.TryParseInt64(argv[2].Span, out var ms))
+        {
+            await ReplyAsync(NotInteger).ConfigureAwait(false);
+            return;
+        }
+        if (ms < 0)
+        {
+            await ReplyAsync(KvReply.Error("ERR timeout is negative")).ConfigureAwait(false);
+            return;
+        }
+        if (!_backend.AcceptsWrites)
+        {
+            await ReplyAsync(KvReply.Error("ERR WAIT cannot be used with replica instances.")).ConfigureAwait(false);
+            return;
+        }
+        await WaitForOwnWritesAsync().ConfigureAwait(false);
+        var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, (int)Math.Clamp(replicas, 0, int.MaxValue),
+            ms == 0 ? null : TimeSpan.FromMilliseconds(ms), _closing.Token);
+        static async Task<KvReply> Reply(Task<long> count) => KvReply.FromInteger(await count.ConfigureAwait(false));
+        var pending = Reply(count);
+        await EnqueueAsync(new RespReplySlot(null, pending, null, _protocol, false), ct).ConfigureAwait(false);
+    }
+
     // ---- connection commands ----
 
     private KvReply Connection(string name, List<ReadOnlyMemory<byte>> argv, out bool close)
@@ -454,6 +509,12 @@ internal sealed partial class RespConnection
                 return Client(argv);
             case "config":
                 return Config(argv);
+            case "role":
+                return _backend.Role();
+            case "lastlsn":
+                return KvReply.FromInteger((long)_session.LastWriteLsn);
+            case "durability":
+                return SetDurability(argv);
             default:
                 return KvCommandTable.UnknownCommand(argv);
         }

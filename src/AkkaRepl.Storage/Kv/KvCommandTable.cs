@@ -49,7 +49,11 @@ public static class KvCommandTable
         new("command", -1, C, 0, 0, 0),
         new("info", -1, C, 0, 0, 0),
         new("client", -2, C, 0, 0, 0),
-        new("config", -2, C, 0, 0, 0));
+        new("config", -2, C, 0, 0, 0),
+        new("role", 1, C | F, 0, 0, 0),
+        new("wait", 3, C, 0, 0, 0),
+        new("durability", -1, C | F, 0, 0, 0),
+        new("lastlsn", 1, C | F, 0, 0, 0));
 
     private static readonly Dictionary<string, KvCommandInfo>.AlternateLookup<ReadOnlySpan<char>> BySpan =
         ByName.GetAlternateLookup<ReadOnlySpan<char>>();

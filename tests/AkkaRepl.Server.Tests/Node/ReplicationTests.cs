@@ -160,4 +160,52 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             throw;
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Role_wait_durability_and_lastlsn_answer_as_redis_users_expect()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await WaitUntil(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+
+            Assert.Equal("quorum", (await redis.ExecuteAsync(default, "DURABILITY")).AsString());
+            Assert.Equal("ERR durability replicas 3 can never be met: the cluster has 2 replica(s)",
+                (await redis.ExecuteAsync(default, "DURABILITY", "replicas", "3")).Text);
+            Assert.Equal("ERR unknown durability 'most': expected local, quorum, all, replicas K or applied K",
+                (await redis.ExecuteAsync(default, "DURABILITY", "most")).Text);
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "DURABILITY", "all")).AsString());
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "a", "1")).AsString());
+            var lsn = (await redis.ExecuteAsync(default, "LASTLSN")).Integer;
+            Assert.True(lsn > 0);
+            Assert.True((ulong)lsn <= r1.GetStatus().FlushedLsn, "durability all: r1 flushed the write before +OK");
+            Assert.Equal(2, (await redis.ExecuteAsync(default, "WAIT", "2", "1000")).Integer);
+
+            var role = await redis.ExecuteAsync(default, "ROLE");
+            Assert.Equal("master", role.Items![0].AsString());
+            Assert.Equal(2, role.Items[2].Items!.Count);
+
+            await cluster.StopAsync("r2");
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "DURABILITY", "local")).AsString());
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "b", "2")).AsString());
+            Assert.Equal(1, (await redis.ExecuteAsync(default, "WAIT", "2", "300")).Integer); // only r1 can have it
+            Assert.Equal(1, (await redis.ExecuteAsync(default, "WAIT", "0", "0")).Integer); // WAIT 0 answers at once with the count
+
+            await using var replica = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort);
+            var replicaRole = await replica.ExecuteAsync(default, "ROLE");
+            Assert.Equal("slave", replicaRole.Items![0].AsString());
+            Assert.Equal(p.RespPort, replicaRole.Items[2].Integer);
+            Assert.Equal("connected", replicaRole.Items[3].AsString());
+            Assert.Equal("ERR WAIT cannot be used with replica instances.", (await replica.ExecuteAsync(default, "WAIT", "1", "10")).Text);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
 }
