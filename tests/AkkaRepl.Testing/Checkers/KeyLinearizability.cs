@@ -11,6 +11,7 @@ namespace AkkaRepl.Testing.Checkers;
 /// <param name="FailingWindow">For a failure: the smallest contiguous (by invocation time) set of operations found that is not linearizable on its own, from any earlier state; null otherwise.</param>
 /// <param name="ConcurrentOutsiders">Operations outside the window that overlap it in time and were allowed (not required) to take effect inside it.</param>
 /// <param name="Note">Why the answer is inconclusive, or how the window search ended.</param>
+/// <param name="WindowFromStart">True when the failing window starts at the key's first operation, so it is judged from the empty initial state rather than from any state.</param>
 public sealed record KeyLinearizability(
     string Key,
     LinearizabilityVerdict Verdict,
@@ -18,7 +19,8 @@ public sealed record KeyLinearizability(
     long StatesExplored,
     IReadOnlyList<Operation>? FailingWindow,
     IReadOnlyList<Operation>? ConcurrentOutsiders,
-    string? Note)
+    string? Note,
+    bool WindowFromStart = false)
 {
     /// <summary>A readable multi-line report.</summary>
     public override string ToString()
@@ -30,7 +32,8 @@ public sealed record KeyLinearizability(
         if (FailingWindow is not null)
         {
             text.AppendLine();
-            text.AppendLine($"  smallest failing window ({FailingWindow.Count} ops; no order of them, from any earlier state, explains the results):");
+            var from = WindowFromStart ? "from the empty initial state" : "from any earlier state";
+            text.AppendLine($"  smallest failing window ({FailingWindow.Count} ops; no order of them, {from}, explains the results):");
             foreach (var op in FailingWindow)
                 text.AppendLine($"    {op}");
             if (ConcurrentOutsiders is { Count: > 0 })

@@ -54,7 +54,8 @@ public sealed class LinearizabilityChecker(LinearizabilityOptions? options = nul
         if (!_options.FindSmallestWindow)
             return new KeyLinearizability(key, LinearizabilityVerdict.NotLinearizable, ops.Length, states, null, null, null);
         var (window, outsiders, note) = SmallestWindow(ops, clock);
-        return new KeyLinearizability(key, LinearizabilityVerdict.NotLinearizable, ops.Length, states, window, outsiders, note);
+        return new KeyLinearizability(key, LinearizabilityVerdict.NotLinearizable, ops.Length, states, window, outsiders, note,
+            window is { Count: > 0 } && window[0] == ops[0]);
     }
 
     private (IReadOnlyList<Operation>? Window, IReadOnlyList<Operation>? Outsiders, string? Note) SmallestWindow(Operation[] ops, Stopwatch clock)
