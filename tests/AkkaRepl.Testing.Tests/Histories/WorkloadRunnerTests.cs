@@ -1,0 +1,90 @@
+using AkkaRepl.Testing.Checkers;
+using AkkaRepl.Testing.Fakes;
+using AkkaRepl.Testing.Histories;
+using AkkaRepl.Testing.Resp;
+
+namespace AkkaRepl.Testing.Tests.Histories;
+
+public sealed class WorkloadRunnerTests
+{
+    [Fact(Timeout = 30_000)]
+    public async Task A_healthy_node_passes_both_checkers()
+    {
+        const int seed = 20261123;
+        await using var node = FakeNode.Start();
+        var runner = new WorkloadRunner(new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = 400 }, node.ConnectAsync);
+
+        using var recorder = new HistoryRecorder();
+        var run = await runner.RunAsync(recorder);
+
+        var ops = run.History.Operations;
+        Assert.Equal(400, ops.Count);
+        Assert.All(Enum.GetValues<OperationType>(), t => Assert.Contains(ops, o => o.Type == t && o.Outcome == Outcome.Ok));
+        Assert.Contains(ops, o => o.Type == OperationType.Cas && o.Result == "true");
+        var linearizability = new LinearizabilityChecker().Check(run.History);
+        Assert.True(linearizability.IsLinearizable, $"seed {seed}: {linearizability}");
+        var acknowledged = new AcknowledgedWriteChecker().Check(run.History, node.FinalState());
+        Assert.True(acknowledged.Passed, $"seed {seed}: {acknowledged}");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task One_client_with_one_seed_issues_the_same_operations_every_run()
+    {
+        const int seed = 5;
+        async Task<string[]> RunOnce()
+        {
+            await using var node = FakeNode.Start();
+            using var recorder = new HistoryRecorder();
+            var run = await new WorkloadRunner(new WorkloadOptions { Seed = seed, Clients = 1, MaxOperations = 60 }, node.ConnectAsync).RunAsync(recorder);
+            return run.History.Operations.Select(o => $"{o.Type} {o.Key} {o.Value} {o.Expected} {o.Result}").ToArray();
+        }
+
+        Assert.Equal(await RunOnce(), await RunOnce());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_timed_out_operation_is_unknown_and_its_client_continues_as_a_new_process()
+    {
+        const int seed = 9;
+        var store = new FakeKvStore();
+        // SET never answers: every write times out.
+        await using var server = FakeRespServer.Start((session, command) =>
+            command[0] == "SET" ? ValueTask.FromResult<RespValue?>(null) : store.HandleAsync(session, command));
+        var options = new WorkloadOptions
+        {
+            Seed = seed, Clients = 2, MaxOperations = 30, OperationTimeout = TimeSpan.FromMilliseconds(100),
+            WriteWeight = 1, ReadWeight = 1, CasWeight = 0, IncrementWeight = 0, CounterKeys = 0,
+        };
+        var runner = new WorkloadRunner(options, async (_, ct) => new RespKvClient(await RespClient.ConnectAsync(server.Port, ct: ct)));
+
+        using var recorder = new HistoryRecorder();
+        var run = await runner.RunAsync(recorder);
+
+        var writes = run.History.Operations.Where(o => o.Type == OperationType.Write).ToArray();
+        Assert.NotEmpty(writes);
+        Assert.All(writes, w => Assert.Equal(Outcome.Unknown, w.Outcome));
+        Assert.All(writes, w => Assert.Null(w.CompletedAt));
+        Assert.True(run.History.Operations.Select(o => o.Process).Distinct().Count() > 2, $"seed {seed}: no new process ids");
+        Assert.True(new LinearizabilityChecker().Check(run.History).IsLinearizable, $"seed {seed}");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_error_reply_to_a_write_is_unknown_unless_it_is_known_to_change_nothing()
+    {
+        const int seed = 3;
+        var store = new FakeKvStore();
+        var calls = 0;
+        await using var server = FakeRespServer.Start((session, command) => command[0] != "SET"
+            ? store.HandleAsync(session, command)
+            : ValueTask.FromResult<RespValue?>(Interlocked.Increment(ref calls) % 2 == 0
+                ? RespValue.Error("READONLY You can't write against a read only replica.")
+                : RespValue.Error("NOQUORUM durability not reached")));
+        var options = new WorkloadOptions { Seed = seed, Clients = 1, MaxOperations = 20, ReadWeight = 0, CasWeight = 0, IncrementWeight = 0, CounterKeys = 0 };
+
+        using var recorder = new HistoryRecorder();
+        var run = await new WorkloadRunner(options, async (_, ct) => new RespKvClient(await RespClient.ConnectAsync(server.Port, ct: ct))).RunAsync(recorder);
+
+        Assert.Contains(run.History.Operations, o => o.Outcome == Outcome.Fail && o.Error!.StartsWith("READONLY", StringComparison.Ordinal));
+        Assert.Contains(run.History.Operations, o => o.Outcome == Outcome.Unknown && o.Error!.StartsWith("NOQUORUM", StringComparison.Ordinal));
+    }
+}
