@@ -1,6 +1,7 @@
 using AkkaRepl.Testing.Checkers;
 using AkkaRepl.Testing.Fakes;
 using AkkaRepl.Testing.Histories;
+using AkkaRepl.Testing.Specs;
 using AkkaRepl.Testing.Tests.Histories;
 using Xunit.Abstractions;
 
@@ -12,8 +13,9 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
     [Theory(Timeout = 30_000)]
     [InlineData(1, 11)]
     [InlineData(4, 12)]
-    public async Task Losing_every_50th_acknowledged_write_is_not_linearizable(int clients, int seed)
+    public async Task Losing_every_50th_acknowledged_write_is_not_linearizable(int clients, int pinnedSeed)
     {
+        var seed = TestSeed.Pick(output, pinnedSeed);
         await using var node = FakeNode.Start(new FakeKvFaults { LoseEveryNthAcknowledgedWrite = 50 });
         using var recorder = new HistoryRecorder();
         var run = await new WorkloadRunner(new WorkloadOptions { Seed = seed, Clients = clients, MaxOperations = 600 }, node.ConnectAsync).RunAsync(recorder);
@@ -30,8 +32,9 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
     [Theory(Timeout = 30_000)]
     [InlineData(1, 21)]
     [InlineData(4, 22)]
-    public async Task Losing_every_50th_acknowledged_write_shows_in_the_final_state(int clients, int seed)
+    public async Task Losing_every_50th_acknowledged_write_shows_in_the_final_state(int clients, int pinnedSeed)
     {
+        var seed = TestSeed.Pick(output, pinnedSeed);
         // Writes only, over many keys: the last lost write is the final write of its key.
         await using var node = FakeNode.Start(new FakeKvFaults { LoseEveryNthAcknowledgedWrite = 50 });
         var options = new WorkloadOptions
@@ -53,8 +56,9 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
     [Theory(Timeout = 30_000)]
     [InlineData(1, 31)]
     [InlineData(4, 32)]
-    public async Task Serving_every_20th_read_stale_is_not_linearizable(int clients, int seed)
+    public async Task Serving_every_20th_read_stale_is_not_linearizable(int clients, int pinnedSeed)
     {
+        var seed = TestSeed.Pick(output, pinnedSeed);
         await using var node = FakeNode.Start(new FakeKvFaults { StaleEveryNthRead = 20 });
         using var recorder = new HistoryRecorder();
         var run = await new WorkloadRunner(new WorkloadOptions { Seed = seed, Clients = clients, MaxOperations = 600 }, node.ConnectAsync).RunAsync(recorder);
