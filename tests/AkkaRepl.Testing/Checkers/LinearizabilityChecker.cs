@@ -60,20 +60,28 @@ public sealed class LinearizabilityChecker(LinearizabilityOptions? options = nul
 
     private (IReadOnlyList<Operation>? Window, IReadOnlyList<Operation>? Outsiders, string? Note) SmallestWindow(Operation[] ops, Stopwatch clock)
     {
-        // The earliest end: the shortest failing prefix. Then the shortest window ending there.
-        for (var end = 0; end < ops.Length; end++)
+        // The earliest end: the shortest failing prefix. Failure of a prefix (with its overlapping outsiders) is
+        // monotone in its end, so a binary search finds it; the whole history is known to fail.
+        var low = 0;
+        var high = ops.Length - 1;
+        while (low < high)
         {
-            var prefix = Fails(ops, 0, end, clock);
-            if (prefix is null)
+            var middle = (low + high) / 2;
+            var fails = Fails(ops, 0, middle, clock);
+            if (fails is null)
                 return (null, null, "window search ran out of budget");
-            if (!prefix.Value)
-                continue;
-            for (var start = end; start >= 0; start--)
-            {
-                var fails = start == 0 || Fails(ops, start, end, clock) is true;
-                if (fails)
-                    return (ops[start..(end + 1)], Outsiders(ops, start, end), null);
-            }
+            if (fails.Value)
+                high = middle;
+            else
+                low = middle + 1;
+        }
+        var end = low;
+        // Then the shortest window ending there, trying the smallest first.
+        for (var start = end; start >= 0; start--)
+        {
+            var fails = start == 0 || Fails(ops, start, end, clock) is true;
+            if (fails)
+                return (ops[start..(end + 1)], Outsiders(ops, start, end), null);
         }
         // Each window passed although the whole failed: only possible when the budget cut a search short.
         return (null, null, "no failing window found within the budget");
