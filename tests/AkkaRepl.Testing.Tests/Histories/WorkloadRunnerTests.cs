@@ -2,15 +2,17 @@ using AkkaRepl.Testing.Checkers;
 using AkkaRepl.Testing.Fakes;
 using AkkaRepl.Testing.Histories;
 using AkkaRepl.Testing.Resp;
+using AkkaRepl.Testing.Specs;
+using Xunit.Abstractions;
 
 namespace AkkaRepl.Testing.Tests.Histories;
 
-public sealed class WorkloadRunnerTests
+public sealed class WorkloadRunnerTests(ITestOutputHelper output)
 {
     [Fact(Timeout = 30_000)]
     public async Task A_healthy_node_passes_both_checkers()
     {
-        const int seed = 20261123;
+        var seed = TestSeed.Pick(output, 20261123);
         await using var node = FakeNode.Start();
         var runner = new WorkloadRunner(new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = 400 }, node.ConnectAsync);
 
@@ -86,5 +88,37 @@ public sealed class WorkloadRunnerTests
 
         Assert.Contains(run.History.Operations, o => o.Outcome == Outcome.Fail && o.Error!.StartsWith("READONLY", StringComparison.Ordinal));
         Assert.Contains(run.History.Operations, o => o.Outcome == Outcome.Unknown && o.Error!.StartsWith("NOQUORUM", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Unanswered_writes_that_did_or_did_not_apply_are_no_false_alarm()
+    {
+        var seed = TestSeed.Pick(output, 77);
+        var store = new FakeKvStore();
+        var random = new Random(seed);
+        // Seeded: some writes apply but get no reply, some neither apply nor reply; both end Unknown.
+        await using var server = FakeRespServer.Start(async (session, command) =>
+        {
+            if (command[0] is not ("SET" or "INCR") || session.Items.ContainsKey("queue"))
+                return await store.HandleAsync(session, command);
+            int roll;
+            lock (random)
+                roll = random.Next(20);
+            if (roll == 0)
+                return null;
+            var reply = await store.HandleAsync(session, command);
+            return roll == 1 ? null : reply;
+        });
+        var options = new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = 300, OperationTimeout = TimeSpan.FromMilliseconds(100) };
+
+        using var recorder = new HistoryRecorder();
+        var run = await new WorkloadRunner(options, async (_, ct) => new RespKvClient(await RespClient.ConnectAsync(server.Port, ct: ct))).RunAsync(recorder);
+
+        Assert.Contains(run.History.Operations, o => o.Outcome == Outcome.Unknown);
+        var linearizability = new LinearizabilityChecker().Check(run.History);
+        Assert.True(linearizability.Verdict != LinearizabilityVerdict.NotLinearizable, $"seed {seed}: {run}\n{linearizability}");
+        var final = new Dictionary<string, IReadOnlyDictionary<string, string?>> { ["fake"] = store.Snapshot() };
+        var acknowledged = new AcknowledgedWriteChecker().Check(run.History, final);
+        Assert.True(acknowledged.Passed, $"seed {seed}: {acknowledged}");
     }
 }
