@@ -159,4 +159,26 @@ public sealed class FaultProxyTests
 
         Assert.True(await SocketTestExtensions.IsRefusedOrClosedAsync(proxy.Endpoint));
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_half_close_passes_through_after_held_bytes_and_the_connection_ends_in_order()
+    {
+        await using var echo = new EchoServer();
+        await using var proxy = FaultProxy.Start(echo.Endpoint);
+        using var client = await SocketTestExtensions.ConnectAsync(proxy.Endpoint);
+        var payload = new byte[100_000];
+        new Random(3).NextBytes(payload);
+
+        proxy.SetMode(LinkDirection.ToTarget, LinkMode.Blackhole);
+        var receive = client.ReceiveExactlyAsync(payload.Length);
+        await client.SendAllAsync(payload);
+        client.Shutdown(SocketShutdown.Send);
+        await Eventually.WaitAsync(() => proxy.HeldBytes(LinkDirection.ToTarget) == payload.Length, Wait, "all bytes held");
+        proxy.Heal();
+
+        var echoed = await receive;
+        Assert.True(payload.AsSpan().SequenceEqual(echoed), "echoed bytes differ");
+        // The server saw the half-close only after the held bytes, echoed them and closed in order: EOF, not a reset.
+        Assert.Equal(0, await client.ReceiveAsync(new byte[1], SocketFlags.None));
+    }
 }
