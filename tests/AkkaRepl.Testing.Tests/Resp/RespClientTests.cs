@@ -97,4 +97,13 @@ public sealed class RespClientTests
             Assert.Equal(expected.ToString(), (await reader.ReadAsync())!.ToString());
         Assert.Null(await reader.ReadAsync());
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_line_longer_than_the_read_buffer_is_read_whole()
+    {
+        var longError = "ERR " + new string('x', 40_000);
+        var reader = new RespReader(new MemoryStream(RespWriter.Encode(RespValue.Error(longError))));
+
+        Assert.Equal(longError, (await reader.ReadAsync())!.Text);
+    }
 }
