@@ -14,16 +14,23 @@ public sealed class WorkloadRunnerTests(ITestOutputHelper output)
     {
         var seed = TestSeed.Pick(output, 20261123);
         await using var node = FakeNode.Start();
-        var runner = new WorkloadRunner(new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = 400 }, node.ConnectAsync);
+        var operations = Soak.Choose(400, 20_000);
+        var runner = new WorkloadRunner(
+            new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = operations, MaxDuration = Soak.Choose(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)) },
+            node.ConnectAsync);
 
         using var recorder = new HistoryRecorder();
         var run = await runner.RunAsync(recorder);
+        output.WriteLine(run.ToString());
 
         var ops = run.History.Operations;
-        Assert.Equal(400, ops.Count);
+        Assert.Equal(operations, ops.Count);
         Assert.All(Enum.GetValues<OperationType>(), t => Assert.Contains(ops, o => o.Type == t && o.Outcome == Outcome.Ok));
         Assert.Contains(ops, o => o.Type == OperationType.Cas && o.Result == "true");
-        var linearizability = new LinearizabilityChecker().Check(run.History);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var linearizability = new LinearizabilityChecker(new LinearizabilityOptions { MaxDuration = Soak.Choose(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)) })
+            .Check(run.History);
+        output.WriteLine($"linearizability checked in {clock.ElapsedMilliseconds} ms: {linearizability}");
         Assert.True(linearizability.IsLinearizable, $"seed {seed}: {linearizability}");
         var acknowledged = new AcknowledgedWriteChecker().Check(run.History, node.FinalState());
         Assert.True(acknowledged.Passed, $"seed {seed}: {acknowledged}");
