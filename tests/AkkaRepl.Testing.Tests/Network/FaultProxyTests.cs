@@ -136,16 +136,15 @@ public sealed class FaultProxyTests
                 await client.SendAllAsync(payload[offset..Math.Min(offset + 4096, payload.Length)]);
         });
         LinkMode[] modes = [LinkMode.Pass, LinkMode.Blackhole, LinkMode.DelayBy(TimeSpan.FromMilliseconds(5)), LinkMode.ThrottleTo(2_000_000)];
-        while (!receive.IsCompleted)
+        while (!send.IsCompleted)
         {
             proxy.SetMode((LinkDirection)random.Next(2), modes[random.Next(modes.Length)]);
             // The switch schedule itself, not a wait for a condition.
-            await Task.WhenAny(receive, Task.Delay(random.Next(1, 15)));
+            await Task.WhenAny(send, Task.Delay(random.Next(1, 15)));
             if (random.Next(3) == 0)
                 proxy.Heal();
-            if (send.IsCompleted && !receive.IsCompleted)
-                proxy.Heal();
         }
+        proxy.Heal();
 
         var echoed = await receive;
         Assert.True(payload.AsSpan().SequenceEqual(echoed), $"echoed bytes differ (seed {seed})");
