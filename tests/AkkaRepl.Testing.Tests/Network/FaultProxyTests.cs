@@ -136,16 +136,15 @@ public sealed class FaultProxyTests
                 await client.SendAllAsync(payload[offset..Math.Min(offset + 4096, payload.Length)]);
         });
         LinkMode[] modes = [LinkMode.Pass, LinkMode.Blackhole, LinkMode.DelayBy(TimeSpan.FromMilliseconds(5)), LinkMode.ThrottleTo(2_000_000)];
-        while (!receive.IsCompleted)
+        while (!send.IsCompleted)
         {
             proxy.SetMode((LinkDirection)random.Next(2), modes[random.Next(modes.Length)]);
             // The switch schedule itself, not a wait for a condition.
-            await Task.WhenAny(receive, Task.Delay(random.Next(1, 15)));
+            await Task.WhenAny(send, Task.Delay(random.Next(1, 15)));
             if (random.Next(3) == 0)
                 proxy.Heal();
-            if (send.IsCompleted && !receive.IsCompleted)
-                proxy.Heal();
         }
+        proxy.Heal();
 
         var echoed = await receive;
         Assert.True(payload.AsSpan().SequenceEqual(echoed), $"echoed bytes differ (seed {seed})");
@@ -158,5 +157,27 @@ public sealed class FaultProxyTests
         await using var proxy = FaultProxy.Start(null);
 
         Assert.True(await SocketTestExtensions.IsRefusedOrClosedAsync(proxy.Endpoint));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_half_close_passes_through_after_held_bytes_and_the_connection_ends_in_order()
+    {
+        await using var echo = new EchoServer();
+        await using var proxy = FaultProxy.Start(echo.Endpoint);
+        using var client = await SocketTestExtensions.ConnectAsync(proxy.Endpoint);
+        var payload = new byte[100_000];
+        new Random(3).NextBytes(payload);
+
+        proxy.SetMode(LinkDirection.ToTarget, LinkMode.Blackhole);
+        var receive = client.ReceiveExactlyAsync(payload.Length);
+        await client.SendAllAsync(payload);
+        client.Shutdown(SocketShutdown.Send);
+        await Eventually.WaitAsync(() => proxy.HeldBytes(LinkDirection.ToTarget) == payload.Length, Wait, "all bytes held");
+        proxy.Heal();
+
+        var echoed = await receive;
+        Assert.True(payload.AsSpan().SequenceEqual(echoed), "echoed bytes differ");
+        // The server saw the half-close only after the held bytes, echoed them and closed in order: EOF, not a reset.
+        Assert.Equal(0, await client.ReceiveAsync(new byte[1], SocketFlags.None));
     }
 }

@@ -102,4 +102,33 @@ public sealed class NetworkConductorTests
             foreach (var to in first.Roles.Where(r => r != from))
                 Assert.Equal(LinkModeKind.Pass, first.Link(from, to).GetMode(LinkDirection.ToTarget).Kind);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_split_with_drop_resets_crossing_connections_and_spares_the_others()
+    {
+        await using var echoA = new EchoServer();
+        await using var echoB = new EchoServer();
+        await using var echoC = new EchoServer();
+        await using var conductor = new NetworkConductor([A, B, C]) { CutMode = LinkMode.Drop };
+        conductor.SetEndpoint(A, echoA.Endpoint);
+        conductor.SetEndpoint(B, echoB.Endpoint);
+        conductor.SetEndpoint(C, echoC.Endpoint);
+        using var aToB = await SocketTestExtensions.ConnectAsync(conductor.RemotePort(A, B).Endpoint);
+        using var bToC = await SocketTestExtensions.ConnectAsync(conductor.RemotePort(B, C).Endpoint);
+        await Eventually.WaitAsync(() => conductor.Link(A, B).OpenConnections == 1 && conductor.Link(B, C).OpenConnections == 1, Wait,
+            "both connections forwarded");
+
+        conductor.Split([A], [B, C]);
+
+        Assert.True(await aToB.IsClosedByPeerAsync(), "a->b crosses the split and must be reset");
+        Assert.True(await SocketTestExtensions.IsRefusedOrClosedAsync(conductor.RemotePort(C, A).Endpoint), "c->a must be refused");
+        await bToC.SendAllAsync([5]);
+        Assert.Equal([5], await bToC.ReceiveExactlyAsync(1));
+        Assert.Equal(0, echoA.ReceivedBytes);
+
+        conductor.Heal();
+        using var cToA = await SocketTestExtensions.ConnectAsync(conductor.RemotePort(C, A).Endpoint);
+        await cToA.SendAllAsync([6]);
+        Assert.Equal([6], await cToA.ReceiveExactlyAsync(1));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace AkkaRepl.Testing.Histories;
 
@@ -31,9 +32,11 @@ public sealed record Operation(
     string? Error = null)
 {
     /// <summary>The completion time, with +infinity (<see cref="long.MaxValue"/>) for Unknown operations.</summary>
+    [JsonIgnore]
     public long CompletedOrInfinity => Outcome == Outcome.Unknown ? long.MaxValue : CompletedAt ?? long.MaxValue;
 
     /// <summary>True when the operation may have changed its key (a write, increment or CAS that was not a definite failure).</summary>
+    [JsonIgnore]
     public bool MayHaveWritten => Type != OperationType.Read && Outcome != Outcome.Fail && !(Type == OperationType.Cas && Outcome == Outcome.Ok && Result != "true");
 
     /// <summary>A readable one-line form, e.g. <c>#12 p3 write r0 := "3-7" ok [1.203ms, 1.940ms]</c>.</summary>

@@ -61,8 +61,10 @@ public sealed class WorkloadRunner
                     {
                         client = await _connect(index, stop).ConfigureAwait(false);
                     }
-                    catch (Exception) when (!stop.IsCancellationRequested)
+                    catch (Exception)
                     {
+                        if (stop.IsCancellationRequested)
+                            break;
                         connectFailures++;
                         budget.Return();
                         // Retry backoff while the node is unreachable; the run's time bound ends it.

@@ -16,6 +16,8 @@ public sealed class ClusterFixture : IAsyncDisposable
 
     private readonly Dictionary<Role, NodeProcess> _nodes = new();
     private ITestOutputHelper? _output;
+    private NetworkConductor? _network;
+    private Func<NodeEndpoints, int>? _peerPort;
 
     /// <summary>Creates the temp root <c>$TMP/akkarepl-tests/&lt;testName&gt;-&lt;random&gt;</c>.</summary>
     public ClusterFixture(string testName)
@@ -44,6 +46,19 @@ public sealed class ClusterFixture : IAsyncDisposable
     /// <summary>Makes <see cref="RunAsync"/> write every node's log to <paramref name="output"/> when the spec fails.</summary>
     public void AttachLogsOnFailure(ITestOutputHelper output) => _output = output;
 
+    /// <summary>
+    /// Points <paramref name="network"/>'s proxies at each node as it becomes ready (and again after a restart through
+    /// <see cref="RestartAsync"/>): the target of every proxy leading to a role is 127.0.0.1 and the port chosen by
+    /// <paramref name="peerPort"/> (default: the replication port).
+    /// </summary>
+    public void AttachNetwork(NetworkConductor network, Func<NodeEndpoints, int>? peerPort = null)
+    {
+        _network = network;
+        _peerPort = peerPort ?? (e => e.Repl);
+        foreach (var (role, node) in _nodes)
+            PointNetworkAt(role, node);
+    }
+
     /// <summary>Starts <paramref name="role"/>'s node and waits until it is ready.</summary>
     public async Task<NodeProcess> StartAsync(Role role, NodeProcessStartInfo startInfo, CancellationToken ct = default)
     {
@@ -53,6 +68,8 @@ public sealed class ClusterFixture : IAsyncDisposable
         {
             var node = await NodeProcess.StartAsync(startInfo with { Name = role.Name }, ct).ConfigureAwait(false);
             _nodes[role] = node;
+            PointNetworkAt(role, node);
+            _output?.WriteLine($"[harness] {role} ready: {node.Endpoints.Line}");
             return node;
         }
         catch (NodeStartException e)
@@ -60,6 +77,30 @@ public sealed class ClusterFixture : IAsyncDisposable
             _output?.WriteLine(e.Message);
             throw;
         }
+    }
+
+    /// <summary>SIGKILL <paramref name="role"/>'s node (the TestConductor's "exit" without a goodbye).</summary>
+    public Task KillAsync(Role role)
+    {
+        Note($"kill {role}");
+        return this[role].KillAsync();
+    }
+
+    /// <summary>SIGTERM <paramref name="role"/>'s node and wait for it to exit (SIGKILL after its stop timeout).</summary>
+    public Task<int> StopAsync(Role role)
+    {
+        Note($"stop {role}");
+        return this[role].StopAsync();
+    }
+
+    /// <summary>Restarts <paramref name="role"/>'s node on its data directory and re-points the network at it.</summary>
+    public async Task RestartAsync(Role role, CancellationToken ct = default)
+    {
+        Note($"restart {role}");
+        var node = this[role];
+        await node.RestartAsync(ct).ConfigureAwait(false);
+        PointNetworkAt(role, node);
+        _output?.WriteLine($"[harness] {role} ready: {node.Endpoints.Line}");
     }
 
     /// <summary>Writes a checkpoint to the output and into every node's log, so logs show where the spec was.</summary>
@@ -101,6 +142,18 @@ public sealed class ClusterFixture : IAsyncDisposable
             output.WriteLine($"===== log of {role} ({node}) =====");
             output.WriteLine(node.Log.ToString());
         }
+    }
+
+    private void Note(string action)
+    {
+        _output?.WriteLine($"[harness] {action} @ {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
+    }
+
+    private void PointNetworkAt(Role role, NodeProcess node)
+    {
+        if (_network is null || _peerPort is null || !_network.Roles.Contains(role))
+            return;
+        _network.SetEndpoint(role, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _peerPort(node.Endpoints)));
     }
 
     /// <summary>Kills every node and deletes the temp root.</summary>

@@ -236,7 +236,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
         if (run.Ready.Task.IsCompletedSuccessfully)
         {
-            _endpoints = run.Ready.Task.Result;
+            _endpoints = await run.Ready.Task.ConfigureAwait(false);
             return;
         }
         if (process.HasExited)

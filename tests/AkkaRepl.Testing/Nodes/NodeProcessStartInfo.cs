@@ -8,7 +8,7 @@ public sealed record NodeProcessStartInfo
 {
     /// <summary>The akkarepl ready line; named groups <c>node</c>, <c>resp</c>, <c>http</c>, <c>repl</c> are parsed when present.</summary>
     public const string DefaultReadyLinePattern =
-        @"^READY node=(?<node>\S+) resp=(?<resp>\d+) http=(?<http>\d+) repl=(?<repl>\d+)$";
+        @"^READY node=(?<node>\S+) resp=(?<resp>\d+) http=(?<http>\d+) repl=(?<repl>\d+)\s*$";
 
     /// <summary>A label for logs and errors (usually the role name).</summary>
     public required string Name { get; init; }

@@ -9,7 +9,7 @@ public sealed class RespReader
     private const int MaxBulkBytes = 512 * 1024 * 1024;
     private const int MaxLineBytes = 64 * 1024;
     private readonly Stream _stream;
-    private readonly byte[] _buffer = new byte[16 * 1024];
+    private byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
 
@@ -123,6 +123,8 @@ public sealed class RespReader
             _end -= _start;
             _start = 0;
         }
+        if (_end == _buffer.Length)
+            Array.Resize(ref _buffer, _buffer.Length * 2); // a line longer than the buffer (bounded by MaxLineBytes)
         var read = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
         _end += read;
         return read > 0;
