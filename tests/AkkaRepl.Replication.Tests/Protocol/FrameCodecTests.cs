@@ -17,6 +17,10 @@ public sealed class FrameCodecTests
         new RefuseFrame(RefuseReason.ClusterId, "cluster id 'b' is not 'a'"),
         new AckFrame(new Generation(3), new Lsn(10), new Lsn(9), new Lsn(8)),
         new HeartbeatFrame(new Generation(3), new Lsn(1000), new Lsn(900), 1_700_000_000_000_000),
+        new HelloFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n3"), new Generation(2), Lsn.Zero, [], WantsRebuild: true),
+        new SnapshotBeginFrame(new Generation(4), new Lsn(8192), 123_456_789, [new(new Generation(1), new Lsn(0)), new(new Generation(4), new Lsn(4096))]),
+        new SnapshotChunkFrame(1 << 20, new byte[] { 1, 2, 3, 4, 5 }),
+        new SnapshotEndFrame(0xE3069283),
     };
 
     [Theory(Timeout = 10_000)]
