@@ -65,6 +65,20 @@ public sealed partial class Checkpointer : IApplyObserver
         return RestoreInto(fresh);
     }
 
+    /// <summary>
+    /// Makes <paramref name="fresh"/> (restored from a received snapshot) the state snapshots are taken of, and
+    /// writes it as the only snapshot on disk, so a restart starts from it rather than asking for a rebuild again.
+    /// </summary>
+    public void Adopt(IStateMachine fresh)
+    {
+        _writing.Wait();
+        foreach (var snapshot in _store.List()) File.Delete(snapshot.Path);
+        var written = _store.Write(fresh.CaptureImage());
+        _state = fresh;
+        Volatile.Write(ref _lastSnapshotLsn, written.Lsn.Value);
+        _lastCaptureLsn = written.Lsn.Value;
+    }
+
     private Lsn RestoreInto(IStateMachine target)
     {
         var lsn = _store.LoadLatest(target) ?? Lsn.Zero;

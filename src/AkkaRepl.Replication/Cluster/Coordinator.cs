@@ -114,6 +114,13 @@ public sealed partial class Coordinator : IAsyncDisposable
         await BecomePrimaryAsync(newGeneration: true, reason, ct).ConfigureAwait(false);
     }
 
+    /// <summary>On a replica: drop the link and rebuild from a snapshot of the upstream's state.</summary>
+    public void RequestRebuild()
+    {
+        if (Role == NodeRole.Primary || _receiver is null) throw new AkkaReplException($"node {_c.Self} is the primary: only a replica can be rebuilt");
+        _receiver.RequestRebuild();
+    }
+
     /// <summary>Makes this node follow <paramref name="primary"/> (after another node was promoted).</summary>
     public Task FollowAsync(string primary, Generation generation, string reason, CancellationToken ct) =>
         BecomeReplicaAsync(primary, generation, reason, ct);
@@ -279,7 +286,9 @@ public sealed partial class Coordinator : IAsyncDisposable
         },
         ReplicaDisconnected: _ => { },
         ReplicaNeedsRebuild: id => { lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value); },
-        HigherGenerationSeen: OnHigherGeneration);
+        HigherGenerationSeen: OnHigherGeneration,
+        CaptureImage: _c.CaptureImage,
+        ScratchDirectory: _c.ScratchDirectory);
 
     private ReceiverContext ReceiverContext() => new(
         _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Applier, _c.Replication, _c.Time,
@@ -287,7 +296,9 @@ public sealed partial class Coordinator : IAsyncDisposable
         Upstream: UpstreamEndpoint,
         GenerationSeen: (g, from) => OnHigherGeneration(g, from),
         DivergedAt: _c.DivergedAt,
-        NeedsRebuild: _ => { });
+        NeedsRebuild: _ => { },
+        RebuildFrom: _c.RebuildFrom,
+        ScratchDirectory: _c.ScratchDirectory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} is now {Role} in generation {Generation} (primary: {Primary}); reason: {Reason}")]
     private static partial void LogRoleChanged(ILogger logger, string node, string role, ulong generation, string primary, string reason);

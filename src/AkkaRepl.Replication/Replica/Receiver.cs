@@ -26,6 +26,8 @@ public sealed partial class Receiver : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly AsyncSignal _progress = new();
     private Task? _loop;
+    private volatile bool _rebuildRequested;
+    private CancellationTokenSource? _link; // the current connection's stop, so a rebuild request can drop it
 
     public Receiver(ReceiverContext context, ILogger logger)
     {
@@ -42,6 +44,13 @@ public sealed partial class Receiver : IAsyncDisposable
     public string? LastError { get; private set; }
 
     public void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>Drops the current link and asks the upstream for a snapshot rebuild on the next connection.</summary>
+    public void RequestRebuild()
+    {
+        _rebuildRequested = true;
+        try { _link?.Cancel(); } catch (ObjectDisposedException) { }
+    }
 
     /// <summary>Wakes the ack loop, e.g. when the applier moved, so apply positions reach the upstream promptly.</summary>
     public void NotifyProgress() => _progress.Set();
@@ -97,7 +106,7 @@ public sealed partial class Receiver : IAsyncDisposable
         {
             handshake.CancelAfter(TimeSpan.FromSeconds(10));
             await link.SendAsync(new HelloFrame(FrameCodec.ProtocolVersion, _c.ClusterId, _c.Self, _c.HighestGeneration(),
-                wal.FlushedLsn, _c.History.Entries), handshake.Token).ConfigureAwait(false);
+                wal.FlushedLsn, _c.History.Entries, _rebuildRequested), handshake.Token).ConfigureAwait(false);
             var answer = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
             switch (answer)
             {
@@ -112,9 +121,12 @@ public sealed partial class Receiver : IAsyncDisposable
                     _c.GenerationSeen(welcome.Generation, upstream);
                     if (welcome.Mode == CatchUpMode.Rebuild)
                     {
-                        State = UpstreamLinkState.NeedsRebuild;
+                        State = UpstreamLinkState.Rebuilding;
                         _c.NeedsRebuild(upstream);
-                        throw new Core.Errors.AkkaReplException($"upstream {upstream} no longer retains the log from {wal.FlushedLsn}: this replica needs a rebuild from a snapshot");
+                        await ReceiveSnapshotAsync(link, upstream).ConfigureAwait(false);
+                        _rebuildRequested = false;
+                        LogStreaming(_logger, upstream.Value, welcome.Generation.Value, wal.FlushedLsn.Value);
+                        break;
                     }
                     if (welcome.StartLsn > wal.FlushedLsn)
                         throw new ProtocolException($"upstream {upstream} wants to stream from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
@@ -133,6 +145,7 @@ public sealed partial class Receiver : IAsyncDisposable
         State = UpstreamLinkState.Streaming;
         LastError = null;
         using var linkStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _link = linkStop;
         var pending = Channel.CreateBounded<ValueTask<Lsn>>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
         try
@@ -194,6 +207,69 @@ public sealed partial class Receiver : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Receives a snapshot (SnapshotBegin, chunks in order, SnapshotEnd) into a scratch file, checks its size and
+    /// checksum, and hands it to the node, which replaces its state and log with it. Nothing of a snapshot that did
+    /// not arrive whole and intact is used.
+    /// </summary>
+    private async Task ReceiveSnapshotAsync(FrameConnection link, NodeId upstream)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        idle.CancelAfter(TimeSpan.FromSeconds(30));
+        if (await link.ReceiveAsync(idle.Token).ConfigureAwait(false) is not SnapshotBeginFrame begin)
+            throw new ProtocolException($"upstream {upstream} announced a rebuild but sent no SnapshotBegin");
+        Directory.CreateDirectory(_c.ScratchDirectory);
+        var path = Path.Combine(_c.ScratchDirectory, "receive.snapshot");
+        var progress = new Core.Diagnostics.Progress(begin.TotalBytes, _c.Time);
+        LogSnapshotIncoming(_logger, upstream.Value, begin.TotalBytes, begin.SnapshotLsn.Value);
+        try
+        {
+            var crc = 0u;
+            long received = 0;
+            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                while (true)
+                {
+                    idle.CancelAfter(TimeSpan.FromSeconds(30)); // a stalled transfer ends the link, not the node
+                    var frame = await link.ReceiveAsync(idle.Token).ConfigureAwait(false);
+                    if (frame is SnapshotEndFrame end)
+                    {
+                        if (received != begin.TotalBytes)
+                            throw new ProtocolException($"snapshot from {upstream} ended after {received} bytes; {begin.TotalBytes} were announced");
+                        if (end.Crc32C != crc)
+                            throw new ProtocolException($"snapshot from {upstream} has checksum 0x{crc:x8}; the sender's is 0x{end.Crc32C:x8}");
+                        break;
+                    }
+                    if (frame is not SnapshotChunkFrame chunk)
+                        throw new ProtocolException($"upstream {upstream} sent {frame?.Type.ToString() ?? "end of stream"} in the middle of a snapshot");
+                    if (chunk.Offset != received)
+                        throw new ProtocolException($"snapshot chunk from {upstream} at offset {chunk.Offset}; expected {received}");
+                    crc = Wal.Format.Crc32C.Append(crc, chunk.Bytes.Span);
+                    await file.WriteAsync(chunk.Bytes, idle.Token).ConfigureAwait(false);
+                    received += chunk.Bytes.Length;
+                    LastFrameAt = _c.Time.GetUtcNow();
+                    RebuildPercent = progress.Percent(received);
+                    if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            await _c.RebuildFrom(begin, path, _stop.Token).ConfigureAwait(false);
+            RebuildPercent = null;
+            RebuildsCompleted++;
+            LogRebuilt(_logger, begin.SnapshotLsn.Value, received);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>How many snapshot rebuilds this receiver finished since the node started.</summary>
+    public int RebuildsCompleted { get; private set; }
+
+    /// <summary>Percent of a snapshot received so far, while rebuilding; null otherwise.</summary>
+    public double? RebuildPercent { get; private set; }
+
     private void CheckGeneration(Generation generation, NodeId upstream)
     {
         var highest = _c.HighestGeneration();
@@ -224,6 +300,15 @@ public sealed partial class Receiver : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Streaming from upstream {Upstream} in generation {Generation} from LSN {Start}")]
     private static partial void LogStreaming(ILogger logger, string upstream, ulong generation, ulong start);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding from a snapshot of {Bytes} bytes at LSN {Lsn} from {Upstream}")]
+    private static partial void LogSnapshotIncoming(ILogger logger, string upstream, long bytes, ulong lsn);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot from {Upstream}: {Progress}")]
+    private static partial void LogSnapshotProgress(ILogger logger, string upstream, string progress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilt from a snapshot at LSN {Lsn} ({Bytes} bytes); streaming the log from there")]
+    private static partial void LogRebuilt(ILogger logger, ulong lsn, long bytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Link to upstream {Upstream} failed: {Reason}")]
     private static partial void LogLinkFailed(ILogger logger, string upstream, string reason);

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Net;
 using System.Net.Sockets;
 using AkkaRepl.Core.Components;
@@ -88,6 +89,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         CheckMembership();
         _dataDir = Path.GetFullPath(_options.Node.DataDir);
         _lock = DataDirectoryLock.Acquire(_dataDir);
+        DiscardInterruptedRebuild();
 
         _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
             _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct).ConfigureAwait(false);
@@ -117,7 +119,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         ReplicationPort = ((IPEndPoint)_replicationListener.LocalEndpoint).Port;
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
-            _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync), _loggers);
+            _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
+            () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch")), _loggers);
         _applier.RetainResults = true;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
@@ -203,6 +206,49 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _applier.RestartAsync(state).ConfigureAwait(false);
     }
 
+    private string RebuildMarker => Path.Combine(_dataDir, "REBUILDING");
+
+    /// <summary>
+    /// Replaces this replica's state and log with a snapshot received from its upstream, taken at
+    /// <c>begin.SnapshotLsn</c>. A marker file guards the whole change: if the node dies part way, the next start
+    /// discards the half-built state (<see cref="DiscardInterruptedRebuild"/>) and the upstream rebuilds it again.
+    /// </summary>
+    private async Task RebuildFromAsync(Replication.Protocol.SnapshotBeginFrame begin, string snapshotPath, CancellationToken ct)
+    {
+        await File.WriteAllTextAsync(RebuildMarker, $"rebuild from a snapshot at LSN {begin.SnapshotLsn} started {_time.GetUtcNow():O}\n", ct).ConfigureAwait(false);
+        await _applier!.StopAsync().ConfigureAwait(false);
+        var fresh = new KvStore();
+        await using (var file = File.OpenRead(snapshotPath))
+        {
+            var restored = fresh.Restore(file);
+            if (restored != begin.SnapshotLsn)
+                throw new StorageCorruptException($"the received snapshot holds LSN {restored}, not the announced {begin.SnapshotLsn}");
+        }
+        _checkpointer!.Adopt(fresh);
+        _history!.ReplaceAll(begin.History);
+        var previous = begin.History.LastOrDefault(e => e.Lsn < begin.SnapshotLsn).Generation;
+        await _wal!.ResetAsync(begin.SnapshotLsn, previous, ct).ConfigureAwait(false);
+        _store = fresh;
+        await _applier.RestartAsync(fresh).ConfigureAwait(false);
+        File.Delete(RebuildMarker);
+        DirectorySync.Sync(_dataDir);
+    }
+
+    /// <summary>A rebuild that did not finish left state that cannot be trusted: start this replica empty instead.</summary>
+    private void DiscardInterruptedRebuild()
+    {
+        if (!File.Exists(RebuildMarker)) return;
+        LogRebuildDiscarded(_logger, RebuildMarker);
+        foreach (var part in new[] { "wal", "snapshots", "scratch" })
+        {
+            var dir = Path.Combine(_dataDir, part);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        File.Delete(Path.Combine(_dataDir, "generations"));
+        File.Delete(RebuildMarker);
+        DirectorySync.Sync(_dataDir);
+    }
+
     /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record.</summary>
     private Lsn RetentionFloor()
     {
@@ -278,6 +324,9 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "State rebuilt as of LSN {Lsn} from the snapshot at {Snapshot} and the log")]
     private static partial void LogStateRebuilt(ILogger logger, ulong lsn, ulong snapshot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A rebuild was interrupted ({Marker} exists): discarding the half-built state; this replica starts empty and is rebuilt again")]
+    private static partial void LogRebuildDiscarded(ILogger logger, string marker);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopping")]
     private static partial void LogStopping(ILogger logger, string nodeId);

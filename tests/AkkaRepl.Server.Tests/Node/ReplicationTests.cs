@@ -208,4 +208,122 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             throw;
         }
     }
+
+    private static InProcessCluster SmallLogCluster() => new("p", "r1", "r2")
+    {
+        // Tiny segments, frequent snapshots and a small retention cap, so a replica that is away for a few hundred
+        // writes falls off the retained log.
+        Tune = o => o with
+        {
+            Wal = o.Wal with { SegmentSizeBytes = 8 * 1024, PreallocateSegments = false },
+            Snapshot = o.Snapshot with { IntervalBytes = 16 * 1024 },
+            Replication = o.Replication with { RetainedLogMaxBytes = 16 * 1024 },
+        },
+    };
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_replica_that_fell_off_the_retained_log_rebuilds_from_a_snapshot_and_streams_on()
+    {
+        await using var cluster = SmallLogCluster();
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "early");
+            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
+            var r1Had = r1.GetStatus().FlushedLsn;
+            await cluster.StopAsync("r1");
+
+            for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"late-{i}");
+            await WaitUntil(() => p.GetStatus().FirstLsn > r1Had, "the primary to drop the log r1 needs");
+
+            r1 = await cluster.StartAsync("r1");
+            await WaitUntil(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn,
+                "r1 to rebuild from a snapshot and catch up");
+            Assert.True(r1.GetStatus().FirstLsn > r1Had, "r1's log now starts at the snapshot, past where it stopped");
+            Assert.Equal(await Dump(p, 500), await Dump(r1, 500));
+
+            // It streams on after the rebuild: a new quorum write reaches it.
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "after-rebuild", "yes")).AsString());
+            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to apply the new write");
+            Assert.Equal("yes", await GetAsync(r1, "after-rebuild"));
+
+            // And it restarts from its own snapshot and log, without another rebuild.
+            await cluster.StopAsync("r1");
+            r1 = await cluster.StartAsync("r1");
+            await WaitUntil(() => r1.GetStatus().Upstream?.State == "streaming", "r1 to stream again");
+            Assert.Equal(0, r1.GetStatus().Upstream!.RebuildsCompleted);
+            Assert.Equal("yes", await GetAsync(r1, "after-rebuild"));
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_forced_rebuild_replaces_a_replicas_state_with_the_primarys()
+    {
+        await using var cluster = SmallLogCluster();
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 500; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
+
+            using (var http = new HttpClient())
+                Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/rebuild", null)).StatusCode);
+            await WaitUntil(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().Upstream?.State == "streaming",
+                "the forced rebuild to finish");
+            Assert.Equal(await Dump(p, 500), await Dump(r1, 500));
+            Assert.False(File.Exists(Path.Combine(cluster.Options["r1"].Node.DataDir, "REBUILDING")));
+
+            using (var http = new HttpClient())
+            {
+                var refused = await http.PostAsync($"http://127.0.0.1:{p.HttpPort}/admin/rebuild", null);
+                Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+                Assert.Contains("only a replica can be rebuilt", await refused.Content.ReadAsStringAsync());
+            }
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_rebuild_interrupted_by_a_crash_is_discarded_at_the_next_start_and_the_replica_converges()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            await cluster.StopAsync("r1");
+            // What a crash in the middle of a rebuild leaves: the marker, beside state that cannot be trusted.
+            var dataDir = cluster.Options["r1"].Node.DataDir;
+            await File.WriteAllTextAsync(Path.Combine(dataDir, "REBUILDING"), "interrupted\n");
+
+            var r1 = await cluster.StartAsync("r1");
+            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to converge after discarding its state");
+            Assert.Equal(await Dump(p, 100), await Dump(r1, 100));
+            Assert.False(File.Exists(Path.Combine(dataDir, "REBUILDING")));
+            Assert.True(cluster.Logs.Has(Microsoft.Extensions.Logging.LogLevel.Warning, "A rebuild was interrupted"));
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
 }

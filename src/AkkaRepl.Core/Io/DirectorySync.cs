@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace AkkaRepl.Replication.Cluster;
+namespace AkkaRepl.Core.Io;
 
 /// <summary>fsync of a directory, so a rename or a new file in it survives power loss (Linux; a no-op elsewhere).</summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     public static void Sync(string directory)
     {
