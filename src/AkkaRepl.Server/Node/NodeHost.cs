@@ -249,16 +249,27 @@ public sealed partial class NodeHost : IAsyncDisposable
         DirectorySync.Sync(_dataDir);
     }
 
-    /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record.</summary>
+    /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record; a replica
+    /// further behind is given up on (it will be rebuilt from a snapshot), with a warning naming it.</summary>
     private Lsn RetentionFloor()
     {
         var written = _wal!.WrittenLsn;
-        var cap = new Lsn(written.Value > (ulong)_options.Replication.RetainedLogMaxBytes ? written.Value - (ulong)_options.Replication.RetainedLogMaxBytes : 0);
+        var capBytes = (ulong)_options.Replication.RetainedLogMaxBytes;
+        var cap = new Lsn(written.Value > capBytes ? written.Value - capBytes : 0);
         var gate = _coordinator?.Gate;
         if (gate is null || _options.Cluster.Members.Count <= 1) return written;
-        var needed = gate.Replicas.Values.Select(p => p.Flush).DefaultIfEmpty(written).Min();
-        return Lsn.Max(needed, cap);
+        var floor = written;
+        foreach (var (replica, position) in gate.Replicas)
+        {
+            if (position.Flush < cap && position.Flush > Lsn.Zero && _givenUp.Add(replica.Value))
+                LogReplicaFellOff(_logger, replica.Value, written - position.Flush, _options.Replication.RetainedLogMaxBytes);
+            if (position.Flush >= cap) _givenUp.Remove(replica.Value);
+            floor = Lsn.Min(floor, position.Flush);
+        }
+        return Lsn.Max(floor, cap);
     }
+
+    private readonly HashSet<string> _givenUp = []; // replicas past the retention cap; touched only by the checkpointer's writer
 
     private static async Task Listen(string key, int port, Func<Task> start)
     {
@@ -327,6 +338,9 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A rebuild was interrupted ({Marker} exists): discarding the half-built state; this replica starts empty and is rebuilt again")]
     private static partial void LogRebuildDiscarded(ILogger logger, string marker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Replica} is {Behind} bytes behind, past akkarepl.replication.retained-log-max ({Cap} bytes): the log it needs is no longer kept, and it will be rebuilt from a snapshot when it reconnects")]
+    private static partial void LogReplicaFellOff(ILogger logger, string replica, ulong behind, long cap);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopping")]
     private static partial void LogStopping(ILogger logger, string nodeId);

@@ -238,6 +238,8 @@ public sealed class ReplicationTests(ITestOutputHelper output)
 
             for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"late-{i}");
             await WaitUntil(() => p.GetStatus().FirstLsn > r1Had, "the primary to drop the log r1 needs");
+            Assert.Equal("needs-rebuild", p.GetStatus().Replicas.Single(r => r.NodeId == "r1").State);
+            Assert.True(cluster.Logs.Has(Microsoft.Extensions.Logging.LogLevel.Warning, "Replica r1 is "), "a warning says r1 fell off the retained log");
 
             r1 = await cluster.StartAsync("r1");
             await WaitUntil(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn,
@@ -319,6 +321,60 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal(await Dump(p, 100), await Dump(r1, 100));
             Assert.False(File.Exists(Path.Combine(dataDir, "REBUILDING")));
             Assert.True(cluster.Logs.Has(Microsoft.Extensions.Logging.LogLevel.Warning, "A rebuild was interrupted"));
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_cascaded_replica_streams_from_another_replica()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            var r2 = await cluster.StartAsync("r2", o => o with { Upstream = "r1" });
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "DURABILITY", "replicas", "1")).AsString());
+            for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            await WaitUntil(() => r2.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r2 to apply through r1");
+            Assert.Equal("r1", r2.GetStatus().Upstream!.NodeId);
+            Assert.Equal("streaming", r2.GetStatus().Upstream!.State);
+            Assert.Equal(await Dump(p, 100), await Dump(r2, 100));
+            // The primary has no link to r2: r1 serves it.
+            Assert.Equal("disconnected", p.GetStatus().Replicas.Single(r => r.NodeId == "r2").State);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs.Dump());
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_delayed_replica_flushes_at_once_and_applies_only_after_the_delay()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        try
+        {
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            var delayed = await cluster.StartAsync("r2", o => o with { ApplyDelay = TimeSpan.FromSeconds(2) });
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            var written = DateTimeOffset.UtcNow;
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "slow", "value")).AsString());
+            var end = p.GetStatus().FlushedLsn;
+            await WaitUntil(() => delayed.GetStatus().FlushedLsn >= end, "the delayed replica to flush the write");
+            Assert.True(delayed.GetStatus().AppliedLsn < end, "flushed, but not applied yet");
+            Assert.Null(await GetAsync(delayed, "slow"));
+            await WaitUntil(() => delayed.GetStatus().AppliedLsn >= end, "the delayed replica to apply the write");
+            Assert.True(DateTimeOffset.UtcNow - written >= TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(50),
+                "applied no sooner than the delay after the commit");
+            Assert.Equal("value", await GetAsync(delayed, "slow"));
         }
         catch
         {
