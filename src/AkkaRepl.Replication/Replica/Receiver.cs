@@ -175,7 +175,7 @@ public sealed partial class Receiver : IAsyncDisposable
                         _progress.Set();
                         break;
                     default:
-                        throw new ProtocolException($"upstream {upstream} sent a {frame.Type} frame on an established link");
+                        throw new ProtocolException($"upstream {upstream} sent an unexpected {frame.Type} frame on an established link");
                 }
                 if (acks.IsCompleted) await acks.ConfigureAwait(false); // surface an ack-loop failure
             }
