@@ -90,7 +90,7 @@ public sealed partial class SnapshotStore
                 file.Flush(flushToDisk: true);
             }
             File.Move(tempPath, finalPath, overwrite: true);
-            DirectorySync.Flush(_directory);
+            AkkaRepl.Core.Io.DirectorySync.Sync(_directory);
             LogWritten(_logger, image.Lsn, length, finalPath);
             Prune();
             return new SnapshotInfo(image.Lsn, finalPath, length + HeaderBytes);

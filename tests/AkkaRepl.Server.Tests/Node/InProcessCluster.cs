@@ -61,6 +61,20 @@ internal sealed class InProcessCluster : IAsyncDisposable
         Nodes.Remove(id);
     }
 
+    /// <summary>Runs a spec body; when it fails, every node's log goes to the test output before the failure.</summary>
+    public async Task RunAsync(Xunit.Abstractions.ITestOutputHelper output, Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch
+        {
+            output.WriteLine(Logs.Dump());
+            throw;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in Nodes.Values) await node.DisposeAsync();

@@ -8,17 +8,6 @@ namespace AkkaRepl.Server.Tests.Node;
 
 public sealed class ReplicationTests(ITestOutputHelper output)
 {
-    private static async Task WaitUntil(Func<bool> condition, string what, int timeoutMs = 20_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        var delay = 5;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeoutMs} ms waiting for {what}");
-            await Task.Delay(delay);
-            delay = Math.Min(delay * 2, 100);
-        }
-    }
 
     private static async Task<Dictionary<string, string?>> Dump(NodeHost node, int keys, string prefix = "k")
     {
@@ -38,7 +27,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
     public async Task Replicas_receive_every_write_and_refuse_writes_of_their_own()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
@@ -47,7 +36,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
                 for (var i = 0; i < 200; i++) Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}")).AsString());
 
             var end = p.GetStatus().FlushedLsn;
-            await WaitUntil(() => r1.GetStatus().AppliedLsn >= end && r2.GetStatus().AppliedLsn >= end, "both replicas to apply the primary's log");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= end && r2.GetStatus().AppliedLsn >= end, "both replicas to apply the primary's log");
             Assert.Equal(await Dump(p, 200), await Dump(r1, 200));
             Assert.Equal(await Dump(p, 200), await Dump(r2, 200));
 
@@ -64,22 +53,17 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal("primary", status.Role);
             Assert.Equal(2, status.Replicas.Count);
             Assert.All(status.Replicas, r => Assert.Equal("streaming", r.State));
-            await WaitUntil(() => p.GetStatus().Replicas.All(r => r.FlushLsn >= end), "replica acks to reach the primary");
+            await Wait.Until(() => p.GetStatus().Replicas.All(r => r.FlushLsn >= end), "replica acks to reach the primary");
             Assert.All(p.GetStatus().Replicas, r => Assert.Equal(0UL, r.LagBytes));
             Assert.True(p.GetStatus().CommittedLsn >= end);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_restarted_replica_resumes_from_its_own_position_and_converges()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             await cluster.StartAsync("r1");
@@ -91,21 +75,16 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             for (var i = 50; i < 150; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "second");
             var r1 = await cluster.StartAsync("r1");
             var end = p.GetStatus().FlushedLsn;
-            await WaitUntil(() => r1.GetStatus().AppliedLsn >= end, "the restarted replica to catch up");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= end, "the restarted replica to catch up");
             Assert.Equal(await Dump(p, 150), await Dump(r1, 150));
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task After_promotion_the_old_primary_rolls_back_its_divergent_writes_into_a_file_and_follows()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
@@ -113,7 +92,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
                 for (var i = 0; i < 50; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "shared");
             var shared = p.GetStatus().FlushedLsn;
-            await WaitUntil(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
+            await Wait.Until(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
 
             // Cut the old primary off from its replicas: they follow nobody for now.
             await cluster.StopAsync("r1");
@@ -142,7 +121,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
 
             // The old primary returns, learns of generation 2 from its peers, cuts its divergent suffix and follows r1.
             p = await cluster.StartAsync("p");
-            await WaitUntil(() => p.GetStatus().Role == "replica" && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn
+            await Wait.Until(() => p.GetStatus().Role == "replica" && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn
                                   && p.GetStatus().Upstream?.State == "streaming", "the old primary to follow the new one");
             Assert.Equal("promotion", await GetAsync(p, "after"));
             var lost = await Dump(p, 5, "lost");
@@ -153,24 +132,19 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal(shared, cut.Value);
             Assert.Equal(5, records.Count);
             Assert.Equal(await Dump(r1, 50), await Dump(p, 50));
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task Role_wait_durability_and_lastlsn_answer_as_redis_users_expect()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
             await cluster.StartAsync("r2");
-            await WaitUntil(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
+            await Wait.Until(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
             await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
 
             Assert.Equal("quorum", (await redis.ExecuteAsync(default, "DURABILITY")).AsString());
@@ -201,12 +175,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal(p.RespPort, replicaRole.Items[2].Integer);
             Assert.Equal("connected", replicaRole.Items[3].AsString());
             Assert.Equal("ERR WAIT cannot be used with replica instances.", (await replica.ExecuteAsync(default, "WAIT", "1", "10")).Text);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     private static InProcessCluster SmallLogCluster() => new("p", "r1", "r2")
@@ -225,63 +194,58 @@ public sealed class ReplicationTests(ITestOutputHelper output)
     public async Task A_replica_that_fell_off_the_retained_log_rebuilds_from_a_snapshot_and_streams_on()
     {
         await using var cluster = SmallLogCluster();
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
             await cluster.StartAsync("r2");
             await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
             for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "early");
-            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
             var r1Had = r1.GetStatus().FlushedLsn;
             await cluster.StopAsync("r1");
 
             for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"late-{i}");
-            await WaitUntil(() => p.GetStatus().FirstLsn > r1Had, "the primary to drop the log r1 needs");
+            await Wait.Until(() => p.GetStatus().FirstLsn > r1Had, "the primary to drop the log r1 needs");
             Assert.Equal("needs-rebuild", p.GetStatus().Replicas.Single(r => r.NodeId == "r1").State);
             Assert.True(cluster.Logs.Has(Microsoft.Extensions.Logging.LogLevel.Warning, "Replica r1 is "), "a warning says r1 fell off the retained log");
 
             r1 = await cluster.StartAsync("r1");
-            await WaitUntil(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn,
+            await Wait.Until(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn,
                 "r1 to rebuild from a snapshot and catch up");
             Assert.True(r1.GetStatus().FirstLsn > r1Had, "r1's log now starts at the snapshot, past where it stopped");
             Assert.Equal(await Dump(p, 500), await Dump(r1, 500));
 
             // It streams on after the rebuild: a new quorum write reaches it.
             Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "after-rebuild", "yes")).AsString());
-            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to apply the new write");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to apply the new write");
             Assert.Equal("yes", await GetAsync(r1, "after-rebuild"));
 
             // And it restarts from its own snapshot and log, without another rebuild.
             await cluster.StopAsync("r1");
             r1 = await cluster.StartAsync("r1");
-            await WaitUntil(() => r1.GetStatus().Upstream?.State == "streaming", "r1 to stream again");
+            await Wait.Until(() => r1.GetStatus().Upstream?.State == "streaming", "r1 to stream again");
             Assert.Equal(0, r1.GetStatus().Upstream!.RebuildsCompleted);
             Assert.Equal("yes", await GetAsync(r1, "after-rebuild"));
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_forced_rebuild_replaces_a_replicas_state_with_the_primarys()
     {
         await using var cluster = SmallLogCluster();
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
             await cluster.StartAsync("r2");
             await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
             for (var i = 0; i < 500; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
-            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
 
             using (var http = new HttpClient())
                 Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/rebuild", null)).StatusCode);
-            await WaitUntil(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().Upstream?.State == "streaming",
+            await Wait.Until(() => r1.GetStatus().Upstream?.RebuildsCompleted == 1 && r1.GetStatus().Upstream?.State == "streaming",
                 "the forced rebuild to finish");
             Assert.Equal(await Dump(p, 500), await Dump(r1, 500));
             Assert.False(File.Exists(Path.Combine(cluster.Options["r1"].Node.DataDir, "REBUILDING")));
@@ -292,19 +256,14 @@ public sealed class ReplicationTests(ITestOutputHelper output)
                 Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
                 Assert.Contains("only a replica can be rebuilt", await refused.Content.ReadAsStringAsync());
             }
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_rebuild_interrupted_by_a_crash_is_discarded_at_the_next_start_and_the_replica_converges()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             await cluster.StartAsync("r1");
@@ -317,23 +276,18 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             await File.WriteAllTextAsync(Path.Combine(dataDir, "REBUILDING"), "interrupted\n");
 
             var r1 = await cluster.StartAsync("r1");
-            await WaitUntil(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to converge after discarding its state");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to converge after discarding its state");
             Assert.Equal(await Dump(p, 100), await Dump(r1, 100));
             Assert.False(File.Exists(Path.Combine(dataDir, "REBUILDING")));
             Assert.True(cluster.Logs.Has(Microsoft.Extensions.Logging.LogLevel.Warning, "A rebuild was interrupted"));
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_cascaded_replica_streams_from_another_replica()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
@@ -341,25 +295,20 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
             Assert.Equal("OK", (await redis.ExecuteAsync(default, "DURABILITY", "replicas", "1")).AsString());
             for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
-            await WaitUntil(() => r2.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r2 to apply through r1");
+            await Wait.Until(() => r2.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r2 to apply through r1");
             Assert.Equal("r1", r2.GetStatus().Upstream!.NodeId);
             Assert.Equal("streaming", r2.GetStatus().Upstream!.State);
             Assert.Equal(await Dump(p, 100), await Dump(r2, 100));
             // The primary has no link to r2: r1 serves it.
             Assert.Equal("disconnected", p.GetStatus().Replicas.Single(r => r.NodeId == "r2").State);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_delayed_replica_flushes_at_once_and_applies_only_after_the_delay()
     {
         await using var cluster = new InProcessCluster("p", "r1", "r2");
-        try
+        await cluster.RunAsync(output, async () =>
         {
             var p = await cluster.StartAsync("p");
             await cluster.StartAsync("r1");
@@ -368,18 +317,13 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             var written = DateTimeOffset.UtcNow;
             Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "slow", "value")).AsString());
             var end = p.GetStatus().FlushedLsn;
-            await WaitUntil(() => delayed.GetStatus().FlushedLsn >= end, "the delayed replica to flush the write");
+            await Wait.Until(() => delayed.GetStatus().FlushedLsn >= end, "the delayed replica to flush the write");
             Assert.True(delayed.GetStatus().AppliedLsn < end, "flushed, but not applied yet");
             Assert.Null(await GetAsync(delayed, "slow"));
-            await WaitUntil(() => delayed.GetStatus().AppliedLsn >= end, "the delayed replica to apply the write");
+            await Wait.Until(() => delayed.GetStatus().AppliedLsn >= end, "the delayed replica to apply the write");
             Assert.True(DateTimeOffset.UtcNow - written >= TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(50),
                 "applied no sooner than the delay after the commit");
             Assert.Equal("value", await GetAsync(delayed, "slow"));
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs.Dump());
-            throw;
-        }
+        });
     }
 }
