@@ -50,6 +50,10 @@ public sealed partial class Coordinator : IAsyncDisposable
     public Generation Generation => new(Volatile.Read(ref _highest));
     public string? PrimaryId { get; private set; }
     public bool AcceptsWrites => _acceptsWrites;
+
+    /// <summary>The generation this node appends writes in while it is the primary; null otherwise. Set before
+    /// writes are accepted and cleared after they stop, so every record of it was written by this node.</summary>
+    public Generation? WritingGeneration { get; private set; }
     public DurabilityGate? Gate => _gate;
     public ReplicationServer? Server => _server;
     public Receiver? Receiver => _receiver;
@@ -165,6 +169,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             _server?.DropAll(); // downstream sessions were in the old role's generation
             Role = NodeRole.Primary;
             PrimaryId = _c.Self.Value;
+            WritingGeneration = generation;
             _acceptsWrites = true;
             Record(NodeRole.Primary, generation, _c.Self.Value, reason);
         }
@@ -185,6 +190,12 @@ public sealed partial class Coordinator : IAsyncDisposable
             if (Role == NodeRole.Primary) _server?.DropAll();
             Role = NodeRole.Replica;
             PrimaryId = primary;
+            WritingGeneration = null;
+            // Writes still waiting for their durability cannot be told it any more: they fail (their outcome is
+            // unknown to the client: a write the new primary received survives).
+            var stepDown = new NotPrimaryException(primary);
+            _gate?.FailAll(stepDown);
+            _c.Applier.DropResults(stepDown);
             _gate = null;
             if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
             _receiver = new Receiver(ReceiverContext(), _loggers.CreateLogger<Receiver>());

@@ -98,6 +98,16 @@ public sealed class DurabilityGate
         return Receipt(generation, lsn, end, commitTimestampMicros, level, level, degraded: false);
     }
 
+    /// <summary>Fails every waiting write (the node stepped down: their durability can no longer be told).</summary>
+    public void FailAll(Exception reason)
+    {
+        lock (_gate)
+        {
+            foreach (var queue in _waiting.Values)
+                while (queue.TryDequeue(out var tcs, out _)) tcs.TrySetException(reason);
+        }
+    }
+
     /// <summary>Completes when the log up to <paramref name="end"/> reached <paramref name="level"/>; no timeout policy
     /// (used by WAIT, which has its own timeout).</summary>
     public Task WaitForAsync(Lsn end, Durability level, CancellationToken ct) =>

@@ -20,7 +20,7 @@ public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator co
     {
         ct.ThrowIfCancellationRequested();
         if (!coordinator.AcceptsWrites) throw new NotPrimaryException(coordinator.PrimaryId);
-        var generation = coordinator.Generation;
+        var generation = coordinator.WritingGeneration ?? throw new NotPrimaryException(coordinator.PrimaryId);
         var appended = await wal.AppendAsync(generation, WalRecordKind.Command, payload, CancellationToken.None).ConfigureAwait(false);
         timeline.Add(appended.EndLsn, appended.CommitTimestampMicros);
         var result = applier.ClaimResultAsync(appended.Lsn); // always completes; claimed now so it never lingers

@@ -103,10 +103,9 @@ public sealed partial class NodeHost : IAsyncDisposable
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
         _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer],
-            _options.Replication.ApplyDelay, _time);
+            _options.Replication.ApplyDelay, _time, () => _coordinator?.WritingGeneration);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
-        _applier.RetainResults = true;
         WatchForFailure(_applier.Completion, "applier");
 
         var bind = IPAddress.Parse(_options.Node.BindAddress);
@@ -121,7 +120,6 @@ public sealed partial class NodeHost : IAsyncDisposable
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
             () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch")), _loggers);
-        _applier.RetainResults = true;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
 

@@ -39,6 +39,10 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             await Wait.Until(() => r1.GetStatus().AppliedLsn >= end && r2.GetStatus().AppliedLsn >= end, "both replicas to apply the primary's log");
             Assert.Equal(await Dump(p, 200), await Dump(r1, 200));
             Assert.Equal(await Dump(p, 200), await Dump(r2, 200));
+            // Replies are kept only for this node's own writers, and only until claimed: nothing piles up.
+            Assert.Equal(0, r1.Applier.PendingResults);
+            Assert.Equal(0, r2.Applier.PendingResults);
+            Assert.Equal(0, p.Applier.PendingResults);
 
             await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort))
             {
