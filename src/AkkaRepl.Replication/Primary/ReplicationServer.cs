@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using AkkaRepl.Core.Diagnostics;
@@ -148,7 +149,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
                 int read;
                 while ((read = await file.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
-                    crc = Wal.Format.Crc32C.Append(crc, buffer.AsSpan(0, read));
+                    crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
                     await link.SendAsync(new SnapshotChunkFrame(offset, buffer.AsMemory(0, read).ToArray()), ct).ConfigureAwait(false);
                     offset += read;
                     if (progress.Due(offset, out var line)) LogSnapshotProgress(_logger, replica.Value, line);

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;

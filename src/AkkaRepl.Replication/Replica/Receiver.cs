@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using AkkaRepl.Core.Components;
@@ -244,7 +245,7 @@ public sealed partial class Receiver : IAsyncDisposable
                         throw new ProtocolException($"upstream {upstream} sent {frame?.Type.ToString() ?? "end of stream"} in the middle of a snapshot");
                     if (chunk.Offset != received)
                         throw new ProtocolException($"snapshot chunk from {upstream} at offset {chunk.Offset}; expected {received}");
-                    crc = Wal.Format.Crc32C.Append(crc, chunk.Bytes.Span);
+                    crc = Crc32C.Append(crc, chunk.Bytes.Span);
                     await file.WriteAsync(chunk.Bytes, idle.Token).ConfigureAwait(false);
                     received += chunk.Bytes.Length;
                     LastFrameAt = _c.Time.GetUtcNow();

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers;
 using System.Buffers.Binary;
 using AkkaRepl.Core.Ids;
@@ -129,7 +130,7 @@ public sealed class FrameCodecTests
             content[0] = (byte)random.Next(0, 9); // mostly known types, some unknown
             var frame = new byte[FrameCodec.HeaderBytes + content.Length];
             BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)content.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), AkkaRepl.Wal.Format.Crc32C.Compute(content));
+            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), AkkaRepl.Core.Io.Crc32C.Compute(content));
             content.CopyTo(frame, FrameCodec.HeaderBytes);
             var seq = new ReadOnlySequence<byte>(frame);
             try { if (FrameCodec.TryRead(ref seq, Max, out _)) decoded++; }
