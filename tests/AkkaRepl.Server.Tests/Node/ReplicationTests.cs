@@ -135,6 +135,16 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             var (cut, _, records) = RollbackFile.Read(file);
             Assert.Equal(shared, cut.Value);
             Assert.Equal(5, records.Count);
+            Assert.EndsWith("kind=Command SET \"lost4\" \"x\"", RollbackFile.Describe(records[4], Storage.Kv.KvStore.Describe));
+
+            // The operator's view: akkarepl rollback show FILE, as a real process.
+            var show = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet",
+                [Path.Combine(AppContext.BaseDirectory, "akkarepl.dll"), "rollback", "show", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var printed = await show.StandardOutput.ReadToEndAsync();
+            await show.WaitForExitAsync();
+            Assert.Equal(0, show.ExitCode);
+            Assert.StartsWith($"{Path.GetFileName(file)}: 5 record(s) cut after LSN {shared}", printed);
+            Assert.Contains("SET \"lost0\" \"x\"", printed);
             Assert.Equal(await Dump(r1, 50), await Dump(p, 50));
         });
     }
