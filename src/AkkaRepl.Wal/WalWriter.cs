@@ -342,6 +342,14 @@ public sealed class WalWriter : IAsyncDisposable
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
+    /// <summary>The sealed segments, oldest first: every segment but the one being appended to. Their files no
+    /// longer change (until retention deletes them), so they can be copied, e.g. to a WAL archive.</summary>
+    public IReadOnlyList<WalSegmentInfo> SealedSegments()
+    {
+        lock (_segmentsLock)
+            return _segments.Where(s => s != _activeSegment).Select(s => new WalSegmentInfo(s.FirstLsn, s.EndLsn, s.Path)).ToList();
+    }
+
     internal Segment? FindSegment(Lsn lsn)
     {
         lock (_segmentsLock)

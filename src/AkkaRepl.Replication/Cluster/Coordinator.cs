@@ -309,7 +309,8 @@ public sealed partial class Coordinator : IAsyncDisposable
         DivergedAt: _c.DivergedAt,
         NeedsRebuild: _ => { },
         RebuildFrom: _c.RebuildFrom,
-        ScratchDirectory: _c.ScratchDirectory);
+        ScratchDirectory: _c.ScratchDirectory,
+        Archive: _c.Archive);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} is now {Role} in generation {Generation} (primary: {Primary}); reason: {Reason}")]
     private static partial void LogRoleChanged(ILogger logger, string node, string role, ulong generation, string primary, string reason);

@@ -29,4 +29,6 @@ public sealed record CoordinatorContext(
     /// streaming from its LSN.</summary>
     Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
     /// <summary>Where snapshots in transit are staged.</summary>
-    string ScratchDirectory);
+    string ScratchDirectory,
+    /// <summary>The WAL archive, when one is configured.</summary>
+    Archive.WalArchive? Archive);

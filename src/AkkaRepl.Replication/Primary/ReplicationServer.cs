@@ -85,6 +85,15 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             var generation = _context.Generation();
             var wal = _context.Wal;
             var start = _context.History.CommonPoint(wal.WrittenLsn, hello.History, hello.FlushedLsn);
+            if (!hello.WantsRebuild && start < wal.FirstLsn && hello.ReadsArchive && _context.Options.ArchiveDir is not null)
+            {
+                // The archive may still hold what this log no longer does: the replica reads it and comes back.
+                LogFromArchive(_logger, hello.NodeId.Value, start.Value, wal.FirstLsn.Value);
+                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.FromArchive),
+                    handshake.Token).ConfigureAwait(false);
+                await link.SendAsync(new ArchiveHintFrame(wal.FirstLsn, _context.History.Entries), handshake.Token).ConfigureAwait(false);
+                return;
+            }
             if (hello.WantsRebuild || start < wal.FirstLsn)
             {
                 LogRebuilding(_logger, hello.NodeId.Value, hello.WantsRebuild ? "it asked for a rebuild" :
@@ -195,6 +204,9 @@ public sealed partial class ReplicationServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding replica {Replica} from a snapshot: {Why}")]
     private static partial void LogRebuilding(ILogger logger, string replica, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Replica} needs the log from {Start}, kept here only from {First}: sent it to the WAL archive")]
+    private static partial void LogFromArchive(ILogger logger, string replica, ulong start, ulong first);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot to {Replica}: {Progress}")]
     private static partial void LogSnapshotProgress(ILogger logger, string replica, string progress);

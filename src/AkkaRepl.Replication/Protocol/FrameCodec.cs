@@ -80,8 +80,8 @@ public static class FrameCodec
         var r = new BodyReader(content, 1, type);
         Frame frame = type switch
         {
-            FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.History(), r.Flag()),
-            FrameType.Welcome => new WelcomeFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.Enum<CatchUpMode>(1)),
+            FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.History(), r.Flag(), r.Flag()),
+            FrameType.Welcome => new WelcomeFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.Enum<CatchUpMode>(2)),
             FrameType.Refuse => new RefuseFrame((RefuseReason)r.U16(), r.Str()),
             FrameType.Records => new RecordsFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Rest()),
             FrameType.Ack => new AckFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Lsn()),
@@ -89,6 +89,7 @@ public static class FrameCodec
             FrameType.SnapshotBegin => new SnapshotBeginFrame(r.Gen(), r.Lsn(), r.I64(), r.History()),
             FrameType.SnapshotChunk => new SnapshotChunkFrame(r.I64(), r.Rest()),
             FrameType.SnapshotEnd => new SnapshotEndFrame(r.U32()),
+            FrameType.ArchiveHint => new ArchiveHintFrame(r.Lsn(), r.History()),
             _ => throw new ProtocolException($"unknown frame type {(byte)type}"),
         };
         r.End();
@@ -97,7 +98,7 @@ public static class FrameCodec
 
     private static int BodyLength(Frame frame) => frame switch
     {
-        HelloFrame h => 2 + StrLen(h.ClusterId) + StrLen(h.NodeId.Value) + 8 + 8 + 2 + HistoryLen(h.History) + 1,
+        HelloFrame h => 2 + StrLen(h.ClusterId) + StrLen(h.NodeId.Value) + 8 + 8 + 2 + HistoryLen(h.History) + 2,
         WelcomeFrame w => 2 + StrLen(w.ClusterId) + StrLen(w.NodeId.Value) + 8 + 8 + 1,
         RefuseFrame f => 2 + StrLen(f.Message),
         RecordsFrame rec => 8 + 8 + 8 + rec.EncodedRecords.Length,
@@ -106,6 +107,7 @@ public static class FrameCodec
         SnapshotBeginFrame b => 8 + 8 + 8 + 2 + HistoryLen(b.History),
         SnapshotChunkFrame c => 8 + c.Bytes.Length,
         SnapshotEndFrame => 4,
+        ArchiveHintFrame a => 8 + 2 + HistoryLen(a.History),
         _ => throw new ArgumentException($"no encoding for {frame.GetType().Name}", nameof(frame)),
     };
 
@@ -119,6 +121,12 @@ public static class FrameCodec
                 w.U16((ushort)h.History.Count);
                 foreach (var e in h.History) { w.U64(e.Generation.Value); w.U64(e.Lsn.Value); }
                 w.U8(h.WantsRebuild ? (byte)1 : (byte)0);
+                w.U8(h.ReadsArchive ? (byte)1 : (byte)0);
+                break;
+            case ArchiveHintFrame a:
+                w.U64(a.FirstRetainedLsn.Value);
+                w.U16((ushort)a.History.Count);
+                foreach (var e in a.History) { w.U64(e.Generation.Value); w.U64(e.Lsn.Value); }
                 break;
             case SnapshotBeginFrame b:
                 w.U64(b.Generation.Value); w.U64(b.SnapshotLsn.Value); w.U64((ulong)b.TotalBytes);

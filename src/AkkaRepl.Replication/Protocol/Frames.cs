@@ -24,6 +24,7 @@ public enum FrameType : byte
     SnapshotBegin = 7,
     SnapshotChunk = 8,
     SnapshotEnd = 9,
+    ArchiveHint = 10,
 }
 
 /// <summary>
@@ -31,14 +32,14 @@ public enum FrameType : byte
 /// log ends and which generations it holds (so the upstream can find our common point). Reply: Welcome or Refuse.
 /// </summary>
 public sealed record HelloFrame(ushort ProtocolVersion, string ClusterId, NodeId NodeId, Generation HighestGeneration,
-    Lsn FlushedLsn, IReadOnlyList<GenerationStart> History, bool WantsRebuild = false) : Frame
+    Lsn FlushedLsn, IReadOnlyList<GenerationStart> History, bool WantsRebuild = false, bool ReadsArchive = false) : Frame
 {
     public override FrameType Type => FrameType.Hello;
 
     public bool Equals(HelloFrame? other) =>
         other is not null && ProtocolVersion == other.ProtocolVersion && ClusterId == other.ClusterId && NodeId == other.NodeId
         && HighestGeneration == other.HighestGeneration && FlushedLsn == other.FlushedLsn && History.SequenceEqual(other.History)
-        && WantsRebuild == other.WantsRebuild;
+        && WantsRebuild == other.WantsRebuild && ReadsArchive == other.ReadsArchive;
 
     public override int GetHashCode() => HashCode.Combine(NodeId, HighestGeneration, FlushedLsn, History.Count);
 }
@@ -50,6 +51,9 @@ public enum CatchUpMode : byte
     Stream = 0,
     /// <summary>The log the replica needs is no longer retained: rebuild from a snapshot.</summary>
     Rebuild = 1,
+    /// <summary>The log the replica needs is no longer retained here, but may be in the WAL archive: read it from
+    /// there (an ArchiveHint follows, then the upstream closes), then connect again.</summary>
+    FromArchive = 2,
 }
 
 /// <summary>Upstream to replica, answer to Hello: the upstream's identity and generation, and where streaming starts.</summary>
@@ -126,4 +130,18 @@ public sealed record SnapshotChunkFrame(long Offset, ReadOnlyMemory<byte> Bytes)
 public sealed record SnapshotEndFrame(uint Crc32C) : Frame
 {
     public override FrameType Type => FrameType.SnapshotEnd;
+}
+
+/// <summary>
+/// Upstream to replica after Welcome(FromArchive): the upstream's generation history (to check archived records
+/// against) and its first retained LSN (where the archive's part ends). The upstream then closes the link.
+/// </summary>
+public sealed record ArchiveHintFrame(Lsn FirstRetainedLsn, IReadOnlyList<GenerationStart> History) : Frame
+{
+    public override FrameType Type => FrameType.ArchiveHint;
+
+    public bool Equals(ArchiveHintFrame? other) =>
+        other is not null && FirstRetainedLsn == other.FirstRetainedLsn && History.SequenceEqual(other.History);
+
+    public override int GetHashCode() => HashCode.Combine(FirstRetainedLsn, History.Count);
 }

@@ -107,7 +107,7 @@ public sealed partial class Receiver : IAsyncDisposable
         {
             handshake.CancelAfter(TimeSpan.FromSeconds(10));
             await link.SendAsync(new HelloFrame(FrameCodec.ProtocolVersion, _c.ClusterId, _c.Self, _c.HighestGeneration(),
-                wal.FlushedLsn, _c.History.Entries, _rebuildRequested), handshake.Token).ConfigureAwait(false);
+                wal.FlushedLsn, _c.History.Entries, _rebuildRequested, ReadsArchive: _c.Archive is not null), handshake.Token).ConfigureAwait(false);
             var answer = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
             switch (answer)
             {
@@ -128,6 +128,14 @@ public sealed partial class Receiver : IAsyncDisposable
                         _rebuildRequested = false;
                         LogStreaming(_logger, upstream.Value, welcome.Generation.Value, wal.FlushedLsn.Value);
                         break;
+                    }
+                    if (welcome.Mode == CatchUpMode.FromArchive)
+                    {
+                        if (await link.ReceiveAsync(handshake.Token).ConfigureAwait(false) is not ArchiveHintFrame hint)
+                            throw new ProtocolException($"upstream {upstream} sent no ArchiveHint after Welcome(FromArchive)");
+                        if (welcome.StartLsn < wal.FlushedLsn) await _c.DivergedAt(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
+                        await CatchUpFromArchiveAsync(upstream, welcome.StartLsn, hint).ConfigureAwait(false);
+                        return true; // connect again: now within the upstream's retained log, or asking for a rebuild
                     }
                     if (welcome.StartLsn > wal.FlushedLsn)
                         throw new ProtocolException($"upstream {upstream} wants to stream from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
@@ -265,6 +273,49 @@ public sealed partial class Receiver : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Appends what the WAL archive holds of the log from <paramref name="start"/> up to the upstream's first retained
+    /// LSN, every record checked against the upstream's history. If the archive does not cover the gap, the next
+    /// connection asks for a rebuild instead.
+    /// </summary>
+    private async Task CatchUpFromArchiveAsync(NodeId upstream, Lsn start, ArchiveHintFrame hint)
+    {
+        State = UpstreamLinkState.CatchingUpFromArchive;
+        var records = _c.Archive!.ReadMatching(start, hint.FirstRetainedLsn, hint.History);
+        var reached = records.Count > 0 ? records[^1].EndLsn : start;
+        if (reached < hint.FirstRetainedLsn)
+        {
+            LogArchiveShort(_logger, start.Value, reached.Value, hint.FirstRetainedLsn.Value);
+            _rebuildRequested = true;
+            return;
+        }
+        const int ChunkBytes = 1 << 20;
+        var chunk = new byte[ChunkBytes];
+        var used = 0;
+        var chunkStart = start;
+        foreach (var record in records)
+        {
+            if (used + record.TotalBytes > chunk.Length)
+            {
+                await AppendChunkAsync(chunk, used, chunkStart).ConfigureAwait(false);
+                chunkStart += (ulong)used;
+                used = 0;
+                if (record.TotalBytes > chunk.Length) chunk = new byte[record.TotalBytes];
+            }
+            if (record.Kind == WalRecordKind.GenerationStart) _c.History.Add(record.Generation, record.Lsn);
+            used += WalRecordCodec.Encode(chunk.AsSpan(used), record.Lsn, record.Generation, record.CommitTimestampMicros, record.Kind, record.Payload.Span);
+        }
+        if (used > 0) await AppendChunkAsync(chunk, used, chunkStart).ConfigureAwait(false);
+        ArchiveCatchUps++;
+        LogFromArchive(_logger, records.Count, start.Value, reached.Value, upstream.Value);
+    }
+
+    private async Task AppendChunkAsync(byte[] chunk, int used, Lsn start) =>
+        await _c.Wal.AppendEncodedAsync(chunk.AsMemory(0, used).ToArray(), start, _stop.Token).ConfigureAwait(false);
+
+    /// <summary>How many times this receiver caught up from the WAL archive since the node started.</summary>
+    public int ArchiveCatchUps { get; private set; }
+
     /// <summary>How many snapshot rebuilds this receiver finished since the node started.</summary>
     public int RebuildsCompleted { get; private set; }
 
@@ -310,6 +361,12 @@ public sealed partial class Receiver : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilt from a snapshot at LSN {Lsn} ({Bytes} bytes); streaming the log from there")]
     private static partial void LogRebuilt(ILogger logger, ulong lsn, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Caught up {Count} records ({From}..{To}) from the WAL archive; streaming from {Upstream} next")]
+    private static partial void LogFromArchive(ILogger logger, int count, ulong from, ulong to, string upstream);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The WAL archive holds the log from {From} only up to {Reached}, short of {Needed}: asking for a rebuild from a snapshot")]
+    private static partial void LogArchiveShort(ILogger logger, ulong from, ulong reached, ulong needed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Link to upstream {Upstream} failed: {Reason}")]
     private static partial void LogLinkFailed(ILogger logger, string upstream, string reason);

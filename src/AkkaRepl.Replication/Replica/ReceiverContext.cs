@@ -23,4 +23,5 @@ public sealed record ReceiverContext(
     Func<Lsn, CancellationToken, Task> DivergedAt,
     Action<NodeId> NeedsRebuild,
     Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
-    string ScratchDirectory);
+    string ScratchDirectory,
+    Archive.WalArchive? Archive);

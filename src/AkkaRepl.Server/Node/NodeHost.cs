@@ -37,6 +37,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     private volatile KvStore? _store;   // replaced when a divergent suffix is cut (see OnDivergedAsync)
     private Applier? _applier;
     private Checkpointer? _checkpointer;
+    private Replication.Archive.WalArchive? _archive;
     private Coordinator? _coordinator;
     private PrimaryWriter? _writer;
     private RespServer? _resp;
@@ -96,7 +97,11 @@ public sealed partial class NodeHost : IAsyncDisposable
         _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
         _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
         _store = new KvStore();
-        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor);
+        _archive = _options.Replication.ArchiveDir is { } archiveDir
+            ? new Replication.Archive.WalArchive(archiveDir, NodeId, _loggers.CreateLogger<Replication.Archive.WalArchive>()) : null;
+        // Only the primary archives: its log is the one replicas follow.
+        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor,
+            _archive, () => _coordinator?.WritingGeneration is not null);
         var snapshotLsn = _checkpointer.RestoreLatest();
         if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
             throw new StorageCorruptException(
@@ -119,7 +124,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
-            () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch")), _loggers);
+            () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
 

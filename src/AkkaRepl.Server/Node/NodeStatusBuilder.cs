@@ -38,7 +38,7 @@ internal static class NodeStatusBuilder
         if (coordinator?.Receiver is { } receiver)
             upstream = new UpstreamStatus(receiver.UpstreamId?.Value, Kebab(receiver.State.ToString()), receiver.UpstreamFlushedLsn.Value,
                 receiver.UpstreamCommitLsn.Value, receiver.UpstreamFlushedLsn - (wal?.FlushedLsn ?? Lsn.Zero), receiver.LastError,
-                receiver.RebuildPercent is { } p ? Math.Round(p, 1) : null, receiver.RebuildsCompleted);
+                receiver.RebuildPercent is { } p ? Math.Round(p, 1) : null, receiver.RebuildsCompleted, receiver.ArchiveCatchUps);
         var committed = gate?.DurableAt(Durability.Quorum) ?? coordinator?.Receiver?.UpstreamCommitLsn ?? Lsn.Zero;
         return new NodeStatus(
             node.NodeId.Value,

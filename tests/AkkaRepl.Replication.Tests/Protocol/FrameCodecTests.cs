@@ -22,6 +22,9 @@ public sealed class FrameCodecTests
         new SnapshotBeginFrame(new Generation(4), new Lsn(8192), 123_456_789, [new(new Generation(1), new Lsn(0)), new(new Generation(4), new Lsn(4096))]),
         new SnapshotChunkFrame(1 << 20, new byte[] { 1, 2, 3, 4, 5 }),
         new SnapshotEndFrame(0xE3069283),
+        new HelloFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n3"), new Generation(2), new Lsn(77), [], ReadsArchive: true),
+        new WelcomeFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n1"), new Generation(2), new Lsn(77), CatchUpMode.FromArchive),
+        new ArchiveHintFrame(new Lsn(65536), [new(new Generation(1), new Lsn(0)), new(new Generation(2), new Lsn(4096))]),
     };
 
     [Theory(Timeout = 10_000)]

@@ -340,4 +340,51 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal("value", await GetAsync(delayed, "slow"));
         });
     }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_replica_past_the_retained_log_catches_up_from_the_wal_archive_and_rebuilds_when_the_archive_falls_short()
+    {
+        using var archive = new TempDataDir();
+        await using var cluster = new InProcessCluster("p", "r1", "r2")
+        {
+            Tune = o => o with
+            {
+                Wal = o.Wal with { SegmentSizeBytes = 8 * 1024, PreallocateSegments = false },
+                Snapshot = o.Snapshot with { IntervalBytes = 16 * 1024 },
+                Replication = o.Replication with { RetainedLogMaxBytes = 16 * 1024, ArchiveDir = archive.Path },
+            },
+        };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            var r2 = await cluster.StartAsync("r2");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 100; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "early");
+            await Wait.Until(() => r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn, "r1 to catch up");
+            var r1Had = r1.GetStatus().FlushedLsn;
+            await cluster.StopAsync("r1");
+
+            for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"late-{i}");
+            await Wait.Until(() => p.GetStatus().FirstLsn > r1Had, "the primary to drop the log r1 needs");
+            Assert.NotEmpty(Directory.GetFiles(archive.Path, "*.wal"));
+
+            r1 = await cluster.StartAsync("r1");
+            await Wait.Until(() => r1.GetStatus().Upstream?.ArchiveCatchUps == 1 && r1.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn,
+                "r1 to catch up from the archive");
+            Assert.Equal(0, r1.GetStatus().Upstream!.RebuildsCompleted);
+            Assert.Equal(await Dump(p, 500), await Dump(r1, 500));
+
+            // Without the archive's files, the same gap can only be closed by a rebuild.
+            var r2Had = r2.GetStatus().FlushedLsn;
+            await cluster.StopAsync("r2");
+            for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"later-{i}");
+            await Wait.Until(() => p.GetStatus().FirstLsn > r2Had, "the primary to drop the log r2 needs");
+            foreach (var file in Directory.GetFiles(archive.Path)) File.Delete(file);
+            r2 = await cluster.StartAsync("r2");
+            await Wait.Until(() => r2.GetStatus().Upstream?.RebuildsCompleted == 1 && r2.GetStatus().AppliedLsn >= p.GetStatus().FlushedLsn,
+                "r2 to fall back to a rebuild");
+            Assert.Equal(await Dump(p, 500), await Dump(r2, 500));
+        });
+    }
 }
