@@ -107,7 +107,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             throw new StorageCorruptException(
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
-        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer],
+        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this)],
             _options.Replication.ApplyDelay, _time, () => _coordinator?.WritingGeneration);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
@@ -126,7 +126,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
             () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
-        _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
+        _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>());
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
@@ -289,6 +289,13 @@ public sealed partial class NodeHost : IAsyncDisposable
             if (t.IsFaulted) _failed.TrySetException(t.Exception!.InnerException is ComponentFailedException c
                 ? c : new ComponentFailedException(part, t.Exception!.InnerException!));
         }, TaskScheduler.Default);
+
+    /// <summary>Tells the replica's receiver when the applier moved, so apply positions (for <c>applied K</c>
+    /// durability and read-your-writes) reach the upstream at once rather than at the next heartbeat.</summary>
+    private sealed class ApplyProgress(NodeHost node) : IApplyObserver
+    {
+        public void OnApplied(in WalRecord record) => node._coordinator?.Receiver?.NotifyProgress();
+    }
 
     public NodeStatus GetStatus() => NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, _coordinator, _timeline,
         _resp?.ConnectionCount ?? 0);

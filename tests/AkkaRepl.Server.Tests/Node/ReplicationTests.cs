@@ -387,4 +387,25 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal(await Dump(p, 500), await Dump(r2, 500));
         });
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Applied_durability_is_reported_as_replicas_apply_not_at_the_next_heartbeat()
+    {
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        await cluster.RunAsync(output, async () =>
+        {
+            // Heartbeats far apart: if apply positions travelled only with them, these writes would take 30 s each.
+            Func<Core.Options.ReplicationOptions, Core.Options.ReplicationOptions> slowBeats = o => o with { HeartbeatInterval = TimeSpan.FromSeconds(30) };
+            var p = await cluster.StartAsync("p", slowBeats);
+            var r1 = await cluster.StartAsync("r1", slowBeats);
+            var r2 = await cluster.StartAsync("r2", slowBeats);
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "DURABILITY", "applied", "2")).AsString());
+            for (var i = 0; i < 20; i++)
+                Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}")).AsString());
+            // Acknowledged at "applied 2": both replicas show the last write already.
+            Assert.Equal("v19", await GetAsync(r1, "k19"));
+            Assert.Equal("v19", await GetAsync(r2, "k19"));
+        });
+    }
 }
