@@ -58,10 +58,17 @@ public sealed partial class Receiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (Exception ex) { LogLinkFailedUnexpectedly(_logger, UpstreamId?.Value ?? "?", ex); }
+        }
         _stop.Dispose();
     }
+
+    private int _disposed;
 
     private async Task RunAsync()
     {
@@ -83,15 +90,20 @@ public sealed partial class Receiver : IAsyncDisposable
                 var streamed = await StreamAsync(link, upstream.Value.Id).ConfigureAwait(false);
                 if (streamed) backoff = TimeSpan.FromMilliseconds(50);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or OperationCanceledException or Core.Errors.AkkaReplException)
+            catch (Exception ex)
             {
+                // Whatever ended this connection (reset, bad frame, refused, disposed mid-flight), the loop goes on:
+                // a receiver that stopped retrying would leave the replica behind for good.
                 LastError = ex.Message;
                 if (State != UpstreamLinkState.Refused) State = UpstreamLinkState.Disconnected;
-                LogLinkFailed(_logger, upstream.Value.Id.Value, ex.Message);
+                if (ex is IOException or SocketException or ProtocolException or OperationCanceledException or Core.Errors.AkkaReplException)
+                    LogLinkFailed(_logger, upstream.Value.Id.Value, ex.Message);
+                else
+                    LogLinkFailedUnexpectedly(_logger, upstream.Value.Id.Value, ex);
             }
             await Delay(backoff).ConfigureAwait(false);
             backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 2000));
@@ -367,6 +379,9 @@ public sealed partial class Receiver : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The WAL archive holds the log from {From} only up to {Reached}, short of {Needed}: asking for a rebuild from a snapshot")]
     private static partial void LogArchiveShort(ILogger logger, ulong from, ulong reached, ulong needed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Link to upstream {Upstream} failed unexpectedly (retrying)")]
+    private static partial void LogLinkFailedUnexpectedly(ILogger logger, string upstream, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Link to upstream {Upstream} failed: {Reason}")]
     private static partial void LogLinkFailed(ILogger logger, string upstream, string reason);
