@@ -63,6 +63,9 @@ public sealed class ReplicationCluster : IAsyncDisposable
     /// <summary>Extra config lines for every node.</summary>
     public IReadOnlyList<string> Settings { get; }
 
+    /// <summary>Command-line arguments added to every node's start (for example <c>--log-level Debug</c>).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>The node processes and temp dirs.</summary>
     public ClusterFixture Fixture { get; }
 
@@ -101,10 +104,23 @@ public sealed class ReplicationCluster : IAsyncDisposable
         static int Known(Dictionary<Role, int> ports, Role member) => ports.TryGetValue(member, out var port) ? port : UnknownPort;
     }
 
-    /// <summary>Starts every role's node at once (ports 0) and waits for each READY line, then rewrites all configs with the real ports.</summary>
-    public async Task StartAllAsync(CancellationToken ct)
+    /// <summary>
+    /// Starts every role's node (ports 0) and waits for each READY line, then rewrites all configs with the real ports.
+    /// The initial primary starts first; then the replicas at once, or with <paramref name="oneByOne"/> in role order.
+    /// Either way each replica's config already names the primary's real RESP and HTTP ports (what <c>ROLE</c> on a
+    /// replica reports, for example).
+    /// </summary>
+    public async Task StartAllAsync(CancellationToken ct, bool oneByOne = false)
     {
-        await Task.WhenAll(Roles.Select(role => StartAsync(role, ct))).ConfigureAwait(false);
+        // The initial primary first, so no replica dials it before it serves (see docs/testing.md, "Known product
+        // issues": a replica that dials too early can stay stuck in "connecting").
+        await StartAsync(InitialPrimary, ct).ConfigureAwait(false);
+        var replicas = Roles.Where(r => r != InitialPrimary).ToArray();
+        if (oneByOne)
+            foreach (var role in replicas)
+                await StartAsync(role, ct).ConfigureAwait(false);
+        else
+            await Task.WhenAll(replicas.Select(role => StartAsync(role, ct))).ConfigureAwait(false);
         RewriteConfigs();
         Fixture.Checkpoint("all-started");
     }
@@ -118,6 +134,7 @@ public sealed class ReplicationCluster : IAsyncDisposable
             DataDirectory = Fixture.DataDirectoryFor(role),
             ConfigPath = ConfigPathFor(role),
             ConfigText = ConfigFor(role),
+            ExtraArguments = ExtraArguments,
         }), ct).ConfigureAwait(false);
         Remember(role, node);
     }
