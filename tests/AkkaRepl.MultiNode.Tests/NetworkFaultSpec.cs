@@ -28,9 +28,10 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
             await cluster.StartAllAsync(ct);
             await cluster.WaitForPrimaryAsync(P, 1, ct);
             using var recorder = new HistoryRecorder(Path.Combine(cluster.Fixture.TempRoot, "history.jsonl"));
+            using var stopWorkload = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var workload = new WorkloadRunner(
-                new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = Soak.Choose(2_000, 20_000), MaxDuration = TimeSpan.FromSeconds(Soak.Choose(15, 45)) },
-                cluster.ClientsOf(() => P)).RunAsync(recorder, ct);
+                new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = int.MaxValue, MaxDuration = TimeSpan.FromSeconds(60) },
+                cluster.ClientsOf(() => P)).RunAsync(recorder, stopWorkload.Token);
             await recorder.WaitForOkOperationsAsync(200, ct);
 
             cluster.Network.Cut(R1, P);
@@ -47,6 +48,8 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
 
             cluster.Network.Heal();
             cluster.Checkpoint("healed");
+            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(200, 10_000), ct);
+            await stopWorkload.CancelAsync();
             var run = await workload;
             output.WriteLine(run.ToString());
             await cluster.WaitForConvergenceAsync(P, ct);
@@ -76,9 +79,10 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
             using var bulkStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var bulk = Enumerable.Range(0, 2).Select(i => BulkWriterAsync(cluster, i, seed, bulkStop.Token)).ToArray();
             using var recorder = new HistoryRecorder(Path.Combine(cluster.Fixture.TempRoot, "history.jsonl"));
+            using var stopWorkload = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var workload = new WorkloadRunner(
-                new WorkloadOptions { Seed = seed, Clients = 2, MaxOperations = Soak.Choose(1_500, 15_000), MaxDuration = TimeSpan.FromSeconds(Soak.Choose(15, 45)) },
-                cluster.ClientsOf(() => P)).RunAsync(recorder, ct);
+                new WorkloadOptions { Seed = seed, Clients = 2, MaxOperations = int.MaxValue, MaxDuration = TimeSpan.FromSeconds(60) },
+                cluster.ClientsOf(() => P)).RunAsync(recorder, stopWorkload.Token);
 
             long r2Max = 0;
             var samples = 0;
@@ -104,6 +108,8 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
             var bulkWrites = await Task.WhenAll(bulk);
             cluster.Network.Heal();
             cluster.Checkpoint("healed");
+            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + 100, ct);
+            await stopWorkload.CancelAsync();
             var run = await workload;
             output.WriteLine($"{run}; bulk SETs acknowledged: {bulkWrites.Sum()}");
             await cluster.WaitForConvergenceAsync(P, ct);

@@ -23,9 +23,10 @@ public sealed class ReplicaCrashSpec(ITestOutputHelper output)
             await cluster.WaitForPrimaryAsync(P, 1, ct);
 
             using var recorder = new HistoryRecorder(Path.Combine(cluster.Fixture.TempRoot, "history.jsonl"));
+            using var stopWorkload = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var workload = new WorkloadRunner(
-                new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = Soak.Choose(1_500, 20_000), MaxDuration = TimeSpan.FromSeconds(Soak.Choose(12, 40)) },
-                cluster.ClientsOf(() => P)).RunAsync(recorder, ct);
+                new WorkloadOptions { Seed = seed, Clients = 4, MaxOperations = int.MaxValue, MaxDuration = TimeSpan.FromSeconds(60) },
+                cluster.ClientsOf(() => P)).RunAsync(recorder, stopWorkload.Token);
 
             await recorder.WaitForOkOperationsAsync(200, ct);
             await cluster.KillAsync(R1);
@@ -33,6 +34,8 @@ public sealed class ReplicaCrashSpec(ITestOutputHelper output)
             await recorder.WaitForOkOperationsAsync(500, ct);   // quorum still reached through r2
             await cluster.RestartAsync(R1, ct);
             cluster.Checkpoint("r1-restarted");
+            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(300, 10_000), ct);
+            await stopWorkload.CancelAsync();
             var run = await workload;
             output.WriteLine(run.ToString());
 
