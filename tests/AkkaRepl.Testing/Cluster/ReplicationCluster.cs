@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using AkkaRepl.Testing.Histories;
+using AkkaRepl.Testing.Network;
+using AkkaRepl.Testing.Nodes;
+using AkkaRepl.Testing.Resp;
+using AkkaRepl.Testing.Waits;
+using Xunit.Abstractions;
+
+namespace AkkaRepl.Testing.Cluster;
+
+/// <summary>
+/// One replication group of real <c>akkarepl</c> processes for a multi-node spec: the roles are declared once, every
+/// replication link goes through a <see cref="NetworkConductor"/> proxy, and each node's HOCON config is generated
+/// from the roles (members, proxy ports, known HTTP ports, initial primary). Wraps a <see cref="ClusterFixture"/>
+/// (logs on failure, temp dirs) and adds the waits a spec needs: <see cref="WaitForPrimaryAsync"/>,
+/// <see cref="WaitForAppliedAsync"/>, <see cref="WaitForConvergenceAsync"/>.
+/// </summary>
+/// <remarks>
+/// Config rules (see the brief in docs/testing.md): a node reaches peer X's replication port through the proxy
+/// <c>Link(self, X)</c>; a peer's HTTP port is its real port once it has announced READY, else 1 (probes to it fail).
+/// <see cref="RestartAsync"/> rewrites the node's config with every port known by then before it starts again.
+/// </remarks>
+public sealed class ReplicationCluster : IAsyncDisposable
+{
+    /// <summary>Port written for a member whose port is not known yet; connections to it fail at once.</summary>
+    public const int UnknownPort = 1;
+
+    private readonly ITestOutputHelper _output;
+    private readonly Dictionary<Role, int> _httpPorts = new();
+    private readonly Dictionary<Role, int> _respPorts = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Creates the fixture, the conductor (one proxy per ordered pair of roles) and attaches logs on failure.</summary>
+    /// <param name="testName">Names the temp root.</param>
+    /// <param name="output">The test output: harness notes, network actions, logs on failure.</param>
+    /// <param name="roles">Every member, each once.</param>
+    /// <param name="initialPrimary">The member that is primary on first start.</param>
+    /// <param name="settings">Extra HOCON lines appended to every node's config (for example durability).</param>
+    public ReplicationCluster(string testName, ITestOutputHelper output, IReadOnlyList<Role> roles, Role initialPrimary, params string[] settings)
+    {
+        if (!roles.Contains(initialPrimary))
+            throw new ArgumentException($"The initial primary {initialPrimary} is not one of the roles.", nameof(initialPrimary));
+        _output = output;
+        Roles = roles;
+        InitialPrimary = initialPrimary;
+        Settings = settings;
+        Fixture = new ClusterFixture(testName);
+        Fixture.AttachLogsOnFailure(output);
+        Network = new NetworkConductor(roles, output.WriteLine);
+        Fixture.AttachNetwork(Network);
+    }
+
+    /// <summary>The members.</summary>
+    public IReadOnlyList<Role> Roles { get; }
+
+    /// <summary>The configured first primary.</summary>
+    public Role InitialPrimary { get; }
+
+    /// <summary>Extra config lines for every node.</summary>
+    public IReadOnlyList<string> Settings { get; }
+
+    /// <summary>Command-line arguments added to every node's start (for example <c>--log-level Debug</c>).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>The node processes and temp dirs.</summary>
+    public ClusterFixture Fixture { get; }
+
+    /// <summary>The proxies between the roles.</summary>
+    public NetworkConductor Network { get; }
+
+    /// <summary>The node of <paramref name="role"/>.</summary>
+    public NodeProcess this[Role role] => Fixture[role];
+
+    /// <summary>Where <paramref name="role"/>'s config file lives (rewritten before each restart).</summary>
+    public string ConfigPathFor(Role role) => Path.Combine(Fixture.DirectoryFor(role), "node.conf");
+
+    /// <summary>The HOCON config of <paramref name="role"/>: every member, peers' replication ports being this role's proxies.</summary>
+    public string ConfigFor(Role role)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("akkarepl {");
+        text.AppendLine("  node.cluster-id = \"multinode-spec\"");
+        text.AppendLine("  cluster {");
+        text.AppendLine("    members = [");
+        foreach (var member in Roles)
+        {
+            var repl = member == role ? UnknownPort : Network.RemotePort(role, member).Port;
+            text.Append(CultureInfo.InvariantCulture,
+                $"      {{ id = {member.Name}, host = \"127.0.0.1\", replication-port = {repl}, resp-port = {Known(_respPorts, member)}, http-port = {Known(_httpPorts, member)} }}");
+            text.AppendLine();
+        }
+        text.AppendLine("    ]");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    initial-primary = {InitialPrimary.Name}");
+        text.AppendLine("  }");
+        text.AppendLine("}");
+        foreach (var line in Settings)
+            text.AppendLine(line);
+        return text.ToString();
+
+        static int Known(Dictionary<Role, int> ports, Role member) => ports.TryGetValue(member, out var port) ? port : UnknownPort;
+    }
+
+    /// <summary>
+    /// Starts every role's node (ports 0) and waits for each READY line, then rewrites all configs with the real ports.
+    /// The initial primary starts first; then the replicas at once, or with <paramref name="oneByOne"/> in role order.
+    /// Either way each replica's config already names the primary's real RESP and HTTP ports (what <c>ROLE</c> on a
+    /// replica reports, for example).
+    /// </summary>
+    public async Task StartAllAsync(CancellationToken ct, bool oneByOne = false)
+    {
+        // The initial primary first, so no replica dials it before it serves (see docs/testing.md, "Known product
+        // issues": a replica that dials too early can stay stuck in "connecting").
+        await StartAsync(InitialPrimary, ct).ConfigureAwait(false);
+        var replicas = Roles.Where(r => r != InitialPrimary).ToArray();
+        if (oneByOne)
+            foreach (var role in replicas)
+                await StartAsync(role, ct).ConfigureAwait(false);
+        else
+            await Task.WhenAll(replicas.Select(role => StartAsync(role, ct))).ConfigureAwait(false);
+        RewriteConfigs();
+        Fixture.Checkpoint("all-started");
+    }
+
+    /// <summary>Starts one role's node and waits for READY.</summary>
+    public async Task StartAsync(Role role, CancellationToken ct)
+    {
+        var node = await Fixture.StartAsync(role, AkkaReplNode.CreateStartInfo(new AkkaReplNodeOptions
+        {
+            NodeId = role.Name,
+            DataDirectory = Fixture.DataDirectoryFor(role),
+            ConfigPath = ConfigPathFor(role),
+            ConfigText = ConfigFor(role),
+            ExtraArguments = ExtraArguments,
+        }), ct).ConfigureAwait(false);
+        Remember(role, node);
+    }
+
+    /// <summary>Writes every node's config again with every port known now (so restarted nodes can probe their peers).</summary>
+    public void RewriteConfigs()
+    {
+        foreach (var role in Roles)
+            File.WriteAllText(ConfigPathFor(role), ConfigFor(role));
+    }
+
+    /// <summary>SIGKILL the node of <paramref name="role"/>.</summary>
+    public Task KillAsync(Role role) => Fixture.KillAsync(role);
+
+    /// <summary>Rewrites the configs with the real ports, then restarts <paramref name="role"/> on its data directory.</summary>
+    public async Task RestartAsync(Role role, CancellationToken ct)
+    {
+        RewriteConfigs();
+        await Fixture.RestartAsync(role, ct).ConfigureAwait(false);
+        Remember(role, this[role]);
+        RewriteConfigs();
+    }
+
+    /// <summary>Writes a named checkpoint (like an Akka barrier) to the output and every node's log.</summary>
+    public void Checkpoint(string name) => Fixture.Checkpoint(name);
+
+    /// <summary>GET /status of <paramref name="role"/>.</summary>
+    public async Task<NodeStatus> StatusAsync(Role role, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync(Url(role, "status"), ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"GET /status of {role} returned {(int)response.StatusCode}: {body}");
+        return StatusClient.Parse(body);
+    }
+
+    /// <summary>Waits until <paramref name="role"/> reports itself primary, accepting writes, in a generation of at least <paramref name="minGeneration"/>.</summary>
+    public Task<NodeStatus> WaitForPrimaryAsync(Role role, long minGeneration, CancellationToken ct, TimeSpan? timeout = null) =>
+        Eventually.WaitAsync(() => StatusAsync(role, ct),
+            s => s.Role == "primary" && s.Generation >= minGeneration && s.Bool("acceptsWrites"),
+            timeout ?? TimeSpan.FromSeconds(20), $"{role} to be a primary accepting writes in generation >= {minGeneration}", ct);
+
+    /// <summary>Waits until <paramref name="role"/> is a replica following <paramref name="primary"/> with a streaming upstream link.</summary>
+    public Task<NodeStatus> WaitForReplicaOfAsync(Role role, Role primary, CancellationToken ct, TimeSpan? timeout = null) =>
+        Eventually.WaitAsync(() => StatusAsync(role, ct),
+            s => s.Role == "replica" && s.Text("primaryId") == primary.Name,
+            timeout ?? TimeSpan.FromSeconds(20), $"{role} to be a replica of {primary}", ct);
+
+    /// <summary>Waits until <paramref name="role"/> has applied the log up to <paramref name="lsn"/>.</summary>
+    public Task<NodeStatus> WaitForAppliedAsync(Role role, long lsn, CancellationToken ct, TimeSpan? timeout = null) =>
+        Eventually.WaitAsync(() => StatusAsync(role, ct), s => s.AppliedLsn >= lsn,
+            timeout ?? TimeSpan.FromSeconds(20), $"{role} to apply LSN {lsn}", ct);
+
+    /// <summary>
+    /// Waits until every node in <paramref name="roles"/> (default: all) has applied what <paramref name="primary"/>
+    /// has written, with the primary's written LSN unchanged between two reads (no writes in flight).
+    /// Returns that LSN.
+    /// </summary>
+    public async Task<long> WaitForConvergenceAsync(Role primary, CancellationToken ct, IEnumerable<Role>? roles = null, TimeSpan? timeout = null)
+    {
+        var members = (roles ?? Roles).ToArray();
+        var result = await Eventually.WaitAsync(async () =>
+        {
+            var before = await StatusAsync(primary, ct).ConfigureAwait(false);
+            var applied = new List<(Role Role, long Applied)>();
+            foreach (var role in members)
+                applied.Add((role, (await StatusAsync(role, ct).ConfigureAwait(false)).AppliedLsn));
+            var after = await StatusAsync(primary, ct).ConfigureAwait(false);
+            return new Convergence(before.WrittenLsn, after.WrittenLsn, applied);
+        }, c => c.Before == c.After && c.Applied.All(a => a.Applied >= c.After),
+            timeout ?? TimeSpan.FromSeconds(30), $"every node to apply what {primary} wrote", ct).ConfigureAwait(false);
+        Checkpoint($"converged-at-{result.After}");
+        return result.After;
+    }
+
+    /// <summary>POST /admin/promote on <paramref name="role"/>.</summary>
+    public Task PromoteAsync(Role role, CancellationToken ct) => PostAsync(role, "admin/promote", ct);
+
+    /// <summary>POST /admin/follow on <paramref name="role"/>: follow <paramref name="primary"/> of <paramref name="generation"/>.</summary>
+    public Task FollowAsync(Role role, Role primary, long generation, CancellationToken ct) =>
+        PostAsync(role, $"admin/follow?primary={primary.Name}&generation={generation.ToString(CultureInfo.InvariantCulture)}", ct);
+
+    /// <summary>A RESP connection to <paramref name="role"/> (direct, not through a proxy).</summary>
+    public Task<RespClient> ConnectAsync(Role role, CancellationToken ct, TimeSpan? commandTimeout = null) =>
+        RespClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, this[role].Endpoints.Resp), null, commandTimeout, ct);
+
+    /// <summary>A workload client factory that always talks to <paramref name="role"/>'s current RESP port.</summary>
+    public Func<int, CancellationToken, Task<IKvClient>> ClientsOf(Func<Role> role) =>
+        async (_, token) => new RespKvClient(await ConnectAsync(role(), token).ConfigureAwait(false));
+
+    /// <summary>Reads every key of <paramref name="history"/> from each node in <paramref name="roles"/>: the input of the acknowledged-write checker.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>>> FinalStatesAsync(
+        History history, IEnumerable<Role> roles, CancellationToken ct)
+    {
+        var states = new Dictionary<string, IReadOnlyDictionary<string, string?>>();
+        foreach (var role in roles)
+        {
+            await using var client = new RespKvClient(await ConnectAsync(role, ct).ConfigureAwait(false));
+            states[role.Name] = await FinalState.ReadAsync(client, history, ct).ConfigureAwait(false);
+        }
+        return states;
+    }
+
+    private async Task PostAsync(Role role, string path, CancellationToken ct)
+    {
+        Checkpoint($"POST /{path} on {role}");
+        using var response = await _http.PostAsync(Url(role, path), null, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        _output.WriteLine($"[harness] POST /{path} on {role}: {(int)response.StatusCode} {body}");
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"POST /{path} on {role} returned {(int)response.StatusCode}: {body}");
+    }
+
+    private Uri Url(Role role, string path) =>
+        new($"http://127.0.0.1:{this[role].Endpoints.Http.ToString(CultureInfo.InvariantCulture)}/{path}");
+
+    private void Remember(Role role, NodeProcess node)
+    {
+        _httpPorts[role] = node.Endpoints.Http;
+        _respPorts[role] = node.Endpoints.Resp;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Fixture.DisposeAsync().ConfigureAwait(false);
+        await Network.DisposeAsync().ConfigureAwait(false);
+        _http.Dispose();
+    }
+
+    private sealed record Convergence(long Before, long After, IReadOnlyList<(Role Role, long Applied)> Applied)
+    {
+        public override string ToString() =>
+            $"primary written {Before}->{After}; applied: {string.Join(", ", Applied.Select(a => $"{a.Role}={a.Applied}"))}";
+    }
+}
+
+/// <summary>Reads fields of <c>/status</c> that <see cref="NodeStatus"/> does not name.</summary>
+public static class NodeStatusFields
+{
+    /// <summary>A string field, or null when absent or not a string.</summary>
+    public static string? Text(this NodeStatus status, string name) =>
+        status.Raw.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>A boolean field (false when absent).</summary>
+    public static bool Bool(this NodeStatus status, string name) =>
+        status.Raw.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+
+    /// <summary>An integer field (0 when absent).</summary>
+    public static long Number(this NodeStatus status, string name) =>
+        status.Raw.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : 0;
+
+    /// <summary>The primary's view of one replica (<c>replicas[]</c> entry with that nodeId), or null.</summary>
+    public static JsonElement? Replica(this NodeStatus status, string nodeId)
+    {
+        if (!status.Raw.TryGetProperty("replicas", out var replicas) || replicas.ValueKind != JsonValueKind.Array)
+            return null;
+        foreach (var replica in replicas.EnumerateArray())
+            if (replica.TryGetProperty("nodeId", out var id) && id.GetString() == nodeId)
+                return replica;
+        return null;
+    }
+}
