@@ -103,12 +103,12 @@ public sealed partial class Coordinator : IAsyncDisposable
     /// Everything past the local flush a write needs before it is answered: its durability per <paramref name="level"/>
     /// and the configured timeout policy. Returns the receipt.
     /// </summary>
-    public async Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
+    public Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
     {
-        var gate = _gate ?? throw new AkkaReplException("this node is not the primary");
+        var gate = _gate ?? throw new NotPrimaryException(PrimaryId);
         gate.PrimaryFlushedTo(appended.EndLsn);
-        return await gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
-            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct).ConfigureAwait(false);
+        return gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
+            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct);
     }
 
     /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>

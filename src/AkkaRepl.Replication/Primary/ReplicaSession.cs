@@ -135,8 +135,10 @@ public sealed partial class ReplicaSession
             await _acked.WaitAsync(ct).ConfigureAwait(false);
         var frame = new RecordsFrame(Generation, start, _commitLsn(), batch.AsMemory(0, used).ToArray());
         lock (_positionGate) _unackedFrames.Enqueue(frame.EndLsn);
-        await _link.SendAsync(frame, ct).ConfigureAwait(false);
+        // Counted as sent before the send: a fast replica's ack can arrive before SendAsync returns, and must not
+        // look like an ack of something never sent.
         Volatile.Write(ref _sentLsn, (long)frame.EndLsn.Value);
+        await _link.SendAsync(frame, ct).ConfigureAwait(false);
         if (State == ReplicaLinkState.CatchingUp && frame.EndLsn >= _catchUpTarget) State = ReplicaLinkState.Streaming;
     }
 
