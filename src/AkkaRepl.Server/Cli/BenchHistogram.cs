@@ -54,7 +54,7 @@ internal sealed class BenchHistogram
     {
         if (Count == 0) return 0;
         if (percentile >= 100) return Max;
-        long target = Math.Max(1, (long)Math.Ceiling(percentile / 100.0 * Count));
+        long target = Math.Max(1, (long)Math.Ceiling(percentile / 100.0 * Count - 1e-9)); // 99.9 % of 1000 is 999, not 999.0000000001
         long seen = 0;
         for (int i = 0; i < _counts.Length; i++)
         {

@@ -28,7 +28,11 @@ internal static class BenchReport
         foreach (var p in Percentiles) table.AddRow($"latency p{p.ToString(CultureInfo.InvariantCulture)}", Ms(r.LatencyMicros.ValueAtPercentile(p)));
         table.AddRow("latency max", Ms(r.LatencyMicros.Max));
         table.AddRow("latency mean", Ms((long)r.LatencyMicros.Mean));
-        AnsiConsole.Write(table);
+        // Plain text when redirected to a file or a pipe: no escape codes in logs.
+        var console = Console.IsOutputRedirected
+            ? AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(Console.Out) })
+            : AnsiConsole.Console;
+        console.Write(table);
         var inv = CultureInfo.InvariantCulture;
         Console.Out.WriteLine(string.Create(inv, $"requests_per_second={r.RequestsPerSecond:F0}"));
         Console.Out.WriteLine(string.Create(inv, $"errors={r.Errors}"));
