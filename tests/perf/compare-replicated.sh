@@ -35,10 +35,11 @@ done
 
 work=$(mktemp -d /var/tmp/akkarepl-repl.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]:-}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 dotnet build src/AkkaRepl.Server -c Release -v q -nologo >/dev/null
+mkdir -p artifacts
 bin=src/AkkaRepl.Server/bin/Release/net10.0/akkarepl.dll
 akkarepl() { dotnet "$bin" "$@"; }
 field() { sed -n "s/^$1=//p"; }
@@ -67,7 +68,9 @@ stop_redis() { kill "$redis_p" "$redis_r" 2>/dev/null || true; wait "$redis_p" "
 
 start_cluster() {
   rm -rf "$work/cluster"
-  akkarepl cluster --nodes 3 --dir "$work/cluster" --durability "$1" >"$work/cluster.out" 2>"$work/cluster.err" &
+  # Started directly (not through the shell function) so $! is the process itself; a background job of a
+  # non-interactive shell ignores SIGINT, so it is stopped with SIGTERM, which `akkarepl cluster` handles the same way.
+  dotnet "$bin" cluster --nodes 3 --dir "$work/cluster" --durability "$1" >"$work/cluster.out" 2>"$work/cluster.err" &
   cluster_pid=$!; pids+=("$cluster_pid")
   for _ in $(seq 600); do
     akka_port=$(sed -n 's/^Cluster ready. Primary n1: redis-cli -p \([0-9]*\);.*/\1/p' "$work/cluster.out")
@@ -77,7 +80,10 @@ start_cluster() {
   done
   echo "akkarepl cluster did not start" >&2; cat "$work/cluster.out" "$work/cluster.err" >&2; exit 1
 }
-stop_cluster() { kill -INT "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true; }
+stop_cluster() {
+  cp "$work/cluster.err" "artifacts/bench-replicated-cluster-$round.log" 2>/dev/null || true
+  kill -TERM "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true
+}
 
 # The physical limits, same run: fdatasync rate (append) and latency (overwrite in place, as a preallocated WAL segment).
 fsync_rate=$(akkarepl bench fsync --dir "$work" --seconds 3 | field fdatasync_per_second)
@@ -129,4 +135,6 @@ mkdir -p artifacts
   echo "| 1-client quorum SET p50 us | $QP | $(ratio "$QP" "$IDEAL") x (fdatasync p50 + RTT) | <= 1.5 |"
   echo "| fdatasync p50 + request RTT (1-client GET p50) us | $fsync_p50 + $RTT = $IDEAL | | |"
   echo "| Redis 1-client SET p50 us (appendfsync always) | $RP | | |"
+  echo
+  echo "Replication links dropped during the AkkaRepl runs: $(cat artifacts/bench-replicated-cluster-*.log 2>/dev/null | grep -c 'Replication link to' || true) (node logs: artifacts/bench-replicated-cluster-*.log)"
 } | tee artifacts/bench-replicated.md
