@@ -89,7 +89,7 @@ stop_cluster() {
 fsync_rate=$(akkarepl bench fsync --dir "$work" --seconds 3 | field fdatasync_per_second)
 fsync_p50=$(akkarepl bench fsync --dir "$work" --seconds 3 --overwrite | field fdatasync_p50_us)
 
-declare -a r_set q_rb q_tool l_tool r_tool q_p50 rtt_p50 r_p50
+declare -a r_set q_rb q_tool l_tool r_tool q_p50 l_p50 rtt_p50 r_p50
 for round in $(seq "$rounds"); do
   start_redis
   r_set+=("$(rb_set 16379)")
@@ -107,16 +107,18 @@ for round in $(seq "$rounds"); do
   l_tool+=("$(echo "$out" | field requests_per_second)")
   out=$(akkarepl bench resp --port "$akka_port" --clients 1 --requests "$latency_requests" --mix set --durability quorum)
   q_p50+=("$(echo "$out" | field p50_us)")
+  out=$(akkarepl bench resp --port "$akka_port" --clients 1 --requests "$latency_requests" --mix set --durability local)
+  l_p50+=("$(echo "$out" | field p50_us)")
   out=$(akkarepl bench resp --port "$akka_port" --clients 1 --requests "$latency_requests" --mix get)
   rtt_p50+=("$(echo "$out" | field p50_us)")
   stop_cluster
-  echo "round $round: redis set=${r_set[-1]} (tool ${r_tool[-1]}, 1-client p50 ${r_p50[-1]} us)  akkarepl quorum set=${q_rb[-1]} (tool ${q_tool[-1]}) local (tool ${l_tool[-1]}) 1-client quorum p50 ${q_p50[-1]} us, GET rtt p50 ${rtt_p50[-1]} us" >&2
+  echo "round $round: redis set=${r_set[-1]} (tool ${r_tool[-1]}, 1-client p50 ${r_p50[-1]} us)  akkarepl quorum set=${q_rb[-1]} (tool ${q_tool[-1]}) local (tool ${l_tool[-1]}) 1-client quorum p50 ${q_p50[-1]} us local p50 ${l_p50[-1]} us, GET rtt p50 ${rtt_p50[-1]} us" >&2
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
 RS=$(median "${r_set[@]}"); RT=$(median "${r_tool[@]}"); QB=$(median "${q_rb[@]}"); QT=$(median "${q_tool[@]}"); LT=$(median "${l_tool[@]}")
-QP=$(median "${q_p50[@]}"); RTT=$(median "${rtt_p50[@]}"); RP=$(median "${r_p50[@]}")
+QP=$(median "${q_p50[@]}"); LP=$(median "${l_p50[@]}"); RTT=$(median "${rtt_p50[@]}"); RP=$(median "${r_p50[@]}")
 IDEAL=$(awk -v f="$fsync_p50" -v r="$RTT" 'BEGIN{print f+r}')
 
 mkdir -p artifacts
@@ -133,6 +135,7 @@ mkdir -p artifacts
   echo "| Redis primary+replica SET req/s (redis-benchmark) | $RS | | |"
   echo "| AkkaRepl quorum SET req/s vs Redis, both with akkarepl bench resp | $QT / $RT | $(ratio "$QT" "$RT") x Redis | |"
   echo "| 1-client quorum SET p50 us | $QP | $(ratio "$QP" "$IDEAL") x (fdatasync p50 + RTT) | <= 1.5 |"
+  echo "| 1-client local SET p50 us (same cluster) | $LP | $(ratio "$LP" "$IDEAL") x (fdatasync p50 + RTT) | |"
   echo "| fdatasync p50 + request RTT (1-client GET p50) us | $fsync_p50 + $RTT = $IDEAL | | |"
   echo "| Redis 1-client SET p50 us (appendfsync always) | $RP | | |"
   echo

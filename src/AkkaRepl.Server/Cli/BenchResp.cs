@@ -155,21 +155,21 @@ internal sealed class BenchResp
         long next = 0, freeSince = start;
         while (next < quota && !ct.IsCancellationRequested)
         {
-            long now = Stopwatch.GetTimestamp();
+            // Requests due within the next millisecond go now: the timer cannot wait less, and spinning would
+            // starve the other connections' loops of thread-pool threads. An early send is timed from the send.
+            long horizon = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 1000;
             long due = start + (long)(next * interval);
-            if (due > now)
+            if (due > horizon)
             {
                 // Idle: sleep until the next request is due, then time it from its actual send.
-                var wait = Stopwatch.GetElapsedTime(now, due);
-                if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, ct).ConfigureAwait(false);
-                else Thread.Yield();
+                await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due), ct).ConfigureAwait(false);
                 continue;
             }
             int batch = 0;
             while (batch < _settings.Pipeline && next < quota)
             {
                 long dueAt = start + (long)(next * interval);
-                if (dueAt > now) break;
+                if (dueAt > horizon) break;
                 dueTimes[batch] = dueAt;
                 AppendOne(connection, rng, set, get);
                 batch++;
