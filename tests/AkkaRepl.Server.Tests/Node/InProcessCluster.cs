@@ -55,6 +55,20 @@ internal sealed class InProcessCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Stops a node and starts it again on the same ports (so peers reach it), with every member's
+    /// current ports in its config.</summary>
+    public async Task<NodeHost> RestartAsync(string id)
+    {
+        var old = Nodes[id];
+        var (resp, http, repl) = (old.RespPort, old.HttpPort, old.ReplicationPort);
+        await StopAsync(id);
+        var options = OptionsFor(id);
+        Options[id] = options with { Node = options.Node with { RespPort = resp, HttpPort = http, ReplicationPort = repl } };
+        var node = await NodeHost.StartAsync(Options[id] with { Cluster = options.Cluster }, Logs, default);
+        Nodes[id] = node;
+        return node;
+    }
+
     public async Task StopAsync(string id)
     {
         await Nodes[id].DisposeAsync();
