@@ -9,7 +9,7 @@ namespace AkkaRepl.MultiNode.Tests;
 /// Replicas that start before their primary must keep dialing until it serves, then stream. Found failing: the
 /// replica's upstream link stays "connecting" for good after a connection the upstream side reset (here the proxy,
 /// whose target is not up yet, resets it as a closed-then-accepting port would), with no log line after the last
-/// "Link to upstream p failed". Reproduces on every run. The other specs start the primary first to get around it.
+/// "Link to upstream p failed". Failed in 5 of 6 runs here (unskipped). The other specs start the primary first.
 /// </summary>
 public sealed class StartupOrderSpec(ITestOutputHelper output)
 {
@@ -35,8 +35,9 @@ public sealed class StartupOrderSpec(ITestOutputHelper output)
     /// <summary>
     /// The same bug on the failover path: SIGKILL the primary (its replicas' links are reset), then promote a replica.
     /// Seen failing in a full run: POST /admin/promote answered 500 (ObjectDisposedException from
-    /// Receiver.DisposeAsync via Coordinator.BecomePrimaryAsync). Timing-dependent, so it is not a reliable repro;
-    /// FailoverSpec blackholes the old primary's links before the kill to get around it.
+    /// Receiver.DisposeAsync via Coordinator.BecomePrimaryAsync). Timing-dependent: this spec alone passed 3 of 3 runs
+    /// here, so it is a regression check, not a reliable repro. FailoverSpec blackholes the old primary's links before
+    /// the kill to get around it.
     /// </summary>
     [Fact(Timeout = 60_000, Skip = "bug: promote/follow answer 500 after the upstream link was reset (Receiver loop died)")]
     public async Task Replica_can_be_promoted_right_after_its_primary_is_killed()
