@@ -63,7 +63,7 @@ public sealed class FailoverSpec(ITestOutputHelper output)
             await cluster.RestartAsync(P, ct);
             await cluster.WaitForReplicaOfAsync(P, next, ct);
             cluster.Checkpoint("old-primary-rejoined");
-            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(200, 10_000), ct);
+            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(200, 5_000), ct);
             await stopWorkload.CancelAsync();
             var run = await workload;
             output.WriteLine(run.ToString());
