@@ -20,7 +20,7 @@ namespace AkkaRepl.Testing.Cluster;
 /// <see cref="WaitForAppliedAsync"/>, <see cref="WaitForConvergenceAsync"/>.
 /// </summary>
 /// <remarks>
-/// Config rules (see the brief in docs/testing.md): a node reaches peer X's replication port through the proxy
+/// Config rules (docs/testing.md, "Multi-node specs"): a node reaches peer X's replication port through the proxy
 /// <c>Link(self, X)</c>; a peer's HTTP port is its real port once it has announced READY, else 1 (probes to it fail).
 /// <see cref="RestartAsync"/> rewrites the node's config with every port known by then before it starts again.
 /// </remarks>
