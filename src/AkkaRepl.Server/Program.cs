@@ -8,5 +8,8 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(PromoteCommand.Create());
+root.Subcommands.Add(RebuildCommand.Create());
+root.Subcommands.Add(RollbackCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 // Signals are handled by each verb (a node flushes and leaves cleanly), not by the parser's default 2 s kill.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -318,6 +318,19 @@ public sealed class WalWriter : IAsyncDisposable
         return await Enqueue(command, command.Reply.Task, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Drops the whole log and starts an empty one at <paramref name="start"/>, whose records continue after
+    /// <paramref name="generation"/> (a replica rebuilt from a snapshot taken at <paramref name="start"/>).
+    /// Handled after every queued append; the new segment is written and synced before the old ones are deleted,
+    /// so a crash leaves either log, and callers guard the whole rebuild with a marker of their own.
+    /// Tailing readers fail and must reopen from <paramref name="start"/>.
+    /// </summary>
+    public async Task ResetAsync(Lsn start, Generation generation, CancellationToken ct)
+    {
+        var command = new ResetCommand(start, generation);
+        await Enqueue(command, command.Reply.Task, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Stops taking appends, finishes (writes and syncs) the queued ones, and closes the files.</summary>
     public async Task StopAsync()
     {
@@ -328,6 +341,14 @@ public sealed class WalWriter : IAsyncDisposable
 
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>The sealed segments, oldest first: every segment but the one being appended to. Their files no
+    /// longer change (until retention deletes them), so they can be copied, e.g. to a WAL archive.</summary>
+    public IReadOnlyList<WalSegmentInfo> SealedSegments()
+    {
+        lock (_segmentsLock)
+            return _segments.Where(s => s != _activeSegment).Select(s => new WalSegmentInfo(s.FirstLsn, s.EndLsn, s.Path)).ToList();
+    }
 
     internal Segment? FindSegment(Lsn lsn)
     {
@@ -372,6 +393,13 @@ public sealed class WalWriter : IAsyncDisposable
                     _inFlight = null;
                     continue;
                 }
+                if (command is ResetCommand reset)
+                {
+                    _inFlight = reset;
+                    Reset(reset);
+                    _inFlight = null;
+                    continue;
+                }
                 // Group commit: take every append already queued (up to MaxBatchBytes), one write, one sync.
                 AddToBatch(command);
                 long waitUntil = 0;
@@ -379,7 +407,7 @@ public sealed class WalWriter : IAsyncDisposable
                 {
                     while (_bufferUsed < _options.MaxBatchBytes && reader.TryRead(out var next))
                     {
-                        if (next is TruncateCommand) { carried = next; break; }
+                        if (next is TruncateCommand or ResetCommand) { carried = next; break; }
                         AddToBatch(next);
                     }
                     // Appenders woken by the last commit re-append one by one; the first wakes this loop. When
@@ -679,6 +707,36 @@ public sealed class WalWriter : IAsyncDisposable
         WalLog.Truncated(_logger, lsn.Value, removed.Count, end - lsn);
         _progress.Pulse();
         c.Reply.TrySetResult(removed);
+    }
+
+    private void Reset(ResetCommand c)
+    {
+        lock (_segmentsLock)
+        {
+            Volatile.Write(ref _truncations, _truncations + 1); // readers notice and fail
+            _truncationPoints.Add((_truncations, Lsn.Zero));
+            var old = _segments.ToList();
+            _activeHandle.Dispose();
+            // A segment for the new start may share a name with an old one: delete that one first.
+            foreach (var s in old.Where(s => s.FirstLsn == c.Start)) File.Delete(s.Path);
+            var (segment, handle) = SegmentFiles.Create(_directory, new SegmentHeader(c.Start, c.Generation, 0));
+            foreach (var s in old.Where(s => s.FirstLsn != c.Start)) File.Delete(s.Path);
+            NativeIo.SyncDirectory(_directory);
+            _segments.Clear();
+            _segments.Add(segment);
+            _activeSegment = segment;
+            _activeHandle = handle;
+            _batchGeneration = c.Generation;
+            _nextLsn = _bufferStartLsn = c.Start.Value;
+            Tail.TruncateAfter(Lsn.Zero);
+            Volatile.Write(ref _firstLsn, (long)c.Start.Value);
+            Volatile.Write(ref _writtenLsn, (long)c.Start.Value);
+            Volatile.Write(ref _flushedLsn, (long)c.Start.Value);
+            Volatile.Write(ref _lastGeneration, (long)c.Generation.Value);
+        }
+        WalLog.Truncated(_logger, c.Start.Value, 0, 0);
+        _progress.Pulse();
+        c.Reply.TrySetResult(true);
     }
 
     private WalRecord LastRecordBefore(Segment segment, Lsn lsn)

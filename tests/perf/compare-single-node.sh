@@ -82,7 +82,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else prin
 
 mkdir -p artifacts
 {
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%Y-%m-%dT%H:%MZ); load: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Command: redis-benchmark -t set,get -n $requests -c $clients -d 100 (median of $rounds alternating rounds)"
   echo "Disk: ${fsync_rate:-unknown} fdatasync/s (4 KiB write + fdatasync, one thread, same run)"
   echo

@@ -18,6 +18,9 @@ public sealed record ReplicationOptions : IValidatableOptions
     /// <summary>Most bytes of log sent to one replica and not yet acknowledged as written (the link's byte window).</summary>
     [OptionRange("4 KiB", "max")]
     public long MaxInflightBytes { get; init; } = 8L * 1024 * 1024;
+    /// <summary>Most frames of log sent to one replica and not yet acknowledged as written (the link's message window).</summary>
+    [OptionRange(1, 1_000_000)]
+    public int MaxInflightFrames { get; init; } = 1024;
     /// <summary>Largest frame on a replication link; must hold the largest WAL record.</summary>
     [OptionRange("4 KiB", "max")]
     public long MaxFrameBytes { get; init; } = 32L * 1024 * 1024;

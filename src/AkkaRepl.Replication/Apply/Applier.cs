@@ -14,9 +14,11 @@ namespace AkkaRepl.Replication.Apply;
 /// records in log order without gaps, so every node that applied up to LSN X holds the same state (the
 /// state machine is deterministic). A failure while applying cannot be retried safely (the state may be
 /// half-changed), so it stops the applier and surfaces through <see cref="Completion"/>.</para>
-/// <para>Results for clients: while <see cref="RetainResults"/> is on (a primary serving writes), the reply of
-/// each applied command is kept under its LSN until the writer claims it with <see cref="ClaimResultAsync"/>.
-/// Writer and applier meet at one TaskCompletionSource per LSN (GetOrAdd), so neither order of arrival loses it.</para>
+/// <para>Results for clients: the reply of each applied command of the generation this node writes in
+/// (<c>retainResultsFor</c>; none on a replica) is kept under its LSN until the writer claims it with
+/// <see cref="ClaimResultAsync"/>. Writer and applier meet at one TaskCompletionSource per LSN (GetOrAdd), so
+/// neither order of arrival loses it. Every record of that generation was appended by this node's writer, which
+/// always claims or, when it stepped down, <see cref="DropResults"/> clears them: nothing is kept forever.</para>
 /// </summary>
 public sealed class Applier : IAsyncDisposable
 {
@@ -31,12 +33,13 @@ public sealed class Applier : IAsyncDisposable
     private CancellationTokenSource _stop = new();
     private Task? _loop;
     private ulong _appliedLsn;        // written only by the loop
-    private volatile bool _retainResults;
+    private readonly Func<Generation?> _retainResultsFor;
 
     /// <param name="applyDelay">Apply a record only once it is this old by its commit timestamp (a delayed replica); null applies at once.</param>
     public Applier(WalWriter wal, IStateMachine state, ILogger logger, IReadOnlyList<IApplyObserver>? observers = null,
-        TimeSpan? applyDelay = null, TimeProvider? time = null)
+        TimeSpan? applyDelay = null, TimeProvider? time = null, Func<Generation?>? retainResultsFor = null)
     {
+        _retainResultsFor = retainResultsFor ?? (() => null);
         _wal = wal;
         _state = state;
         _logger = logger;
@@ -55,8 +58,18 @@ public sealed class Applier : IAsyncDisposable
     /// <summary>Completes when the loop ends; faulted with <see cref="ComponentFailedException"/> when applying failed.</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
 
-    /// <summary>Keep each applied command's reply until its writer claims it. On for a primary serving writes.</summary>
-    public bool RetainResults { get => _retainResults; set => _retainResults = value; }
+    /// <summary>Replies kept for writers that have not claimed them yet (zero on a replica, and on an idle primary).</summary>
+    public int PendingResults => _results.Count;
+
+    /// <summary>Fails and forgets every reply not yet claimed (the node stepped down: its writers are failed too).</summary>
+    public void DropResults(Exception reason)
+    {
+        foreach (var (lsn, pending) in _results)
+        {
+            pending.TrySetException(reason);
+            _results.TryRemove(lsn, out _);
+        }
+    }
 
     public void Start()
     {
@@ -126,7 +139,7 @@ public sealed class Applier : IAsyncDisposable
                     result = _state.Apply(new CommittedEntry(record.Generation, record.Lsn, record.EndLsn,
                         record.CommitTimestampMicros, record.Payload));
                 Volatile.Write(ref _appliedLsn, record.EndLsn.Value);
-                if (_retainResults && record.Kind == WalRecordKind.Command)
+                if (record.Kind == WalRecordKind.Command && _retainResultsFor() is { } writing && record.Generation == writing)
                     _results.GetOrAdd(record.Lsn.Value, static _ => NewResult()).TrySetResult(result);
                 foreach (var observer in _observers) observer.OnApplied(record);
                 _waiters.Release(record.EndLsn);

@@ -23,6 +23,8 @@ public sealed partial class Checkpointer : IApplyObserver
     private readonly ILogger _logger;
     private readonly SnapshotStore _store;
     private readonly Func<Lsn> _retentionFloor;
+    private readonly Archive.WalArchive? _archive;
+    private readonly Func<bool> _archives;
     private Task _writing = Task.CompletedTask; // replaced only on the applier loop
     private ulong _lastSnapshotLsn;             // written by the background writer, read anywhere
     private ulong _lastCaptureLsn;              // written only on the applier loop
@@ -30,8 +32,10 @@ public sealed partial class Checkpointer : IApplyObserver
     /// <param name="retentionFloor">The lowest LSN others still need from this log (replicas catching up); segments
     /// at or above it are kept even when every snapshot is newer.</param>
     public Checkpointer(string directory, SnapshotOptions options, IStateMachine state, WalWriter wal, ILoggerFactory loggers,
-        Func<Lsn>? retentionFloor = null)
+        Func<Lsn>? retentionFloor = null, Archive.WalArchive? archive = null, Func<bool>? archives = null)
     {
+        _archive = archive;
+        _archives = archives ?? (() => archive is not null);
         _retentionFloor = retentionFloor ?? (() => wal.WrittenLsn);
         _options = options;
         _state = state;
@@ -65,6 +69,20 @@ public sealed partial class Checkpointer : IApplyObserver
         return RestoreInto(fresh);
     }
 
+    /// <summary>
+    /// Makes <paramref name="fresh"/> (restored from a received snapshot) the state snapshots are taken of, and
+    /// writes it as the only snapshot on disk, so a restart starts from it rather than asking for a rebuild again.
+    /// </summary>
+    public void Adopt(IStateMachine fresh)
+    {
+        _writing.Wait();
+        foreach (var snapshot in _store.List()) File.Delete(snapshot.Path);
+        var written = _store.Write(fresh.CaptureImage());
+        _state = fresh;
+        Volatile.Write(ref _lastSnapshotLsn, written.Lsn.Value);
+        _lastCaptureLsn = written.Lsn.Value;
+    }
+
     private Lsn RestoreInto(IStateMachine target)
     {
         var lsn = _store.LoadLatest(target) ?? Lsn.Zero;
@@ -94,6 +112,9 @@ public sealed partial class Checkpointer : IApplyObserver
             LastError = null;
             // Keep the log from the oldest snapshot still on disk: falling back to it must find every record after it.
             var kept = _store.List();
+            // With an archive, segments leave the log only once they are in the archive (a failed copy throws and
+            // nothing is trimmed this time).
+            if (_archive is not null && _archives()) _archive.ArchiveSealed(_wal.SealedSegments());
             if (kept.Count > 0) _wal.RemoveSegmentsBelow(Lsn.Min(kept[^1].Lsn, _retentionFloor()));
             LogSnapshotWritten(_logger, image.Lsn.Value);
         }

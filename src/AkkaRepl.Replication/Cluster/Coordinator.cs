@@ -50,6 +50,10 @@ public sealed partial class Coordinator : IAsyncDisposable
     public Generation Generation => new(Volatile.Read(ref _highest));
     public string? PrimaryId { get; private set; }
     public bool AcceptsWrites => _acceptsWrites;
+
+    /// <summary>The generation this node appends writes in while it is the primary; null otherwise. Set before
+    /// writes are accepted and cleared after they stop, so every record of it was written by this node.</summary>
+    public Generation? WritingGeneration { get; private set; }
     public DurabilityGate? Gate => _gate;
     public ReplicationServer? Server => _server;
     public Receiver? Receiver => _receiver;
@@ -99,12 +103,12 @@ public sealed partial class Coordinator : IAsyncDisposable
     /// Everything past the local flush a write needs before it is answered: its durability per <paramref name="level"/>
     /// and the configured timeout policy. Returns the receipt.
     /// </summary>
-    public async Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
+    public Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
     {
-        var gate = _gate ?? throw new AkkaReplException("this node is not the primary");
+        var gate = _gate ?? throw new NotPrimaryException(PrimaryId);
         gate.PrimaryFlushedTo(appended.EndLsn);
-        return await gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
-            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct).ConfigureAwait(false);
+        return gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
+            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct);
     }
 
     /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>
@@ -112,6 +116,13 @@ public sealed partial class Coordinator : IAsyncDisposable
     {
         if (Role == NodeRole.Primary) throw new AkkaReplException($"node {_c.Self} is already the primary of generation {Generation}");
         await BecomePrimaryAsync(newGeneration: true, reason, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>On a replica: drop the link and rebuild from a snapshot of the upstream's state.</summary>
+    public void RequestRebuild()
+    {
+        if (Role == NodeRole.Primary || _receiver is null) throw new AkkaReplException($"node {_c.Self} is the primary: only a replica can be rebuilt");
+        _receiver.RequestRebuild();
     }
 
     /// <summary>Makes this node follow <paramref name="primary"/> (after another node was promoted).</summary>
@@ -158,6 +169,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             _server?.DropAll(); // downstream sessions were in the old role's generation
             Role = NodeRole.Primary;
             PrimaryId = _c.Self.Value;
+            WritingGeneration = generation;
             _acceptsWrites = true;
             Record(NodeRole.Primary, generation, _c.Self.Value, reason);
         }
@@ -178,6 +190,12 @@ public sealed partial class Coordinator : IAsyncDisposable
             if (Role == NodeRole.Primary) _server?.DropAll();
             Role = NodeRole.Replica;
             PrimaryId = primary;
+            WritingGeneration = null;
+            // Writes still waiting for their durability cannot be told it any more: they fail (their outcome is
+            // unknown to the client: a write the new primary received survives).
+            var stepDown = new NotPrimaryException(primary);
+            _gate?.FailAll(stepDown);
+            _c.Applier.DropResults(stepDown);
             _gate = null;
             if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
             _receiver = new Receiver(ReceiverContext(), _loggers.CreateLogger<Receiver>());
@@ -279,7 +297,9 @@ public sealed partial class Coordinator : IAsyncDisposable
         },
         ReplicaDisconnected: _ => { },
         ReplicaNeedsRebuild: id => { lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value); },
-        HigherGenerationSeen: OnHigherGeneration);
+        HigherGenerationSeen: OnHigherGeneration,
+        CaptureImage: _c.CaptureImage,
+        ScratchDirectory: _c.ScratchDirectory);
 
     private ReceiverContext ReceiverContext() => new(
         _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Applier, _c.Replication, _c.Time,
@@ -287,7 +307,10 @@ public sealed partial class Coordinator : IAsyncDisposable
         Upstream: UpstreamEndpoint,
         GenerationSeen: (g, from) => OnHigherGeneration(g, from),
         DivergedAt: _c.DivergedAt,
-        NeedsRebuild: _ => { });
+        NeedsRebuild: _ => { },
+        RebuildFrom: _c.RebuildFrom,
+        ScratchDirectory: _c.ScratchDirectory,
+        Archive: _c.Archive);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} is now {Role} in generation {Generation} (primary: {Primary}); reason: {Reason}")]
     private static partial void LogRoleChanged(ILogger logger, string node, string role, ulong generation, string primary, string reason);

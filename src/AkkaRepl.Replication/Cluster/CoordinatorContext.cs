@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Protocol;
+using AkkaRepl.Storage.StateMachine;
 using AkkaRepl.Wal;
 
 namespace AkkaRepl.Replication.Cluster;
@@ -20,4 +22,13 @@ public sealed record CoordinatorContext(
     TimeProvider Time,
     /// <summary>Called when the log has a suffix the upstream does not share: cut it after the given position,
     /// save the removed records and, if they were applied, rebuild the state as of the cut.</summary>
-    Func<Lsn, CancellationToken, Task> DivergedAt);
+    Func<Lsn, CancellationToken, Task> DivergedAt,
+    /// <summary>A consistent image of the applied state, to rebuild a replica from.</summary>
+    Func<IStateImage> CaptureImage,
+    /// <summary>Replaces this node's state and log with a received snapshot (the file at the path), to go on
+    /// streaming from its LSN.</summary>
+    Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
+    /// <summary>Where snapshots in transit are staged.</summary>
+    string ScratchDirectory,
+    /// <summary>The WAL archive, when one is configured.</summary>
+    Archive.WalArchive? Archive);

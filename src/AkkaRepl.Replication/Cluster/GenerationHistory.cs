@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers.Binary;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
@@ -76,6 +77,17 @@ public sealed class GenerationHistory
         }
     }
 
+    /// <summary>Replaces the whole history (a replica rebuilt from a snapshot adopts its upstream's).</summary>
+    public void ReplaceAll(IReadOnlyList<GenerationStart> entries)
+    {
+        lock (_gate)
+        {
+            _entries.Clear();
+            _entries.AddRange(entries);
+            Rewrite();
+        }
+    }
+
     /// <summary>Drops every generation that starts at or after <paramref name="end"/> (the log was cut there, or never reached it).</summary>
     public void TrimTo(Lsn end)
     {
@@ -126,6 +138,7 @@ public sealed class GenerationHistory
             file.Flush(flushToDisk: true);
         }
         File.Move(temp, _path, overwrite: true);
+        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(_path))!);
     }
 
     private static void Encode(Span<byte> entry, Generation generation, Lsn lsn)

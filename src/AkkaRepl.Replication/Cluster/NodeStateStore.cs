@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AkkaRepl.Core.Errors;

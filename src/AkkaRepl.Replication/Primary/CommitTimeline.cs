@@ -1,4 +1,6 @@
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Apply;
+using AkkaRepl.Wal;
 
 namespace AkkaRepl.Replication.Primary;
 
@@ -6,9 +8,13 @@ namespace AkkaRepl.Replication.Primary;
 /// Recent (end LSN, commit timestamp) pairs of the records this node wrote, so a replica's lag can be told in
 /// time: how old is the oldest change it has not applied yet. A fixed ring: when a replica is further behind than
 /// the ring reaches, the oldest timestamp kept is a lower bound of its lag.
+/// Fed by the applier with every record it applies (replay after a restart included), so it covers the log
+/// whichever process wrote it.
 /// </summary>
-public sealed class CommitTimeline(int capacity = 65_536)
+public sealed class CommitTimeline(int capacity = 65_536) : IApplyObserver
 {
+    public void OnApplied(in WalRecord record) => Add(record.EndLsn, record.CommitTimestampMicros);
+
     private readonly (ulong End, long Micros)[] _ring = new (ulong, long)[capacity];
     private readonly object _gate = new();
     private int _start, _count;

@@ -57,8 +57,16 @@ public sealed class CommitTracker
     };
 
     /// <summary>The replicas that hold (flushed) everything up to <paramref name="end"/>.</summary>
-    public IReadOnlyList<NodeId> HeldBy(Lsn end) =>
-        _replicas.Where(r => r.Value.Flush >= end).Select(r => r.Key).OrderBy(n => n.Value, StringComparer.Ordinal).ToList();
+    public IReadOnlyList<NodeId> HeldBy(Lsn end)
+    {
+        if (_replicas.Count == 0) return [];
+        List<NodeId>? held = null;
+        foreach (var (replica, position) in _replicas)
+            if (position.Flush >= end) (held ??= new List<NodeId>(_replicas.Count)).Add(replica);
+        if (held is null) return [];
+        held.Sort(static (a, b) => string.CompareOrdinal(a.Value, b.Value));
+        return held;
+    }
 
     /// <summary>Whether the level can be met at all with the configured members (e.g. replicas 3 with 2 replicas cannot).</summary>
     public bool IsReachable(Durability level) => level.Kind switch

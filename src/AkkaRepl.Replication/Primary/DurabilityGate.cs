@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 
@@ -16,7 +17,7 @@ public sealed class DurabilityGate
     private readonly CommitTracker _tracker;
     private readonly Dictionary<Durability, PriorityQueue<TaskCompletionSource, ulong>> _waiting = new();
     private readonly TimeProvider _time;
-    private DateTimeOffset? _degradedSince;
+    private StrongBox<DateTimeOffset>? _degradedSince; // set and cleared under _gate; read without it on the fast path
     private TimeSpan _degradedTotal;
     private int _compactedSize = 2048;
 
@@ -27,12 +28,12 @@ public sealed class DurabilityGate
     }
 
     /// <summary>Whether the last write that timed out has not yet been followed by one that met its level.</summary>
-    public bool IsDegraded { get { lock (_gate) return _degradedSince is not null; } }
+    public bool IsDegraded => Volatile.Read(ref _degradedSince) is not null;
 
     /// <summary>Total time spent degraded so far.</summary>
     public TimeSpan DegradedTotal
     {
-        get { lock (_gate) return _degradedTotal + (_degradedSince is { } s ? _time.GetUtcNow() - s : TimeSpan.Zero); }
+        get { lock (_gate) return _degradedTotal + (_degradedSince is { } s ? _time.GetUtcNow() - s.Value : TimeSpan.Zero); }
     }
 
     public Lsn DurableAt(Durability level) { lock (_gate) return _tracker.DurableAt(level); }
@@ -61,10 +62,18 @@ public sealed class DurabilityGate
     /// Waits until the write ending at <paramref name="end"/> reaches <paramref name="level"/>, applying the timeout
     /// policy, and returns its receipt. Throws <see cref="DurabilityNotReachedException"/> under the fail policy.
     /// </summary>
-    public async Task<WriteReceipt> WaitAsync(Generation generation, Lsn lsn, Lsn end, long commitTimestampMicros,
+    public Task<WriteReceipt> WaitAsync(Generation generation, Lsn lsn, Lsn end, long commitTimestampMicros,
         Durability level, TimeSpan timeout, DurabilityTimeoutPolicy policy, CancellationToken ct)
     {
         var waiter = Wait(end, level);
+        if (waiter is null && Volatile.Read(ref _degradedSince) is null)
+            return Task.FromResult(Receipt(generation, lsn, end, commitTimestampMicros, level, level, degraded: false)); // already durable
+        return WaitSlowAsync(waiter, generation, lsn, end, commitTimestampMicros, level, timeout, policy, ct);
+    }
+
+    private async Task<WriteReceipt> WaitSlowAsync(TaskCompletionSource? waiter, Generation generation, Lsn lsn, Lsn end,
+        long commitTimestampMicros, Durability level, TimeSpan timeout, DurabilityTimeoutPolicy policy, CancellationToken ct)
+    {
         var reached = waiter?.Task ?? Task.CompletedTask;
         if (!reached.IsCompleted)
         {
@@ -79,7 +88,7 @@ public sealed class DurabilityGate
                         await reached.WaitAsync(ct).ConfigureAwait(false);
                         break;
                     case DurabilityTimeoutPolicy.Degrade:
-                        lock (_gate) _degradedSince ??= _time.GetUtcNow();
+                        lock (_gate) _degradedSince ??= new StrongBox<DateTimeOffset>(_time.GetUtcNow());
                         return Receipt(generation, lsn, end, commitTimestampMicros, level, BestReached(end), degraded: true);
                     case DurabilityTimeoutPolicy.Fail:
                         throw new DurabilityNotReachedException(
@@ -91,11 +100,21 @@ public sealed class DurabilityGate
         {
             if (_degradedSince is { } since)
             {
-                _degradedTotal += _time.GetUtcNow() - since;
-                _degradedSince = null;
+                _degradedTotal += _time.GetUtcNow() - since.Value;
+                Volatile.Write(ref _degradedSince, null);
             }
         }
         return Receipt(generation, lsn, end, commitTimestampMicros, level, level, degraded: false);
+    }
+
+    /// <summary>Fails every waiting write (the node stepped down: their durability can no longer be told).</summary>
+    public void FailAll(Exception reason)
+    {
+        lock (_gate)
+        {
+            foreach (var queue in _waiting.Values)
+                while (queue.TryDequeue(out var tcs, out _)) tcs.TrySetException(reason);
+        }
     }
 
     /// <summary>Completes when the log up to <paramref name="end"/> reached <paramref name="level"/>; no timeout policy

@@ -12,7 +12,7 @@ namespace AkkaRepl.Replication.Primary;
 /// <para>A write is never abandoned half way: once handed to the WAL it is not cancelled, so it is either in
 /// the log and applied, or failed as a whole. Cancelling a call only stops the caller's wait.</para>
 /// </summary>
-public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator coordinator, CommitTimeline timeline, Durability defaultDurability)
+public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator coordinator, Durability defaultDurability)
 {
     public Durability DefaultDurability => defaultDurability;
 
@@ -20,9 +20,8 @@ public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator co
     {
         ct.ThrowIfCancellationRequested();
         if (!coordinator.AcceptsWrites) throw new NotPrimaryException(coordinator.PrimaryId);
-        var generation = coordinator.Generation;
+        var generation = coordinator.WritingGeneration ?? throw new NotPrimaryException(coordinator.PrimaryId);
         var appended = await wal.AppendAsync(generation, WalRecordKind.Command, payload, CancellationToken.None).ConfigureAwait(false);
-        timeline.Add(appended.EndLsn, appended.CommitTimestampMicros);
         var result = applier.ClaimResultAsync(appended.Lsn); // always completes; claimed now so it never lingers
         var receipt = await coordinator.AwaitDurabilityAsync(appended, generation, durability ?? defaultDurability, ct).ConfigureAwait(false);
         return (receipt, await result.WaitAsync(ct).ConfigureAwait(false));

@@ -30,6 +30,7 @@ public sealed partial class ReplicaSession
     private readonly ILogger _logger;
     private readonly AsyncSignal _acked = new();
     private readonly Lsn _catchUpTarget;
+    private readonly Queue<Lsn> _unackedFrames = new(); // end LSN of each frame sent and not yet acked; guarded by _positionGate
     private long _sentLsn;                  // written by the send loop
     private ReplicaPosition _position;      // written by the receive loop; read via Position
     private readonly object _positionGate = new();
@@ -62,6 +63,12 @@ public sealed partial class ReplicaSession
 
     /// <summary>Set when the replica reported a generation above this node's: this node must step down.</summary>
     public Generation? HigherGenerationSeen { get; private set; }
+
+    /// <summary>Frames sent and not yet acknowledged as written.</summary>
+    public int UnackedFrames
+    {
+        get { lock (_positionGate) return _unackedFrames.Count; }
+    }
 
     public ReplicaPosition Position
     {
@@ -121,13 +128,17 @@ public sealed partial class ReplicaSession
 
     private async Task SendBatchAsync(Lsn start, byte[] batch, int used, CancellationToken ct)
     {
-        // The byte window: wait until the replica has written enough of what was sent.
-        while ((ulong)Volatile.Read(ref _sentLsn) - Position.Write.Value + (ulong)used > (ulong)_options.MaxInflightBytes
+        // The windows: wait until the replica has written enough of what was sent, in bytes and in frames.
+        while (((ulong)Volatile.Read(ref _sentLsn) - Position.Write.Value + (ulong)used > (ulong)_options.MaxInflightBytes
+                || UnackedFrames >= _options.MaxInflightFrames)
                && Position.Write < SentLsn)
             await _acked.WaitAsync(ct).ConfigureAwait(false);
         var frame = new RecordsFrame(Generation, start, _commitLsn(), batch.AsMemory(0, used).ToArray());
-        await _link.SendAsync(frame, ct).ConfigureAwait(false);
+        lock (_positionGate) _unackedFrames.Enqueue(frame.EndLsn);
+        // Counted as sent before the send: a fast replica's ack can arrive before SendAsync returns, and must not
+        // look like an ack of something never sent.
         Volatile.Write(ref _sentLsn, (long)frame.EndLsn.Value);
+        await _link.SendAsync(frame, ct).ConfigureAwait(false);
         if (State == ReplicaLinkState.CatchingUp && frame.EndLsn >= _catchUpTarget) State = ReplicaLinkState.Streaming;
     }
 
@@ -150,7 +161,10 @@ public sealed partial class ReplicaSession
                     if (ack.WriteLsn > SentLsn)
                         throw new ProtocolException($"replica {Replica} acknowledged LSN {ack.WriteLsn}, beyond the {SentLsn} sent to it");
                     lock (_positionGate)
+                    {
                         _position = new ReplicaPosition(Lsn.Max(_position.Write, ack.WriteLsn), Lsn.Max(_position.Flush, ack.FlushLsn), Lsn.Max(_position.Apply, ack.ApplyLsn));
+                        while (_unackedFrames.TryPeek(out var end) && end <= _position.Write) _unackedFrames.Dequeue();
+                    }
                     LastAckAt = _time.GetUtcNow();
                     _acked.Set();
                     _onAck(this);

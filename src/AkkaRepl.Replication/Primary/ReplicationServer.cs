@@ -1,5 +1,7 @@
+using AkkaRepl.Core.Io;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using AkkaRepl.Core.Diagnostics;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Cluster;
@@ -83,14 +85,26 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             var generation = _context.Generation();
             var wal = _context.Wal;
             var start = _context.History.CommonPoint(wal.WrittenLsn, hello.History, hello.FlushedLsn);
-            var mode = start < wal.FirstLsn ? CatchUpMode.Rebuild : CatchUpMode.Stream;
-            await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, mode),
-                handshake.Token).ConfigureAwait(false);
-            if (mode == CatchUpMode.Rebuild)
+            if (!hello.WantsRebuild && start < wal.FirstLsn && hello.ReadsArchive && _context.Options.ArchiveDir is not null)
             {
-                LogNeedsRebuild(_logger, hello.NodeId.Value, start.Value, wal.FirstLsn.Value);
-                _context.ReplicaNeedsRebuild(hello.NodeId);
+                // The archive may still hold what this log no longer does: the replica reads it and comes back.
+                LogFromArchive(_logger, hello.NodeId.Value, start.Value, wal.FirstLsn.Value);
+                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.FromArchive),
+                    handshake.Token).ConfigureAwait(false);
+                await link.SendAsync(new ArchiveHintFrame(wal.FirstLsn, _context.History.Entries), handshake.Token).ConfigureAwait(false);
                 return;
+            }
+            if (hello.WantsRebuild || start < wal.FirstLsn)
+            {
+                LogRebuilding(_logger, hello.NodeId.Value, hello.WantsRebuild ? "it asked for a rebuild" :
+                    $"it needs the log from {start}, but the log is kept only from {wal.FirstLsn}");
+                _context.ReplicaNeedsRebuild(hello.NodeId);
+                start = await SendSnapshotAsync(link, hello.NodeId, generation, _stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.Stream),
+                    handshake.Token).ConfigureAwait(false);
             }
             LogAccepted(_logger, hello.NodeId.Value, link.RemoteEndPoint, generation.Value, hello.FlushedLsn.Value, start.Value);
 
@@ -113,6 +127,50 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         finally
         {
             await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds a replica: captures an image of the state (copy-on-write, writes go on), stages it in a scratch file,
+    /// sends Welcome(Rebuild) and the image in chunks with progress in the log, and returns the image's LSN, from
+    /// which the log is streamed next.
+    /// </summary>
+    private async Task<Lsn> SendSnapshotAsync(FrameConnection link, NodeId replica, Generation generation, CancellationToken ct)
+    {
+        const int ChunkBytes = 1024 * 1024;
+        var image = _context.CaptureImage();
+        Directory.CreateDirectory(_context.ScratchDirectory);
+        var path = Path.Combine(_context.ScratchDirectory, $"send-{replica}-{Guid.NewGuid():N}.snapshot");
+        try
+        {
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+                image.WriteTo(file);
+            var total = new FileInfo(path).Length;
+            var history = _context.History.Entries.Where(e => e.Lsn <= image.Lsn).ToList();
+            await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, image.Lsn, CatchUpMode.Rebuild), ct).ConfigureAwait(false);
+            await link.SendAsync(new SnapshotBeginFrame(generation, image.Lsn, total, history), ct).ConfigureAwait(false);
+            var progress = new Progress(total, _context.Time);
+            var buffer = new byte[ChunkBytes];
+            var crc = 0u;
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            {
+                long offset = 0;
+                int read;
+                while ((read = await file.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
+                    await link.SendAsync(new SnapshotChunkFrame(offset, buffer.AsMemory(0, read).ToArray()), ct).ConfigureAwait(false);
+                    offset += read;
+                    if (progress.Due(offset, out var line)) LogSnapshotProgress(_logger, replica.Value, line);
+                }
+            }
+            await link.SendAsync(new SnapshotEndFrame(crc), ct).ConfigureAwait(false);
+            LogSnapshotSent(_logger, replica.Value, total, image.Lsn.Value);
+            return image.Lsn;
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 
@@ -144,8 +202,17 @@ public sealed partial class ReplicationServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused replication link from {Replica} at {Remote}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string replica, string remote, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Replica} needs a rebuild: it needs the log from {Start}, but the log is retained only from {First}")]
-    private static partial void LogNeedsRebuild(ILogger logger, string replica, ulong start, ulong first);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding replica {Replica} from a snapshot: {Why}")]
+    private static partial void LogRebuilding(ILogger logger, string replica, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Replica} needs the log from {Start}, kept here only from {First}: sent it to the WAL archive")]
+    private static partial void LogFromArchive(ILogger logger, string replica, ulong start, ulong first);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot to {Replica}: {Progress}")]
+    private static partial void LogSnapshotProgress(ILogger logger, string replica, string progress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot of {Bytes} bytes at LSN {Lsn} sent to {Replica}; streaming the log from there")]
+    private static partial void LogSnapshotSent(ILogger logger, string replica, long bytes, ulong lsn);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replication handshake with {Remote} failed: {Reason}")]
     private static partial void LogHandshakeFailed(ILogger logger, string remote, string reason);

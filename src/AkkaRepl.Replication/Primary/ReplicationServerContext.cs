@@ -1,6 +1,7 @@
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Cluster;
+using AkkaRepl.Storage.StateMachine;
 using AkkaRepl.Wal;
 
 namespace AkkaRepl.Replication.Primary;
@@ -21,4 +22,8 @@ public sealed record ReplicationServerContext(
     Action<ReplicaSession> ReplicaAcked,
     Action<ReplicaSession> ReplicaDisconnected,
     Action<NodeId> ReplicaNeedsRebuild,
-    Action<Generation, NodeId> HigherGenerationSeen);
+    Action<Generation, NodeId> HigherGenerationSeen,
+    /// <summary>A consistent image of the applied state, to rebuild a replica from.</summary>
+    Func<IStateImage> CaptureImage,
+    /// <summary>Where snapshot images are staged before they are sent.</summary>
+    string ScratchDirectory);

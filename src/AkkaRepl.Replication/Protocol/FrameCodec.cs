@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
@@ -79,12 +80,16 @@ public static class FrameCodec
         var r = new BodyReader(content, 1, type);
         Frame frame = type switch
         {
-            FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.History()),
-            FrameType.Welcome => new WelcomeFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.Enum<CatchUpMode>(1)),
+            FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.History(), r.Flag(), r.Flag()),
+            FrameType.Welcome => new WelcomeFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.Enum<CatchUpMode>(2)),
             FrameType.Refuse => new RefuseFrame((RefuseReason)r.U16(), r.Str()),
             FrameType.Records => new RecordsFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Rest()),
             FrameType.Ack => new AckFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Lsn()),
             FrameType.Heartbeat => new HeartbeatFrame(r.Gen(), r.Lsn(), r.Lsn(), r.I64()),
+            FrameType.SnapshotBegin => new SnapshotBeginFrame(r.Gen(), r.Lsn(), r.I64(), r.History()),
+            FrameType.SnapshotChunk => new SnapshotChunkFrame(r.I64(), r.Rest()),
+            FrameType.SnapshotEnd => new SnapshotEndFrame(r.U32()),
+            FrameType.ArchiveHint => new ArchiveHintFrame(r.Lsn(), r.History()),
             _ => throw new ProtocolException($"unknown frame type {(byte)type}"),
         };
         r.End();
@@ -93,12 +98,16 @@ public static class FrameCodec
 
     private static int BodyLength(Frame frame) => frame switch
     {
-        HelloFrame h => 2 + StrLen(h.ClusterId) + StrLen(h.NodeId.Value) + 8 + 8 + 2 + HistoryLen(h.History),
+        HelloFrame h => 2 + StrLen(h.ClusterId) + StrLen(h.NodeId.Value) + 8 + 8 + 2 + HistoryLen(h.History) + 2,
         WelcomeFrame w => 2 + StrLen(w.ClusterId) + StrLen(w.NodeId.Value) + 8 + 8 + 1,
         RefuseFrame f => 2 + StrLen(f.Message),
         RecordsFrame rec => 8 + 8 + 8 + rec.EncodedRecords.Length,
         AckFrame => 8 * 4,
         HeartbeatFrame => 8 * 4,
+        SnapshotBeginFrame b => 8 + 8 + 8 + 2 + HistoryLen(b.History),
+        SnapshotChunkFrame c => 8 + c.Bytes.Length,
+        SnapshotEndFrame => 4,
+        ArchiveHintFrame a => 8 + 2 + HistoryLen(a.History),
         _ => throw new ArgumentException($"no encoding for {frame.GetType().Name}", nameof(frame)),
     };
 
@@ -111,7 +120,21 @@ public static class FrameCodec
                 w.U16(h.ProtocolVersion); w.Str(h.ClusterId); w.Str(h.NodeId.Value); w.U64(h.HighestGeneration.Value); w.U64(h.FlushedLsn.Value);
                 w.U16((ushort)h.History.Count);
                 foreach (var e in h.History) { w.U64(e.Generation.Value); w.U64(e.Lsn.Value); }
+                w.U8(h.WantsRebuild ? (byte)1 : (byte)0);
+                w.U8(h.ReadsArchive ? (byte)1 : (byte)0);
                 break;
+            case ArchiveHintFrame a:
+                w.U64(a.FirstRetainedLsn.Value);
+                w.U16((ushort)a.History.Count);
+                foreach (var e in a.History) { w.U64(e.Generation.Value); w.U64(e.Lsn.Value); }
+                break;
+            case SnapshotBeginFrame b:
+                w.U64(b.Generation.Value); w.U64(b.SnapshotLsn.Value); w.U64((ulong)b.TotalBytes);
+                w.U16((ushort)b.History.Count);
+                foreach (var e in b.History) { w.U64(e.Generation.Value); w.U64(e.Lsn.Value); }
+                break;
+            case SnapshotChunkFrame c: w.U64((ulong)c.Offset); w.Bytes(c.Bytes.Span); break;
+            case SnapshotEndFrame e: w.U32(e.Crc32C); break;
             case WelcomeFrame x: w.U16(x.ProtocolVersion); w.Str(x.ClusterId); w.Str(x.NodeId.Value); w.U64(x.Generation.Value); w.U64(x.StartLsn.Value); w.U8((byte)x.Mode); break;
             case RefuseFrame f: w.U16((ushort)f.Reason); w.Str(f.Message); break;
             case RecordsFrame rec: w.U64(rec.Generation.Value); w.U64(rec.StartLsn.Value); w.U64(rec.CommitLsn.Value); w.Bytes(rec.EncodedRecords.Span); break;
@@ -137,6 +160,7 @@ public static class FrameCodec
         private int _at;
         public void U8(byte v) => _span[_at++] = v;
         public void U16(ushort v) { BinaryPrimitives.WriteUInt16LittleEndian(_span[_at..], v); _at += 2; }
+        public void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(_span[_at..], v); _at += 4; }
         public void U64(ulong v) { BinaryPrimitives.WriteUInt64LittleEndian(_span[_at..], v); _at += 8; }
         public void Bytes(ReadOnlySpan<byte> v) { v.CopyTo(_span[_at..]); _at += v.Length; }
         public void Str(string s)
@@ -161,6 +185,13 @@ public static class FrameCodec
         }
 
         public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
+        public bool Flag()
+        {
+            var b = Take(1)[0];
+            return b <= 1 ? b == 1 : throw new ProtocolException($"{type} frame has flag byte {b}; only 0 or 1 allowed");
+        }
         public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
         public long I64() => (long)U64();
         public Generation Gen() => new(U64());

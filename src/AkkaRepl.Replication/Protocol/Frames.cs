@@ -21,6 +21,10 @@ public enum FrameType : byte
     Records = 4,
     Ack = 5,
     Heartbeat = 6,
+    SnapshotBegin = 7,
+    SnapshotChunk = 8,
+    SnapshotEnd = 9,
+    ArchiveHint = 10,
 }
 
 /// <summary>
@@ -28,13 +32,14 @@ public enum FrameType : byte
 /// log ends and which generations it holds (so the upstream can find our common point). Reply: Welcome or Refuse.
 /// </summary>
 public sealed record HelloFrame(ushort ProtocolVersion, string ClusterId, NodeId NodeId, Generation HighestGeneration,
-    Lsn FlushedLsn, IReadOnlyList<GenerationStart> History) : Frame
+    Lsn FlushedLsn, IReadOnlyList<GenerationStart> History, bool WantsRebuild = false, bool ReadsArchive = false) : Frame
 {
     public override FrameType Type => FrameType.Hello;
 
     public bool Equals(HelloFrame? other) =>
         other is not null && ProtocolVersion == other.ProtocolVersion && ClusterId == other.ClusterId && NodeId == other.NodeId
-        && HighestGeneration == other.HighestGeneration && FlushedLsn == other.FlushedLsn && History.SequenceEqual(other.History);
+        && HighestGeneration == other.HighestGeneration && FlushedLsn == other.FlushedLsn && History.SequenceEqual(other.History)
+        && WantsRebuild == other.WantsRebuild && ReadsArchive == other.ReadsArchive;
 
     public override int GetHashCode() => HashCode.Combine(NodeId, HighestGeneration, FlushedLsn, History.Count);
 }
@@ -46,6 +51,9 @@ public enum CatchUpMode : byte
     Stream = 0,
     /// <summary>The log the replica needs is no longer retained: rebuild from a snapshot.</summary>
     Rebuild = 1,
+    /// <summary>The log the replica needs is no longer retained here, but may be in the WAL archive: read it from
+    /// there (an ArchiveHint follows, then the upstream closes), then connect again.</summary>
+    FromArchive = 2,
 }
 
 /// <summary>Upstream to replica, answer to Hello: the upstream's identity and generation, and where streaming starts.</summary>
@@ -91,4 +99,49 @@ public sealed record AckFrame(Generation Generation, Lsn WriteLsn, Lsn FlushLsn,
 public sealed record HeartbeatFrame(Generation Generation, Lsn FlushedLsn, Lsn CommitLsn, long TimestampMicros) : Frame
 {
     public override FrameType Type => FrameType.Heartbeat;
+}
+
+/// <summary>
+/// Upstream to replica after Welcome(Rebuild): a snapshot of the state at <see cref="SnapshotLsn"/> follows in
+/// chunks, then SnapshotEnd, then Records from <see cref="SnapshotLsn"/>. <see cref="History"/> is the upstream's
+/// generation history up to that position, which the replica adopts.
+/// </summary>
+public sealed record SnapshotBeginFrame(Generation Generation, Lsn SnapshotLsn, long TotalBytes, IReadOnlyList<GenerationStart> History) : Frame
+{
+    public override FrameType Type => FrameType.SnapshotBegin;
+
+    public bool Equals(SnapshotBeginFrame? other) =>
+        other is not null && Generation == other.Generation && SnapshotLsn == other.SnapshotLsn && TotalBytes == other.TotalBytes
+        && History.SequenceEqual(other.History);
+
+    public override int GetHashCode() => HashCode.Combine(Generation, SnapshotLsn, TotalBytes);
+}
+
+/// <summary>Upstream to replica: the snapshot's bytes at <see cref="Offset"/>; chunks come in order, without gaps.</summary>
+public sealed record SnapshotChunkFrame(long Offset, ReadOnlyMemory<byte> Bytes) : Frame
+{
+    public override FrameType Type => FrameType.SnapshotChunk;
+
+    public bool Equals(SnapshotChunkFrame? other) => other is not null && Offset == other.Offset && Bytes.Span.SequenceEqual(other.Bytes.Span);
+    public override int GetHashCode() => HashCode.Combine(Offset, Bytes.Length);
+}
+
+/// <summary>Upstream to replica: the snapshot is complete; <see cref="Crc32C"/> covers all its bytes.</summary>
+public sealed record SnapshotEndFrame(uint Crc32C) : Frame
+{
+    public override FrameType Type => FrameType.SnapshotEnd;
+}
+
+/// <summary>
+/// Upstream to replica after Welcome(FromArchive): the upstream's generation history (to check archived records
+/// against) and its first retained LSN (where the archive's part ends). The upstream then closes the link.
+/// </summary>
+public sealed record ArchiveHintFrame(Lsn FirstRetainedLsn, IReadOnlyList<GenerationStart> History) : Frame
+{
+    public override FrameType Type => FrameType.ArchiveHint;
+
+    public bool Equals(ArchiveHintFrame? other) =>
+        other is not null && FirstRetainedLsn == other.FirstRetainedLsn && History.SequenceEqual(other.History);
+
+    public override int GetHashCode() => HashCode.Combine(FirstRetainedLsn, History.Count);
 }

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using AkkaRepl.Core.Components;
@@ -26,6 +27,8 @@ public sealed partial class Receiver : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly AsyncSignal _progress = new();
     private Task? _loop;
+    private volatile bool _rebuildRequested;
+    private CancellationTokenSource? _link; // the current connection's stop, so a rebuild request can drop it
 
     public Receiver(ReceiverContext context, ILogger logger)
     {
@@ -43,15 +46,29 @@ public sealed partial class Receiver : IAsyncDisposable
 
     public void Start() => _loop = Task.Run(RunAsync);
 
+    /// <summary>Drops the current link and asks the upstream for a snapshot rebuild on the next connection.</summary>
+    public void RequestRebuild()
+    {
+        _rebuildRequested = true;
+        try { _link?.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
     /// <summary>Wakes the ack loop, e.g. when the applier moved, so apply positions reach the upstream promptly.</summary>
     public void NotifyProgress() => _progress.Set();
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (Exception ex) { LogLinkFailedUnexpectedly(_logger, UpstreamId?.Value ?? "?", ex); }
+        }
         _stop.Dispose();
     }
+
+    private int _disposed;
 
     private async Task RunAsync()
     {
@@ -73,15 +90,20 @@ public sealed partial class Receiver : IAsyncDisposable
                 var streamed = await StreamAsync(link, upstream.Value.Id).ConfigureAwait(false);
                 if (streamed) backoff = TimeSpan.FromMilliseconds(50);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or OperationCanceledException or Core.Errors.AkkaReplException)
+            catch (Exception ex)
             {
+                // Whatever ended this connection (reset, bad frame, refused, disposed mid-flight), the loop goes on:
+                // a receiver that stopped retrying would leave the replica behind for good.
                 LastError = ex.Message;
                 if (State != UpstreamLinkState.Refused) State = UpstreamLinkState.Disconnected;
-                LogLinkFailed(_logger, upstream.Value.Id.Value, ex.Message);
+                if (ex is IOException or SocketException or ProtocolException or OperationCanceledException or Core.Errors.AkkaReplException)
+                    LogLinkFailed(_logger, upstream.Value.Id.Value, ex.Message);
+                else
+                    LogLinkFailedUnexpectedly(_logger, upstream.Value.Id.Value, ex);
             }
             await Delay(backoff).ConfigureAwait(false);
             backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 2000));
@@ -97,7 +119,7 @@ public sealed partial class Receiver : IAsyncDisposable
         {
             handshake.CancelAfter(TimeSpan.FromSeconds(10));
             await link.SendAsync(new HelloFrame(FrameCodec.ProtocolVersion, _c.ClusterId, _c.Self, _c.HighestGeneration(),
-                wal.FlushedLsn, _c.History.Entries), handshake.Token).ConfigureAwait(false);
+                wal.FlushedLsn, _c.History.Entries, _rebuildRequested, ReadsArchive: _c.Archive is not null), handshake.Token).ConfigureAwait(false);
             var answer = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
             switch (answer)
             {
@@ -112,9 +134,20 @@ public sealed partial class Receiver : IAsyncDisposable
                     _c.GenerationSeen(welcome.Generation, upstream);
                     if (welcome.Mode == CatchUpMode.Rebuild)
                     {
-                        State = UpstreamLinkState.NeedsRebuild;
+                        State = UpstreamLinkState.Rebuilding;
                         _c.NeedsRebuild(upstream);
-                        throw new Core.Errors.AkkaReplException($"upstream {upstream} no longer retains the log from {wal.FlushedLsn}: this replica needs a rebuild from a snapshot");
+                        await ReceiveSnapshotAsync(link, upstream).ConfigureAwait(false);
+                        _rebuildRequested = false;
+                        LogStreaming(_logger, upstream.Value, welcome.Generation.Value, wal.FlushedLsn.Value);
+                        break;
+                    }
+                    if (welcome.Mode == CatchUpMode.FromArchive)
+                    {
+                        if (await link.ReceiveAsync(handshake.Token).ConfigureAwait(false) is not ArchiveHintFrame hint)
+                            throw new ProtocolException($"upstream {upstream} sent no ArchiveHint after Welcome(FromArchive)");
+                        if (welcome.StartLsn < wal.FlushedLsn) await _c.DivergedAt(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
+                        await CatchUpFromArchiveAsync(upstream, welcome.StartLsn, hint).ConfigureAwait(false);
+                        return true; // connect again: now within the upstream's retained log, or asking for a rebuild
                     }
                     if (welcome.StartLsn > wal.FlushedLsn)
                         throw new ProtocolException($"upstream {upstream} wants to stream from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
@@ -133,6 +166,7 @@ public sealed partial class Receiver : IAsyncDisposable
         State = UpstreamLinkState.Streaming;
         LastError = null;
         using var linkStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _link = linkStop;
         var pending = Channel.CreateBounded<ValueTask<Lsn>>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
         try
@@ -162,7 +196,7 @@ public sealed partial class Receiver : IAsyncDisposable
                         _progress.Set();
                         break;
                     default:
-                        throw new ProtocolException($"upstream {upstream} sent a {frame.Type} frame on an established link");
+                        throw new ProtocolException($"upstream {upstream} sent an unexpected {frame.Type} frame on an established link");
                 }
                 if (acks.IsCompleted) await acks.ConfigureAwait(false); // surface an ack-loop failure
             }
@@ -194,6 +228,112 @@ public sealed partial class Receiver : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Receives a snapshot (SnapshotBegin, chunks in order, SnapshotEnd) into a scratch file, checks its size and
+    /// checksum, and hands it to the node, which replaces its state and log with it. Nothing of a snapshot that did
+    /// not arrive whole and intact is used.
+    /// </summary>
+    private async Task ReceiveSnapshotAsync(FrameConnection link, NodeId upstream)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        idle.CancelAfter(TimeSpan.FromSeconds(30));
+        if (await link.ReceiveAsync(idle.Token).ConfigureAwait(false) is not SnapshotBeginFrame begin)
+            throw new ProtocolException($"upstream {upstream} announced a rebuild but sent no SnapshotBegin");
+        Directory.CreateDirectory(_c.ScratchDirectory);
+        var path = Path.Combine(_c.ScratchDirectory, "receive.snapshot");
+        var progress = new Core.Diagnostics.Progress(begin.TotalBytes, _c.Time);
+        LogSnapshotIncoming(_logger, upstream.Value, begin.TotalBytes, begin.SnapshotLsn.Value);
+        try
+        {
+            var crc = 0u;
+            long received = 0;
+            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                while (true)
+                {
+                    idle.CancelAfter(TimeSpan.FromSeconds(30)); // a stalled transfer ends the link, not the node
+                    var frame = await link.ReceiveAsync(idle.Token).ConfigureAwait(false);
+                    if (frame is SnapshotEndFrame end)
+                    {
+                        if (received != begin.TotalBytes)
+                            throw new ProtocolException($"snapshot from {upstream} ended after {received} bytes; {begin.TotalBytes} were announced");
+                        if (end.Crc32C != crc)
+                            throw new ProtocolException($"snapshot from {upstream} has checksum 0x{crc:x8}; the sender's is 0x{end.Crc32C:x8}");
+                        break;
+                    }
+                    if (frame is not SnapshotChunkFrame chunk)
+                        throw new ProtocolException($"upstream {upstream} sent {frame?.Type.ToString() ?? "end of stream"} in the middle of a snapshot");
+                    if (chunk.Offset != received)
+                        throw new ProtocolException($"snapshot chunk from {upstream} at offset {chunk.Offset}; expected {received}");
+                    crc = Crc32C.Append(crc, chunk.Bytes.Span);
+                    await file.WriteAsync(chunk.Bytes, idle.Token).ConfigureAwait(false);
+                    received += chunk.Bytes.Length;
+                    LastFrameAt = _c.Time.GetUtcNow();
+                    RebuildPercent = progress.Percent(received);
+                    if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            await _c.RebuildFrom(begin, path, _stop.Token).ConfigureAwait(false);
+            RebuildPercent = null;
+            RebuildsCompleted++;
+            LogRebuilt(_logger, begin.SnapshotLsn.Value, received);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// Appends what the WAL archive holds of the log from <paramref name="start"/> up to the upstream's first retained
+    /// LSN, every record checked against the upstream's history. If the archive does not cover the gap, the next
+    /// connection asks for a rebuild instead.
+    /// </summary>
+    private async Task CatchUpFromArchiveAsync(NodeId upstream, Lsn start, ArchiveHintFrame hint)
+    {
+        State = UpstreamLinkState.CatchingUpFromArchive;
+        var records = _c.Archive!.ReadMatching(start, hint.FirstRetainedLsn, hint.History);
+        var reached = records.Count > 0 ? records[^1].EndLsn : start;
+        if (reached < hint.FirstRetainedLsn)
+        {
+            LogArchiveShort(_logger, start.Value, reached.Value, hint.FirstRetainedLsn.Value);
+            _rebuildRequested = true;
+            return;
+        }
+        const int ChunkBytes = 1 << 20;
+        var chunk = new byte[ChunkBytes];
+        var used = 0;
+        var chunkStart = start;
+        foreach (var record in records)
+        {
+            if (used + record.TotalBytes > chunk.Length)
+            {
+                await AppendChunkAsync(chunk, used, chunkStart).ConfigureAwait(false);
+                chunkStart += (ulong)used;
+                used = 0;
+                if (record.TotalBytes > chunk.Length) chunk = new byte[record.TotalBytes];
+            }
+            if (record.Kind == WalRecordKind.GenerationStart) _c.History.Add(record.Generation, record.Lsn);
+            used += WalRecordCodec.Encode(chunk.AsSpan(used), record.Lsn, record.Generation, record.CommitTimestampMicros, record.Kind, record.Payload.Span);
+        }
+        if (used > 0) await AppendChunkAsync(chunk, used, chunkStart).ConfigureAwait(false);
+        ArchiveCatchUps++;
+        LogFromArchive(_logger, records.Count, start.Value, reached.Value, upstream.Value);
+    }
+
+    private async Task AppendChunkAsync(byte[] chunk, int used, Lsn start) =>
+        await _c.Wal.AppendEncodedAsync(chunk.AsMemory(0, used).ToArray(), start, _stop.Token).ConfigureAwait(false);
+
+    /// <summary>How many times this receiver caught up from the WAL archive since the node started.</summary>
+    public int ArchiveCatchUps { get; private set; }
+
+    /// <summary>How many snapshot rebuilds this receiver finished since the node started.</summary>
+    public int RebuildsCompleted { get; private set; }
+
+    /// <summary>Percent of a snapshot received so far, while rebuilding; null otherwise.</summary>
+    public double? RebuildPercent { get; private set; }
+
     private void CheckGeneration(Generation generation, NodeId upstream)
     {
         var highest = _c.HighestGeneration();
@@ -224,6 +364,24 @@ public sealed partial class Receiver : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Streaming from upstream {Upstream} in generation {Generation} from LSN {Start}")]
     private static partial void LogStreaming(ILogger logger, string upstream, ulong generation, ulong start);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding from a snapshot of {Bytes} bytes at LSN {Lsn} from {Upstream}")]
+    private static partial void LogSnapshotIncoming(ILogger logger, string upstream, long bytes, ulong lsn);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot from {Upstream}: {Progress}")]
+    private static partial void LogSnapshotProgress(ILogger logger, string upstream, string progress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilt from a snapshot at LSN {Lsn} ({Bytes} bytes); streaming the log from there")]
+    private static partial void LogRebuilt(ILogger logger, ulong lsn, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Caught up {Count} records ({From}..{To}) from the WAL archive; streaming from {Upstream} next")]
+    private static partial void LogFromArchive(ILogger logger, int count, ulong from, ulong to, string upstream);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The WAL archive holds the log from {From} only up to {Reached}, short of {Needed}: asking for a rebuild from a snapshot")]
+    private static partial void LogArchiveShort(ILogger logger, ulong from, ulong reached, ulong needed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Link to upstream {Upstream} failed unexpectedly (retrying)")]
+    private static partial void LogLinkFailedUnexpectedly(ILogger logger, string upstream, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Link to upstream {Upstream} failed: {Reason}")]
     private static partial void LogLinkFailed(ILogger logger, string upstream, string reason);

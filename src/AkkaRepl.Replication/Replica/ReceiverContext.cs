@@ -3,6 +3,7 @@ using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Apply;
 using AkkaRepl.Replication.Cluster;
+using AkkaRepl.Replication.Protocol;
 using AkkaRepl.Wal;
 
 namespace AkkaRepl.Replication.Replica;
@@ -20,4 +21,7 @@ public sealed record ReceiverContext(
     Func<(NodeId Id, EndPoint Address)?> Upstream,
     Action<Generation, NodeId> GenerationSeen,
     Func<Lsn, CancellationToken, Task> DivergedAt,
-    Action<NodeId> NeedsRebuild);
+    Action<NodeId> NeedsRebuild,
+    Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
+    string ScratchDirectory,
+    Archive.WalArchive? Archive);

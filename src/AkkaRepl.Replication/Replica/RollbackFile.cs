@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers.Binary;
 using System.Text;
 using AkkaRepl.Core.Errors;
@@ -40,7 +41,7 @@ public static class RollbackFile
             file.Flush(flushToDisk: true);
         }
         File.Move(temp, path);
-        Cluster.DirectorySync.Sync(directory);
+        DirectorySync.Sync(directory);
         return path;
     }
 

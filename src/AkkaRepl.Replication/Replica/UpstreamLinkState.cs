@@ -8,5 +8,6 @@ public enum UpstreamLinkState
     Streaming,
     NeedsRebuild,
     Rebuilding,
+    CatchingUpFromArchive,
     Refused,
 }

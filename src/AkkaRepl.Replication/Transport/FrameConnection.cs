@@ -87,10 +87,13 @@ public sealed class FrameConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        _sendLock.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        // Closing must not throw whatever state the link died in: the caller is already handling its failure.
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
+        try { await _reader.CompleteAsync().ConfigureAwait(false); } catch (Exception) { }
+        try { await _writer.CompleteAsync().ConfigureAwait(false); } catch (Exception) { }
+        try { await _stream.DisposeAsync().ConfigureAwait(false); } catch (Exception) { }
     }
+
+    private int _disposed;
 }

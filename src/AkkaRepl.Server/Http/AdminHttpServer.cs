@@ -51,6 +51,18 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
                 return Results.Json(new { error = ex.Message }, StatusJson.Options, statusCode: 409);
             }
         });
+        app.MapPost("/admin/rebuild", () =>
+        {
+            try
+            {
+                node.Coordinator.RequestRebuild();
+                return Results.Json(new { rebuilding = node.NodeId.Value }, StatusJson.Options, statusCode: 202);
+            }
+            catch (Core.Errors.AkkaReplException ex)
+            {
+                return Results.Json(new { error = ex.Message }, StatusJson.Options, statusCode: 409);
+            }
+        });
         app.MapPost("/admin/follow", async (string primary, ulong generation, CancellationToken ct) =>
         {
             if (node.Members.All(m => m.Id != primary))

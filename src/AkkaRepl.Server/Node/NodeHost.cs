@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Net;
 using System.Net.Sockets;
 using AkkaRepl.Core.Components;
@@ -36,6 +37,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     private volatile KvStore? _store;   // replaced when a divergent suffix is cut (see OnDivergedAsync)
     private Applier? _applier;
     private Checkpointer? _checkpointer;
+    private Replication.Archive.WalArchive? _archive;
     private Coordinator? _coordinator;
     private PrimaryWriter? _writer;
     private RespServer? _resp;
@@ -88,23 +90,27 @@ public sealed partial class NodeHost : IAsyncDisposable
         CheckMembership();
         _dataDir = Path.GetFullPath(_options.Node.DataDir);
         _lock = DataDirectoryLock.Acquire(_dataDir);
+        DiscardInterruptedRebuild();
 
         _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
             _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct).ConfigureAwait(false);
         _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
         _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
         _store = new KvStore();
-        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor);
+        _archive = _options.Replication.ArchiveDir is { } archiveDir
+            ? new Replication.Archive.WalArchive(archiveDir, NodeId, _loggers.CreateLogger<Replication.Archive.WalArchive>()) : null;
+        // Only the primary archives: its log is the one replicas follow.
+        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor,
+            _archive, () => _coordinator?.WritingGeneration is not null);
         var snapshotLsn = _checkpointer.RestoreLatest();
         if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
             throw new StorageCorruptException(
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
-        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer],
-            _options.Replication.ApplyDelay, _time);
+        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this)],
+            _options.Replication.ApplyDelay, _time, () => _coordinator?.WritingGeneration);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
-        _applier.RetainResults = true;
         WatchForFailure(_applier.Completion, "applier");
 
         var bind = IPAddress.Parse(_options.Node.BindAddress);
@@ -117,10 +123,10 @@ public sealed partial class NodeHost : IAsyncDisposable
         ReplicationPort = ((IPEndPoint)_replicationListener.LocalEndpoint).Port;
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
-            _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync), _loggers);
-        _applier.RetainResults = true;
+            _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
+            () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
-        _writer = new PrimaryWriter(_wal, _applier, _coordinator, _timeline, DefaultDurability);
+        _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>());
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
@@ -203,16 +209,70 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _applier.RestartAsync(state).ConfigureAwait(false);
     }
 
-    /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record.</summary>
+    private string RebuildMarker => Path.Combine(_dataDir, "REBUILDING");
+
+    /// <summary>
+    /// Replaces this replica's state and log with a snapshot received from its upstream, taken at
+    /// <c>begin.SnapshotLsn</c>. A marker file guards the whole change: if the node dies part way, the next start
+    /// discards the half-built state (<see cref="DiscardInterruptedRebuild"/>) and the upstream rebuilds it again.
+    /// </summary>
+    private async Task RebuildFromAsync(Replication.Protocol.SnapshotBeginFrame begin, string snapshotPath, CancellationToken ct)
+    {
+        await File.WriteAllTextAsync(RebuildMarker, $"rebuild from a snapshot at LSN {begin.SnapshotLsn} started {_time.GetUtcNow():O}\n", ct).ConfigureAwait(false);
+        await _applier!.StopAsync().ConfigureAwait(false);
+        var fresh = new KvStore();
+        await using (var file = File.OpenRead(snapshotPath))
+        {
+            var restored = fresh.Restore(file);
+            if (restored != begin.SnapshotLsn)
+                throw new StorageCorruptException($"the received snapshot holds LSN {restored}, not the announced {begin.SnapshotLsn}");
+        }
+        _checkpointer!.Adopt(fresh);
+        _history!.ReplaceAll(begin.History);
+        var previous = begin.History.LastOrDefault(e => e.Lsn < begin.SnapshotLsn).Generation;
+        await _wal!.ResetAsync(begin.SnapshotLsn, previous, ct).ConfigureAwait(false);
+        _store = fresh;
+        await _applier.RestartAsync(fresh).ConfigureAwait(false);
+        File.Delete(RebuildMarker);
+        DirectorySync.Sync(_dataDir);
+    }
+
+    /// <summary>A rebuild that did not finish left state that cannot be trusted: start this replica empty instead.</summary>
+    private void DiscardInterruptedRebuild()
+    {
+        if (!File.Exists(RebuildMarker)) return;
+        LogRebuildDiscarded(_logger, RebuildMarker);
+        foreach (var part in new[] { "wal", "snapshots", "scratch" })
+        {
+            var dir = Path.Combine(_dataDir, part);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        File.Delete(Path.Combine(_dataDir, "generations"));
+        File.Delete(RebuildMarker);
+        DirectorySync.Sync(_dataDir);
+    }
+
+    /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record; a replica
+    /// further behind is given up on (it will be rebuilt from a snapshot), with a warning naming it.</summary>
     private Lsn RetentionFloor()
     {
         var written = _wal!.WrittenLsn;
-        var cap = new Lsn(written.Value > (ulong)_options.Replication.RetainedLogMaxBytes ? written.Value - (ulong)_options.Replication.RetainedLogMaxBytes : 0);
+        var capBytes = (ulong)_options.Replication.RetainedLogMaxBytes;
+        var cap = new Lsn(written.Value > capBytes ? written.Value - capBytes : 0);
         var gate = _coordinator?.Gate;
         if (gate is null || _options.Cluster.Members.Count <= 1) return written;
-        var needed = gate.Replicas.Values.Select(p => p.Flush).DefaultIfEmpty(written).Min();
-        return Lsn.Max(needed, cap);
+        var floor = written;
+        foreach (var (replica, position) in gate.Replicas)
+        {
+            if (position.Flush < cap && position.Flush > Lsn.Zero && _givenUp.Add(replica.Value))
+                LogReplicaFellOff(_logger, replica.Value, written - position.Flush, _options.Replication.RetainedLogMaxBytes);
+            if (position.Flush >= cap) _givenUp.Remove(replica.Value);
+            floor = Lsn.Min(floor, position.Flush);
+        }
+        return Lsn.Max(floor, cap);
     }
+
+    private readonly HashSet<string> _givenUp = []; // replicas past the retention cap; touched only by the checkpointer's writer
 
     private static async Task Listen(string key, int port, Func<Task> start)
     {
@@ -229,6 +289,13 @@ public sealed partial class NodeHost : IAsyncDisposable
             if (t.IsFaulted) _failed.TrySetException(t.Exception!.InnerException is ComponentFailedException c
                 ? c : new ComponentFailedException(part, t.Exception!.InnerException!));
         }, TaskScheduler.Default);
+
+    /// <summary>Tells the replica's receiver when the applier moved, so apply positions (for <c>applied K</c>
+    /// durability and read-your-writes) reach the upstream at once rather than at the next heartbeat.</summary>
+    private sealed class ApplyProgress(NodeHost node) : IApplyObserver
+    {
+        public void OnApplied(in WalRecord record) => node._coordinator?.Receiver?.NotifyProgress();
+    }
 
     public NodeStatus GetStatus() => NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, _coordinator, _timeline,
         _resp?.ConnectionCount ?? 0);
@@ -278,6 +345,12 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "State rebuilt as of LSN {Lsn} from the snapshot at {Snapshot} and the log")]
     private static partial void LogStateRebuilt(ILogger logger, ulong lsn, ulong snapshot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A rebuild was interrupted ({Marker} exists): discarding the half-built state; this replica starts empty and is rebuilt again")]
+    private static partial void LogRebuildDiscarded(ILogger logger, string marker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Replica} is {Behind} bytes behind, past akkarepl.replication.retained-log-max ({Cap} bytes): the log it needs is no longer kept, and it will be rebuilt from a snapshot when it reconnects")]
+    private static partial void LogReplicaFellOff(ILogger logger, string replica, ulong behind, long cap);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopping")]
     private static partial void LogStopping(ILogger logger, string nodeId);

@@ -43,7 +43,8 @@ public sealed record ReplicaStatus(
     DateTimeOffset? LastAckAt);
 
 /// <summary>A replica's link to its upstream.</summary>
-public sealed record UpstreamStatus(string? NodeId, string State, ulong UpstreamFlushedLsn, ulong UpstreamCommitLsn, ulong LagBytes, string? LastError);
+public sealed record UpstreamStatus(string? NodeId, string State, ulong UpstreamFlushedLsn, ulong UpstreamCommitLsn, ulong LagBytes,
+    string? LastError, double? RebuildPercent, int RebuildsCompleted, int ArchiveCatchUps);
 
 /// <summary>A role change with its reason, newest last.</summary>
 public sealed record RoleEvent(DateTimeOffset At, string Node, string Role, ulong Generation, string? PrimaryId, string Reason);

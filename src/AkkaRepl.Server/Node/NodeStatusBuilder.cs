@@ -24,8 +24,10 @@ internal static class NodeStatusBuilder
             {
                 sessions.TryGetValue(member.Id, out var session);
                 var position = session?.Position ?? (gate?.Replicas.TryGetValue(new NodeId(member.Id), out var p) == true ? p : default);
-                var state = coordinator.RebuildNeeded.Contains(member.Id) ? ReplicaLinkState.NeedsRebuild
-                    : session?.State ?? ReplicaLinkState.Disconnected;
+                // Away and behind the first retained LSN: it can only come back through a rebuild.
+                var fellOff = session is null && wal is not null && position.Flush > Lsn.Zero && position.Flush < wal.FirstLsn;
+                var state = session?.State ?? (coordinator.RebuildNeeded.Contains(member.Id) || fellOff
+                    ? ReplicaLinkState.NeedsRebuild : ReplicaLinkState.Disconnected);
                 var lag = written - position.Flush;
                 replicas.Add(new ReplicaStatus(member.Id, Kebab(state.ToString()), session?.SentLsn.Value ?? 0, position.Write.Value,
                     position.Flush.Value, position.Apply.Value, lag, Math.Round(timeline.LagOf(position.Apply, now).TotalMilliseconds, 3),
@@ -35,7 +37,8 @@ internal static class NodeStatusBuilder
         UpstreamStatus? upstream = null;
         if (coordinator?.Receiver is { } receiver)
             upstream = new UpstreamStatus(receiver.UpstreamId?.Value, Kebab(receiver.State.ToString()), receiver.UpstreamFlushedLsn.Value,
-                receiver.UpstreamCommitLsn.Value, receiver.UpstreamFlushedLsn - (wal?.FlushedLsn ?? Lsn.Zero), receiver.LastError);
+                receiver.UpstreamCommitLsn.Value, receiver.UpstreamFlushedLsn - (wal?.FlushedLsn ?? Lsn.Zero), receiver.LastError,
+                receiver.RebuildPercent is { } p ? Math.Round(p, 1) : null, receiver.RebuildsCompleted, receiver.ArchiveCatchUps);
         var committed = gate?.DurableAt(Durability.Quorum) ?? coordinator?.Receiver?.UpstreamCommitLsn ?? Lsn.Zero;
         return new NodeStatus(
             node.NodeId.Value,

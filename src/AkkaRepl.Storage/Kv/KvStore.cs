@@ -1,3 +1,4 @@
+using System.Text;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Storage.StateMachine;
 
@@ -57,6 +58,35 @@ public sealed class KvStore : IStateMachine
     public int TombstoneCount
     {
         get { _lock.EnterReadLock(); try { return _tombstones.Count; } finally { _lock.ExitReadLock(); } }
+    }
+
+    /// <summary>
+    /// A write payload as text an operator can read: <c>SET "k" "v"</c>, or <c>MULTI ... EXEC</c> with its
+    /// watches; bytes that are not printable are escaped. Used by <c>akkarepl rollback show</c>.
+    /// </summary>
+    public static string Describe(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.IsEmpty) return "(no-op)";
+        try
+        {
+            var (commands, watches) = KvCodec.Decode(payload);
+            static string Quote(ReadOnlyMemory<byte> b)
+            {
+                var sb = new StringBuilder("\"");
+                foreach (var c in b.Span)
+                    sb.Append(c is >= 0x20 and < 0x7f and not (byte)'"' and not (byte)'\\' ? ((char)c).ToString() : $"\\x{c:x2}");
+                return sb.Append('"').ToString();
+            }
+            static string One(ReadOnlyMemory<byte>[] argv) =>
+                Encoding.UTF8.GetString(argv[0].Span).ToUpperInvariant() + string.Concat(argv.Skip(1).Select(a => " " + Quote(a)));
+            if (watches is null && commands.Count == 1) return One(commands[0]);
+            var watched = watches is { Count: > 0 } ? "WATCH " + string.Join(" ", watches.Select(w => Quote(w.Key))) + "; " : "";
+            return watched + "MULTI; " + string.Join("; ", commands.Select(One)) + "; EXEC";
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"(unreadable payload of {payload.Length} bytes: {ex.Message})";
+        }
     }
 
     /// <summary>The WAL payload of one write command (argv as the client sent it, name first).</summary>

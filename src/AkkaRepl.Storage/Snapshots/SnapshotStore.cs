@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers.Binary;
 using System.Globalization;
 using AkkaRepl.Core.Errors;
@@ -90,7 +91,7 @@ public sealed partial class SnapshotStore
                 file.Flush(flushToDisk: true);
             }
             File.Move(tempPath, finalPath, overwrite: true);
-            DirectorySync.Flush(_directory);
+            AkkaRepl.Core.Io.DirectorySync.Sync(_directory);
             LogWritten(_logger, image.Lsn, length, finalPath);
             Prune();
             return new SnapshotInfo(image.Lsn, finalPath, length + HeaderBytes);
@@ -146,7 +147,7 @@ public sealed partial class SnapshotStore
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), lsn.Value);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), length);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), bodyCrc);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(28), StorageCrc32C.Compute(header.AsSpan(0, 28)));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(28), Crc32C.Compute(header.AsSpan(0, 28)));
         return header;
     }
 
@@ -158,7 +159,7 @@ public sealed partial class SnapshotStore
             throw new StorageCorruptException("it is shorter than its header");
         if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
             throw new StorageCorruptException("it does not start with the snapshot magic 'AKRS'");
-        if (StorageCrc32C.Compute(header[..28]) != BinaryPrimitives.ReadUInt32LittleEndian(header[28..]))
+        if (Crc32C.Compute(header[..28]) != BinaryPrimitives.ReadUInt32LittleEndian(header[28..]))
             throw new StorageCorruptException("its header checksum does not match");
         var version = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         if (version != FormatVersion)
@@ -172,7 +173,7 @@ public sealed partial class SnapshotStore
         var buffer = new byte[1 << 16];
         uint crc = 0;
         int read;
-        while ((read = file.Read(buffer)) > 0) crc = StorageCrc32C.Append(crc, buffer.AsSpan(0, read));
+        while ((read = file.Read(buffer)) > 0) crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
         if (crc != BinaryPrimitives.ReadUInt32LittleEndian(header[24..]))
             throw new StorageCorruptException("its body checksum does not match");
         return length;
@@ -210,7 +211,7 @@ public sealed partial class SnapshotStore
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            Crc = StorageCrc32C.Append(Crc, buffer);
+            Crc = Crc32C.Append(Crc, buffer);
             inner.Write(buffer);
         }
     }

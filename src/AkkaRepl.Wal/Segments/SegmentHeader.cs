@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers.Binary;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;

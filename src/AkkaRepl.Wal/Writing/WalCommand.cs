@@ -40,3 +40,13 @@ internal sealed class TruncateCommand(Lsn lsn) : WalCommand
     public TaskCompletionSource<IReadOnlyList<WalRecord>> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public override void Fail(Exception error) => Reply.TrySetException(error);
 }
+
+/// <summary>ResetAsync: drop the whole log and start an empty one at a given LSN (a replica rebuilt from a
+/// snapshot taken there). Reply: completion, once the new empty segment is durable.</summary>
+internal sealed class ResetCommand(Lsn start, Generation generation) : WalCommand
+{
+    public Lsn Start { get; } = start;
+    public Generation Generation { get; } = generation;
+    public TaskCompletionSource<bool> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Fail(Exception error) => Reply.TrySetException(error);
+}

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Buffers;
 using System.Buffers.Binary;
 using AkkaRepl.Core.Ids;
@@ -17,6 +18,13 @@ public sealed class FrameCodecTests
         new RefuseFrame(RefuseReason.ClusterId, "cluster id 'b' is not 'a'"),
         new AckFrame(new Generation(3), new Lsn(10), new Lsn(9), new Lsn(8)),
         new HeartbeatFrame(new Generation(3), new Lsn(1000), new Lsn(900), 1_700_000_000_000_000),
+        new HelloFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n3"), new Generation(2), Lsn.Zero, [], WantsRebuild: true),
+        new SnapshotBeginFrame(new Generation(4), new Lsn(8192), 123_456_789, [new(new Generation(1), new Lsn(0)), new(new Generation(4), new Lsn(4096))]),
+        new SnapshotChunkFrame(1 << 20, new byte[] { 1, 2, 3, 4, 5 }),
+        new SnapshotEndFrame(0xE3069283),
+        new HelloFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n3"), new Generation(2), new Lsn(77), [], ReadsArchive: true),
+        new WelcomeFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n1"), new Generation(2), new Lsn(77), CatchUpMode.FromArchive),
+        new ArchiveHintFrame(new Lsn(65536), [new(new Generation(1), new Lsn(0)), new(new Generation(2), new Lsn(4096))]),
     };
 
     [Theory(Timeout = 10_000)]
@@ -125,7 +133,7 @@ public sealed class FrameCodecTests
             content[0] = (byte)random.Next(0, 9); // mostly known types, some unknown
             var frame = new byte[FrameCodec.HeaderBytes + content.Length];
             BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)content.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), AkkaRepl.Wal.Format.Crc32C.Compute(content));
+            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), AkkaRepl.Core.Io.Crc32C.Compute(content));
             content.CopyTo(frame, FrameCodec.HeaderBytes);
             var seq = new ReadOnlySequence<byte>(frame);
             try { if (FrameCodec.TryRead(ref seq, Max, out _)) decoded++; }

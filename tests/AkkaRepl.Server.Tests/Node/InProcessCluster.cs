@@ -23,6 +23,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
         ? new MemberOptions { Id = id, ReplicationPort = n.ReplicationPort, RespPort = n.RespPort, HttpPort = n.HttpPort }
         : new MemberOptions { Id = id, ReplicationPort = 1, RespPort = 1, HttpPort = 1 }).ToList();
 
+    /// <summary>Applied to every node's options when first made (small segments, frequent snapshots, ...).</summary>
+    public Func<AkkaReplOptions, AkkaReplOptions> Tune { get; init; } = o => o;
+
     public AkkaReplOptions OptionsFor(string id, Func<ReplicationOptions, ReplicationOptions>? replication = null)
     {
         if (!Options.TryGetValue(id, out var options))
@@ -34,6 +37,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
                 Node = new NodeOptions { NodeId = id, DataDir = dir.Path, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
                 Replication = new ReplicationOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(50) },
             };
+            options = Tune(options);
         }
         options = options with
         {
@@ -55,6 +59,20 @@ internal sealed class InProcessCluster : IAsyncDisposable
     {
         await Nodes[id].DisposeAsync();
         Nodes.Remove(id);
+    }
+
+    /// <summary>Runs a spec body; when it fails, every node's log goes to the test output before the failure.</summary>
+    public async Task RunAsync(Xunit.Abstractions.ITestOutputHelper output, Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch
+        {
+            output.WriteLine(Logs.Dump());
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -62,7 +62,7 @@ public sealed class NodeHostTests
         {
             await using var redis = await Connect(node);
             for (var i = 0; i < 2000; i++) await redis.ExecuteAsync(default, "SET", $"key:{i}", new string('x', 40));
-            await WaitUntil(() => node.GetStatus().SnapshotLsn > 0 && node.GetStatus().FirstLsn > 0, "a snapshot and a trimmed WAL");
+            await Wait.Until(() => node.GetStatus().SnapshotLsn > 0 && node.GetStatus().FirstLsn > 0, "a snapshot and a trimmed WAL");
             snapshotLsn = node.GetStatus().SnapshotLsn;
         }
         var snapshots = Directory.GetFiles(Path.Combine(dir.Path, "snapshots"));
@@ -87,7 +87,7 @@ public sealed class NodeHostTests
         {
             await using var redis = await Connect(node);
             for (var i = 0; i < 1500; i++) await redis.ExecuteAsync(default, "SET", $"key:{i}", $"value:{i}");
-            await WaitUntil(() => Directory.Exists(Path.Combine(dir.Path, "snapshots"))
+            await Wait.Until(() => Directory.Exists(Path.Combine(dir.Path, "snapshots"))
                 && Directory.GetFiles(Path.Combine(dir.Path, "snapshots")).Count(f => !f.EndsWith(".tmp")) >= 2, "two snapshots");
         }
         var newest = Directory.GetFiles(Path.Combine(dir.Path, "snapshots")).Where(f => !f.EndsWith(".tmp")).Order().Last();
@@ -146,15 +146,4 @@ public sealed class NodeHostTests
         Assert.True(status.GetProperty("appliedLsn").GetUInt64() <= flushed);
     }
 
-    private static async Task WaitUntil(Func<bool> condition, string what, int timeoutMs = 20_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        var delay = 5;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeoutMs} ms waiting for {what}");
-            await Task.Delay(delay);
-            delay = Math.Min(delay * 2, 200);
-        }
-    }
 }

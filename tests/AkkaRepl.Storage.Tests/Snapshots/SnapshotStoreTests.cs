@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
@@ -116,8 +117,8 @@ public sealed class SnapshotStoreTests : IDisposable
     public async Task Crc32c_matches_the_standard_check_value()
     {
         await Task.Yield();
-        Assert.Equal(0xE3069283u, StorageCrc32C.Compute("123456789"u8));
-        Assert.Equal(StorageCrc32C.Compute("123456789"u8), StorageCrc32C.Append(StorageCrc32C.Compute("1234"u8), "56789"u8));
+        Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+        Assert.Equal(Crc32C.Compute("123456789"u8), Crc32C.Append(Crc32C.Compute("1234"u8), "56789"u8));
     }
 
     [Fact(Timeout = 30_000)]

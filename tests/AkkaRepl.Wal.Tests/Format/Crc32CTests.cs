@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using System.Text;
 using AkkaRepl.Wal.Format;
 

@@ -1,3 +1,4 @@
+using AkkaRepl.Core.Io;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Wal.Format;
 

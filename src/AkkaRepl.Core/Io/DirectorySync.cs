@@ -1,15 +1,16 @@
 using System.Runtime.InteropServices;
 
-namespace AkkaRepl.Storage.Snapshots;
+namespace AkkaRepl.Core.Io;
 
-/// <summary>fsync of a directory, so a rename inside it survives power loss (POSIX only; a no-op elsewhere,
-/// where the file system orders metadata itself).</summary>
-internal static partial class DirectorySync
+/// <summary>fsync of a directory, so a rename or a new file inside it survives power loss (Linux; a no-op
+/// elsewhere, where the file system orders metadata itself). A failure throws: a rename that may not be durable
+/// must not be reported as done.</summary>
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
     private const int Directory = 0x10000; // O_DIRECTORY on Linux
 
-    public static void Flush(string directory)
+    public static void Sync(string directory)
     {
         if (!OperatingSystem.IsLinux()) return;
         var fd = Open(directory, ReadOnly | Directory);

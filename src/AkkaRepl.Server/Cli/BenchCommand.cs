@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Globalization;
+using AkkaRepl.Core.Errors;
+using AkkaRepl.Wal.Diagnostics;
+using Spectre.Console;
+
+namespace AkkaRepl.Server.Cli;
+
+/// <summary>
+/// <c>akkarepl bench</c>: the disk's fdatasync rate, WAL group commit and recovery, and a RESP load generator.
+/// Every figure that a script needs is also printed as a <c>name=value</c> line on stdout.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure: the disk's sync rate, the WAL, WAL recovery, and a node over RESP.");
+        command.Subcommands.Add(Fsync());
+        command.Subcommands.Add(Wal());
+        command.Subcommands.Add(WalRecovery());
+        command.Subcommands.Add(Resp());
+        return command;
+    }
+
+    private static Command Fsync()
+    {
+        var dir = new Option<DirectoryInfo>("--dir") { Description = "Directory on the disk to measure (a temporary file is written and deleted).", Required = true };
+        var seconds = new Option<double>("--seconds") { Description = "How long to run.", DefaultValueFactory = _ => 3 };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Rewrite one 4 KiB block in place instead of appending (no file growth per sync)." };
+        var command = new Command("fsync", "The disk's raw rate: one thread writing 4 KiB then calling fdatasync, in a loop.");
+        command.Options.Add(dir);
+        command.Options.Add(seconds);
+        command.Options.Add(overwrite);
+        command.SetAction((parse, ct) => Run(() =>
+        {
+            var r = BenchFsync.Measure(parse.GetValue(dir)!.FullName, Seconds(parse.GetValue(seconds)), parse.GetValue(overwrite), ct);
+            Console.Out.WriteLine(string.Create(Inv,
+                $"{r.Syncs:N0} x (4 KiB {(r.Overwrite ? "overwrite" : "append")} + fdatasync) in {r.Elapsed.TotalSeconds:N2} s: {r.PerSecond:N0}/s, latency p50 {r.Latency.ValueAtPercentile(50)} us p99 {r.Latency.ValueAtPercentile(99)} us max {r.Latency.Max} us"));
+            Console.Out.WriteLine(string.Create(Inv, $"fdatasync_per_second={r.PerSecond:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"fdatasync_p50_us={r.Latency.ValueAtPercentile(50)}"));
+            return Task.FromResult(CliErrors.Ok);
+        }));
+        return command;
+    }
+
+    private static Command Wal()
+    {
+        var dir = new Option<DirectoryInfo>("--dir") { Description = "Directory on the disk to measure (a subdirectory is written and deleted).", Required = true };
+        var appenders = new Option<int>("--appenders") { Description = "Concurrent appenders, each awaiting durability before its next append.", DefaultValueFactory = _ => 64 };
+        var recordBytes = new Option<int>("--record-bytes") { Description = "Payload bytes per record.", DefaultValueFactory = _ => 100 };
+        var seconds = new Option<double>("--seconds") { Description = "How long the appenders run.", DefaultValueFactory = _ => 5 };
+        var command = new Command("wal", "WAL group commit: durable appends/s next to the disk's raw fdatasync rate measured in the same run.");
+        command.Options.Add(dir);
+        command.Options.Add(appenders);
+        command.Options.Add(recordBytes);
+        command.Options.Add(seconds);
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var n = parse.GetValue(appenders);
+            if (n < 1) throw new AkkaReplException("--appenders must be at least 1");
+            if (parse.GetValue(recordBytes) < 0) throw new AkkaReplException("--record-bytes must not be negative");
+            var r = await WalBenchmark.RunAsync(parse.GetValue(dir)!.FullName, n, parse.GetValue(recordBytes), Seconds(parse.GetValue(seconds)), ct).ConfigureAwait(false);
+            Console.Out.WriteLine(r.ToString());
+            // Each appender waits for its sync, so appenders x syncs/s bounds the rate; the raw rate is the disk's.
+            double ratio = r.RawSyncsPerSecond > 0 ? r.SyncsPerSecond / r.RawSyncsPerSecond : 0;
+            Console.Out.WriteLine(string.Create(Inv, $"WAL syncs/s vs raw fdatasync/s: {ratio:F2}x; appends/s per raw fdatasync: {(r.RawSyncsPerSecond > 0 ? r.AppendsPerSecond / r.RawSyncsPerSecond : 0):F1}"));
+            Console.Out.WriteLine(string.Create(Inv, $"appends_per_second={r.AppendsPerSecond:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"syncs_per_second={r.SyncsPerSecond:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"mean_batch={r.MeanBatchRecords:F1}"));
+            Console.Out.WriteLine(string.Create(Inv, $"p50_us={r.P50LatencyMicros:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"p99_us={r.P99LatencyMicros:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"fdatasync_per_second={r.RawSyncsPerSecond:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"sync_ratio={ratio:F2}"));
+            return CliErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command WalRecovery()
+    {
+        var dir = new Option<DirectoryInfo>("--dir") { Description = "Directory on the disk to measure (a subdirectory is written and deleted).", Required = true };
+        var size = new Option<string>("--size") { Description = "Log size to build and recover: bytes, or with KiB/MiB/GiB.", DefaultValueFactory = _ => "1GiB" };
+        var warm = new Option<bool>("--warm") { Description = "Keep the files' pages cached (default: dropped first, so recovery reads the disk)." };
+        var command = new Command("wal-recovery", "Build a WAL of the given size and time opening it (scan and checksum of every record).");
+        command.Options.Add(dir);
+        command.Options.Add(size);
+        command.Options.Add(warm);
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var bytes = ParseSize(parse.GetValue(size)!);
+            var r = await WalBenchmark.MeasureRecoveryAsync(parse.GetValue(dir)!.FullName, bytes, coldCache: !parse.GetValue(warm), ct).ConfigureAwait(false);
+            Console.Out.WriteLine(r.ToString());
+            Console.Out.WriteLine(string.Create(Inv, $"recovery_seconds={r.Elapsed.TotalSeconds:F3}"));
+            Console.Out.WriteLine(string.Create(Inv, $"recovery_cpu_seconds={r.CpuTime.TotalSeconds:F3}"));
+            Console.Out.WriteLine(string.Create(Inv, $"recovery_mib_per_second={r.MiBPerSecond:F0}"));
+            return CliErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Resp()
+    {
+        var host = new Option<string>("--host") { Description = "Node address.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Node's RESP port.", DefaultValueFactory = _ => 6379 };
+        var clients = new Option<int>("--clients") { Description = "Connections, each with its own loop.", DefaultValueFactory = _ => 50 };
+        var requests = new Option<long>("--requests") { Description = "Requests in all.", DefaultValueFactory = _ => 100_000 };
+        var pipeline = new Option<int>("--pipeline") { Description = "Requests in flight per connection.", DefaultValueFactory = _ => 1 };
+        var valueBytes = new Option<int>("--value-bytes") { Description = "SET value size.", DefaultValueFactory = _ => 100 };
+        var mix = new Option<string>("--mix") { Description = "set, get, or SETS:GETS weights such as 50:50.", DefaultValueFactory = _ => "set" };
+        var keyspace = new Option<int>("--keyspace") { Description = "Distinct keys, chosen uniformly.", DefaultValueFactory = _ => 100_000 };
+        var rate = new Option<double?>("--rate") { Description = "Latency mode: this many requests/s in all, latency timed from each request's intended send time." };
+        var durability = new Option<string?>("--durability") { Description = "Send DURABILITY <level> first on each connection (local, quorum, all, replicas:k...)." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the raw figures to this JSON file." };
+        var command = new Command("resp", "Load a node over RESP: throughput mode, or latency mode at a fixed rate (--rate); percentiles from a histogram.");
+        foreach (var o in new Option[] { host, port, clients, requests, pipeline, valueBytes, mix, keyspace, rate, durability, json }) command.Options.Add(o);
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var bench = new BenchResp(new BenchResp.Settings(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(clients),
+                parse.GetValue(requests), parse.GetValue(pipeline), parse.GetValue(valueBytes), BenchResp.ParseMix(parse.GetValue(mix)!),
+                parse.GetValue(rate), parse.GetValue(durability), parse.GetValue(keyspace)));
+            var total = parse.GetValue(requests);
+            var run = bench.RunAsync(ct);
+            await ShowProgressAsync(run, () => bench.Completed, total).ConfigureAwait(false);
+            var result = await run.ConfigureAwait(false);
+            BenchReport.Print(result);
+            if (parse.GetValue(json) is { } file) BenchReport.WriteJson(result, file.FullName);
+            return result.Errors == 0 ? CliErrors.Ok : CliErrors.Failed;
+        }));
+        return command;
+    }
+
+    /// <summary>A progress bar on a terminal; otherwise a line on stderr every 5 seconds.</summary>
+    private static async Task ShowProgressAsync(Task run, Func<long> completed, long total)
+    {
+        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("requests", maxValue: total);
+                    while (!run.IsCompleted)
+                    {
+                        task.Value = completed();
+                        await Task.WhenAny(run, Task.Delay(200)).ConfigureAwait(false);
+                    }
+                    task.Value = completed();
+                }).ConfigureAwait(false);
+            return;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long last = 0;
+        var lastAt = TimeSpan.Zero;
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(5000)).ConfigureAwait(false);
+            if (run.IsCompleted) break;
+            long now = completed();
+            var at = clock.Elapsed;
+            Console.Error.WriteLine(string.Create(Inv, $"bench resp: {now:N0}/{total:N0} requests, {(now - last) / (at - lastAt).TotalSeconds:N0} req/s"));
+            last = now;
+            lastAt = at;
+        }
+    }
+
+    private static async Task<int> Run(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("akkarepl: bench cancelled");
+            return CliErrors.Failed;
+        }
+        catch (Exception ex)
+        {
+            return CliErrors.Report(ex);
+        }
+    }
+
+    private static TimeSpan Seconds(double seconds) =>
+        seconds > 0 ? TimeSpan.FromSeconds(seconds) : throw new AkkaReplException("--seconds must be positive");
+
+    internal static long ParseSize(string text)
+    {
+        var t = text.Trim();
+        long unit = 1;
+        foreach (var (suffix, factor) in new[] { ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10), ("B", 1L) })
+        {
+            if (t.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { unit = factor; t = t[..^suffix.Length].Trim(); break; }
+        }
+        if (!double.TryParse(t, NumberStyles.Float, Inv, out var n) || n <= 0)
+            throw new AkkaReplException($"--size must be a positive size such as 1GiB or 512MiB, not '{text}'");
+        return (long)(n * unit);
+    }
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using AkkaRepl.Core.Errors;
+
+namespace AkkaRepl.Server.Cli;
+
+/// <summary>
+/// <c>akkarepl rebuild --node HOST:PORT</c>: makes a replica drop its state and rebuild from a snapshot of its
+/// upstream, then waits for it to stream again, showing progress.
+/// </summary>
+internal static class RebuildCommand
+{
+    public static Command Create()
+    {
+        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT) of the replica to rebuild.", Required = true };
+        var timeout = new Option<int>("--timeout-seconds") { Description = "How long to wait for the rebuild to finish.", DefaultValueFactory = _ => 600 };
+        var command = new Command("rebuild", "Rebuild a replica from a snapshot of its upstream's state.");
+        command.Options.Add(node);
+        command.Options.Add(timeout);
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                using var admin = new AdminClient();
+                var address = parse.GetValue(node)!;
+                var before = (await admin.StatusAsync(address, ct).ConfigureAwait(false)).Upstream?.RebuildsCompleted ?? 0;
+                await admin.PostAsync(address, "/admin/rebuild", ct).ConfigureAwait(false);
+                Console.Out.WriteLine($"Rebuild of {address} requested; waiting for it to stream again...");
+                var deadline = DateTime.UtcNow.AddSeconds(parse.GetValue(timeout));
+                while (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(250, ct).ConfigureAwait(false);
+                    var status = await admin.StatusAsync(address, ct).ConfigureAwait(false);
+                    var upstream = status.Upstream;
+                    Console.Out.WriteLine($"  {status.NodeId}: {upstream?.State ?? "no upstream"}" +
+                        (upstream?.RebuildPercent is { } p ? $", snapshot {p:F1}% received" : $", applied {status.AppliedLsn:N0}"));
+                    if (upstream is { State: "streaming" } && upstream.RebuildsCompleted > before)
+                    {
+                        Console.Out.WriteLine($"Rebuilt: the log now starts at LSN {status.FirstLsn:N0} (the snapshot's).");
+                        return CliErrors.Ok;
+                    }
+                }
+                throw new AkkaReplException($"the rebuild of {address} did not finish within {parse.GetValue(timeout)} s");
+            }
+            catch (Exception ex)
+            {
+                return CliErrors.Report(ex);
+            }
+        });
+        return command;
+    }
+}
