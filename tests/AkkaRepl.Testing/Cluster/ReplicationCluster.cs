@@ -112,8 +112,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
     /// </summary>
     public async Task StartAllAsync(CancellationToken ct, bool oneByOne = false)
     {
-        // The initial primary first, so no replica dials it before it serves (see docs/testing.md, "Known product
-        // issues": a replica that dials too early can stay stuck in "connecting").
+        // The initial primary first, so replicas stream from their first dial and specs start the same way every run
+        // (StartupOrderSpec covers replicas that start before their primary).
         await StartAsync(InitialPrimary, ct).ConfigureAwait(false);
         var replicas = Roles.Where(r => r != InitialPrimary).ToArray();
         if (oneByOne)
