@@ -48,7 +48,7 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
 
             cluster.Network.Heal();
             cluster.Checkpoint("healed");
-            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(200, 10_000), ct);
+            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(200, 5_000), ct);
             await stopWorkload.CancelAsync();
             var run = await workload;
             output.WriteLine(run.ToString());

@@ -34,7 +34,7 @@ public sealed class ReplicaCrashSpec(ITestOutputHelper output)
             await recorder.WaitForOkOperationsAsync(500, ct);   // quorum still reached through r2
             await cluster.RestartAsync(R1, ct);
             cluster.Checkpoint("r1-restarted");
-            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(300, 10_000), ct);
+            await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(300, 5_000), ct);
             await stopWorkload.CancelAsync();
             var run = await workload;
             output.WriteLine(run.ToString());

@@ -20,7 +20,7 @@ namespace AkkaRepl.Testing.Cluster;
 /// <see cref="WaitForAppliedAsync"/>, <see cref="WaitForConvergenceAsync"/>.
 /// </summary>
 /// <remarks>
-/// Config rules (see the brief in docs/testing.md): a node reaches peer X's replication port through the proxy
+/// Config rules (docs/testing.md, "Multi-node specs"): a node reaches peer X's replication port through the proxy
 /// <c>Link(self, X)</c>; a peer's HTTP port is its real port once it has announced READY, else 1 (probes to it fail).
 /// <see cref="RestartAsync"/> rewrites the node's config with every port known by then before it starts again.
 /// </remarks>
@@ -112,8 +112,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
     /// </summary>
     public async Task StartAllAsync(CancellationToken ct, bool oneByOne = false)
     {
-        // The initial primary first, so no replica dials it before it serves (see docs/testing.md, "Known product
-        // issues": a replica that dials too early can stay stuck in "connecting").
+        // The initial primary first, so replicas stream from their first dial and specs start the same way every run
+        // (StartupOrderSpec covers replicas that start before their primary).
         await StartAsync(InitialPrimary, ct).ConfigureAwait(false);
         var replicas = Roles.Where(r => r != InitialPrimary).ToArray();
         if (oneByOne)
