@@ -164,32 +164,8 @@ internal static class RespParser
         }
     }
 
-    /// <summary>Redis's string2ll: optional '-', digits without leading zeros or '+', within int64.</summary>
-    internal static bool TryParseInt64(ReadOnlySpan<byte> s, out long value)
-    {
-        value = 0;
-        if (s.Length is 0 or > 20) return false;
-        if (s.Length == 1 && s[0] == (byte)'0') return true;
-        var negative = s[0] == (byte)'-';
-        var p = negative ? 1 : 0;
-        if (p >= s.Length || s[p] < (byte)'1' || s[p] > (byte)'9') return false;
-        ulong v = 0;
-        for (; p < s.Length; p++)
-        {
-            var d = s[p] - (byte)'0';
-            if (d is < 0 or > 9 || v > (ulong.MaxValue - (ulong)d) / 10) return false;
-            v = v * 10 + (ulong)d;
-        }
-        if (negative)
-        {
-            if (v > (ulong)long.MaxValue + 1) return false;
-            value = v == (ulong)long.MaxValue + 1 ? long.MinValue : -(long)v;
-            return true;
-        }
-        if (v > long.MaxValue) return false;
-        value = (long)v;
-        return true;
-    }
+    /// <summary>Redis's string2ll: optional '-', digits without leading zeros or '+', within int64 (one rule, shared with counters).</summary>
+    internal static bool TryParseInt64(ReadOnlySpan<byte> s, out long value) => AkkaRepl.Storage.Kv.KvInt.TryParse(s, out value);
 
     private static RespParseStatus Fail(bool isError, string text, out string? error)
     {

@@ -3,7 +3,7 @@ using System.Buffers.Text;
 namespace AkkaRepl.Storage.Kv;
 
 /// <summary>Redis's integer rules for counters: optional '-', no '+', no spaces, no leading zeros, fits in int64.</summary>
-internal static class KvInt
+public static class KvInt
 {
     public static bool TryParse(ReadOnlySpan<byte> s, out long value)
     {
