@@ -58,8 +58,13 @@ public sealed partial class Coordinator : IAsyncDisposable
     public ReplicationServer? Server => _server;
     public Receiver? Receiver => _receiver;
     public IReadOnlyList<MemberOptions> Members => _c.Cluster.Members;
-    public IReadOnlySet<string> RebuildNeeded => _rebuildNeeded;
-    private readonly HashSet<string> _rebuildNeeded = [];
+    /// <summary>Replicas told to rebuild from a snapshot and not yet streaming again (a copy: the set changes on link threads).</summary>
+    public IReadOnlySet<string> RebuildNeeded
+    {
+        get { lock (_rebuildNeeded) return _rebuildNeeded.ToHashSet(); }
+    }
+
+    private readonly HashSet<string> _rebuildNeeded = []; // guarded by itself: changed by replication-server link threads
 
     public IReadOnlyList<RoleChange> RecentEvents { get { lock (_events) return _events.ToArray(); } }
 

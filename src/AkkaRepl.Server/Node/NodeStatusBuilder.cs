@@ -20,13 +20,14 @@ internal static class NodeStatusBuilder
         if (coordinator is not null && coordinator.Role == NodeRole.Primary)
         {
             var sessions = coordinator.Server?.Sessions.ToDictionary(s => s.Replica.Value) ?? [];
+            var rebuildNeeded = coordinator.RebuildNeeded;
             foreach (var member in options.Cluster.Members.Where(m => m.Id != node.NodeId.Value))
             {
                 sessions.TryGetValue(member.Id, out var session);
                 var position = session?.Position ?? (gate?.Replicas.TryGetValue(new NodeId(member.Id), out var p) == true ? p : default);
                 // Away and behind the first retained LSN: it can only come back through a rebuild.
                 var fellOff = session is null && wal is not null && position.Flush > Lsn.Zero && position.Flush < wal.FirstLsn;
-                var state = session?.State ?? (coordinator.RebuildNeeded.Contains(member.Id) || fellOff
+                var state = session?.State ?? (rebuildNeeded.Contains(member.Id) || fellOff
                     ? ReplicaLinkState.NeedsRebuild : ReplicaLinkState.Disconnected);
                 var lag = written - position.Flush;
                 replicas.Add(new ReplicaStatus(member.Id, Kebab(state.ToString()), session?.SentLsn.Value ?? 0, position.Write.Value,
