@@ -72,6 +72,15 @@ public sealed class ReplicationCluster : IAsyncDisposable
     /// <summary>The proxies between the roles.</summary>
     public NetworkConductor Network { get; }
 
+    /// <summary>
+    /// When set, every node runs in its own network namespace and peers talk directly over veth links
+    /// (<see cref="NamespaceNetwork"/>); the proxies are not used. Owned (disposed) by the cluster.
+    /// </summary>
+    public NamespaceNetwork? Namespaces { get; init; }
+
+    /// <summary>Where a spec breaks the network: the namespaces when set, else the proxies.</summary>
+    public INetworkFaults Faults => Namespaces is { } namespaces ? namespaces : Network;
+
     /// <summary>The node of <paramref name="role"/>.</summary>
     public NodeProcess this[Role role] => Fixture[role];
 
@@ -84,10 +93,19 @@ public sealed class ReplicationCluster : IAsyncDisposable
         var text = new StringBuilder();
         text.AppendLine("akkarepl {");
         text.AppendLine("  node.cluster-id = \"multinode-spec\"");
+        if (Namespaces is { } own)
+            text.AppendLine(CultureInfo.InvariantCulture, $"  node.bind-address = \"{own.AddressOf(role)}\"");
         text.AppendLine("  cluster {");
         text.AppendLine("    members = [");
         foreach (var member in Roles)
         {
+            if (Namespaces is { } namespaces)
+            {
+                text.Append(CultureInfo.InvariantCulture,
+                    $"      {{ id = {member.Name}, host = \"{namespaces.AddressOf(member)}\", replication-port = {NamespaceNetwork.ReplicationPort}, resp-port = {NamespaceNetwork.RespPort}, http-port = {NamespaceNetwork.HttpPort} }}");
+                text.AppendLine();
+                continue;
+            }
             var repl = member == role ? UnknownPort : Network.RemotePort(role, member).Port;
             text.Append(CultureInfo.InvariantCulture,
                 $"      {{ id = {member.Name}, host = \"127.0.0.1\", replication-port = {repl}, resp-port = {Known(_respPorts, member)}, http-port = {Known(_httpPorts, member)} }}");
@@ -128,14 +146,19 @@ public sealed class ReplicationCluster : IAsyncDisposable
     /// <summary>Starts one role's node and waits for READY.</summary>
     public async Task StartAsync(Role role, CancellationToken ct)
     {
-        var node = await Fixture.StartAsync(role, AkkaReplNode.CreateStartInfo(new AkkaReplNodeOptions
+        var inNamespace = Namespaces is not null;
+        var start = AkkaReplNode.CreateStartInfo(new AkkaReplNodeOptions
         {
             NodeId = role.Name,
             DataDirectory = Fixture.DataDirectoryFor(role),
             ConfigPath = ConfigPathFor(role),
             ConfigText = ConfigFor(role),
             ExtraArguments = ExtraArguments,
-        }), ct).ConfigureAwait(false);
+            RespPort = inNamespace ? NamespaceNetwork.RespPort : 0,
+            HttpPort = inNamespace ? NamespaceNetwork.HttpPort : 0,
+            ReplPort = inNamespace ? NamespaceNetwork.ReplicationPort : 0,
+        });
+        var node = await Fixture.StartAsync(role, Namespaces?.Wrap(role, start) ?? start, ct).ConfigureAwait(false);
         Remember(role, node);
     }
 
@@ -219,7 +242,7 @@ public sealed class ReplicationCluster : IAsyncDisposable
 
     /// <summary>A RESP connection to <paramref name="role"/> (direct, not through a proxy).</summary>
     public Task<RespClient> ConnectAsync(Role role, CancellationToken ct, TimeSpan? commandTimeout = null) =>
-        RespClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, this[role].Endpoints.Resp), null, commandTimeout, ct);
+        RespClient.ConnectAsync(new IPEndPoint(HostOf(role), this[role].Endpoints.Resp), null, commandTimeout, ct);
 
     /// <summary>A workload client factory that always talks to <paramref name="role"/>'s current RESP port.</summary>
     public Func<int, CancellationToken, Task<IKvClient>> ClientsOf(Func<Role> role) =>
@@ -249,7 +272,10 @@ public sealed class ReplicationCluster : IAsyncDisposable
     }
 
     private Uri Url(Role role, string path) =>
-        new($"http://127.0.0.1:{this[role].Endpoints.Http.ToString(CultureInfo.InvariantCulture)}/{path}");
+        new($"http://{HostOf(role)}:{this[role].Endpoints.Http.ToString(CultureInfo.InvariantCulture)}/{path}");
+
+    /// <summary>Where the test reaches <paramref name="role"/>: loopback, or its namespace's address.</summary>
+    public IPAddress HostOf(Role role) => Namespaces?.AddressOf(role) ?? IPAddress.Loopback;
 
     private void Remember(Role role, NodeProcess node)
     {
@@ -262,6 +288,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
     {
         await Fixture.DisposeAsync().ConfigureAwait(false);
         await Network.DisposeAsync().ConfigureAwait(false);
+        if (Namespaces is not null)
+            await Namespaces.DisposeAsync().ConfigureAwait(false);
         _http.Dispose();
     }
 

@@ -12,7 +12,7 @@ namespace AkkaRepl.Testing.Network;
 /// proxy X->Y) and Y's connections to X (direction <see cref="LinkDirection.FromTarget"/> of proxy Y->X). Every
 /// operation here sets both, so a cut holds whichever side opened the connection.
 /// </remarks>
-public sealed class NetworkConductor : IAsyncDisposable
+public sealed class NetworkConductor : INetworkFaults, IAsyncDisposable
 {
     private readonly Dictionary<(Role From, Role To), FaultProxy> _links = new();
     private readonly Action<string> _log;
