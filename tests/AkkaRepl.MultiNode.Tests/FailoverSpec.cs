@@ -122,6 +122,7 @@ public sealed class FailoverSpec(ITestOutputHelper output)
                     Assert.Equal(RespValue.Ok, await client.SendAsync(["SET", $"after{i}", $"a{seed}-{i}"], ct));
 
             await cluster.RestartAsync(P, ct);
+            await cluster.WaitForGenerationAsync(P, promoted.Generation, ct);   // fenced: p learned the new generation
             await cluster.WaitForReplicaOfAsync(P, R1, ct);
             await cluster.WaitForConvergenceAsync(R1, ct);
 

@@ -69,6 +69,7 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
 
             cluster.Faults.Heal();
             cluster.Checkpoint("healed");
+            await cluster.WaitForReplicaStateAsync(P, R1, "streaming", ct);   // r1 reconnected and caught up with the tail
             await recorder.WaitForOkOperationsAsync(recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok) + Soak.Choose(200, 5_000), ct);
             await stopWorkload.CancelAsync();
             var run = await workload;

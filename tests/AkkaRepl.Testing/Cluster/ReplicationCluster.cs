@@ -208,8 +208,30 @@ public sealed class ReplicationCluster : IAsyncDisposable
 
     /// <summary>Waits until <paramref name="role"/> has applied the log up to <paramref name="lsn"/>.</summary>
     public Task<NodeStatus> WaitForAppliedAsync(Role role, long lsn, CancellationToken ct, TimeSpan? timeout = null) =>
-        Eventually.WaitAsync(() => StatusAsync(role, ct), s => s.AppliedLsn >= lsn,
-            timeout ?? TimeSpan.FromSeconds(20), $"{role} to apply LSN {lsn}", ct);
+        WaitForLsnAsync(role, lsn, ct, LsnKind.Applied, timeout);
+
+    /// <summary>Waits until <paramref name="role"/>'s written, flushed or applied LSN (<paramref name="kind"/>) reaches <paramref name="lsn"/>.</summary>
+    public Task<NodeStatus> WaitForLsnAsync(Role role, long lsn, CancellationToken ct, LsnKind kind = LsnKind.Applied, TimeSpan? timeout = null) =>
+        Eventually.WaitAsync(() => StatusAsync(role, ct),
+            s => kind switch { LsnKind.Written => s.WrittenLsn, LsnKind.Flushed => s.FlushedLsn, _ => s.AppliedLsn } >= lsn,
+            timeout ?? TimeSpan.FromSeconds(20), $"{role} to have {kind.ToString().ToLowerInvariant()} LSN {lsn}", ct);
+
+    /// <summary>Waits until <paramref name="role"/> is in generation <paramref name="generation"/> or later, in any role.</summary>
+    public Task<NodeStatus> WaitForGenerationAsync(Role role, long generation, CancellationToken ct, TimeSpan? timeout = null) =>
+        Eventually.WaitAsync(() => StatusAsync(role, ct), s => s.Generation >= generation,
+            timeout ?? TimeSpan.FromSeconds(20), $"{role} to reach generation {generation}", ct);
+
+    /// <summary>
+    /// Waits until <paramref name="primary"/> reports its link to <paramref name="replica"/> in <paramref name="state"/>
+    /// (as on /status: "streaming", "catching-up", "needs-rebuild", "disconnected"...). Returns that replica entry.
+    /// </summary>
+    public async Task<JsonElement> WaitForReplicaStateAsync(Role primary, Role replica, string state, CancellationToken ct, TimeSpan? timeout = null)
+    {
+        var status = await Eventually.WaitAsync(() => StatusAsync(primary, ct),
+            s => s.Replica(replica.Name) is { } r && r.TryGetProperty("state", out var v) && v.GetString() == state,
+            timeout ?? TimeSpan.FromSeconds(20), $"{primary} to see {replica}'s link {state}", ct).ConfigureAwait(false);
+        return status.Replica(replica.Name)!.Value;
+    }
 
     /// <summary>
     /// Waits until every node in <paramref name="roles"/> (default: all) has applied what <paramref name="primary"/>
@@ -298,6 +320,17 @@ public sealed class ReplicationCluster : IAsyncDisposable
         public override string ToString() =>
             $"primary written {Before}->{After}; applied: {string.Join(", ", Applied.Select(a => $"{a.Role}={a.Applied}"))}";
     }
+}
+
+/// <summary>Which of a node's log positions a wait is about.</summary>
+public enum LsnKind
+{
+    /// <summary>Written to the local WAL.</summary>
+    Written,
+    /// <summary>Flushed (durable) locally.</summary>
+    Flushed,
+    /// <summary>Applied to the state machine.</summary>
+    Applied,
 }
 
 /// <summary>Reads fields of <c>/status</c> that <see cref="NodeStatus"/> does not name.</summary>
