@@ -9,8 +9,8 @@ namespace AkkaRepl.MultiNode.Tests;
 
 /// <summary>
 /// A seeded nemesis against the replicas while a quorum workload runs on the primary: SIGKILL and restart, SIGSTOP
-/// and SIGCONT, and blackholed links, one fault at a time (a majority always survives, so every write can reach
-/// quorum). After each fault the spec waits for more acknowledged writes (progress through the other replica), then
+/// and SIGCONT, a blackholed link, a split, a slow link, one fault at a time (a majority always survives, so every
+/// write can reach quorum), and a short burst of flapping on every link, the primary's included. After each fault the spec waits for more acknowledged writes (progress through the other replica), then
 /// repairs it and waits for the replica to catch up. At the end: all nodes converge, every acknowledged write is
 /// present on all of them (G1), and the primary's history is linearizable per key.
 /// </summary>
@@ -20,8 +20,9 @@ public sealed class NemesisSpec(ITestOutputHelper output)
     private static readonly Role[] Replicas = [R1, R2];
 
     [Theory(Timeout = 90_000)]
-    [InlineData(7)]
-    [InlineData(8)]
+    [InlineData(7)]   // flapping, a cut, a kill
+    [InlineData(8)]   // a kill, a pause, a split
+    [InlineData(1)]   // kill, then a slow link
     public async Task Seeded_replica_faults_under_quorum_load_lose_no_acknowledged_write(int pinned)
     {
         var seed = TestSeed.Pick(output, pinned);
@@ -43,7 +44,7 @@ public sealed class NemesisSpec(ITestOutputHelper output)
             for (var step = 0; step < steps; step++)
             {
                 var victim = Replicas[random.Next(Replicas.Length)];
-                var fault = random.Next(3);
+                var fault = random.Next(6);
                 var ok = recorder.ToHistory().Operations.Count(o => o.Outcome == Outcome.Ok);
                 switch (fault)
                 {
@@ -59,11 +60,31 @@ public sealed class NemesisSpec(ITestOutputHelper output)
                         await recorder.WaitForOkOperationsAsync(ok + 100, ct);
                         await cluster[victim].ResumeAsync(ct);
                         break;
-                    default:
+                    case 2:
                         cluster.Network.Cut(victim, P);
                         cluster.Checkpoint($"step-{step}-cut-{victim}");
                         await recorder.WaitForOkOperationsAsync(ok + 100, ct);
                         cluster.Network.Heal();
+                        break;
+                    case 3:
+                        // A split that leaves the majority {p, other} together.
+                        cluster.Network.Split([victim], Replicas.Where(r => r != victim).Append(P));
+                        cluster.Checkpoint($"step-{step}-split-{victim}");
+                        await recorder.WaitForOkOperationsAsync(ok + 100, ct);
+                        cluster.Network.Heal();
+                        break;
+                    case 4:
+                        var delay = TimeSpan.FromMilliseconds(random.Next(20, 120));
+                        cluster.Network.SetMode(P, victim, LinkMode.DelayBy(delay));
+                        cluster.Network.SetMode(victim, P, LinkMode.DelayBy(delay));
+                        cluster.Checkpoint($"step-{step}-slow-link-{victim}-{delay.TotalMilliseconds:F0}ms");
+                        await recorder.WaitForOkOperationsAsync(ok + 100, ct);
+                        cluster.Network.Heal();
+                        break;
+                    default:
+                        // Every link flaps (the primary's too) on a schedule drawn from the seed; it ends healed.
+                        var flaps = await cluster.Network.FlapAsync(random.Next(), TimeSpan.FromSeconds(2), ct);
+                        cluster.Checkpoint($"step-{step}-flapped-{flaps.Count}-times");
                         break;
                 }
                 // Repaired: the victim catches up before the next fault, so the next one never costs the majority.
