@@ -21,6 +21,24 @@ internal static class BenchCommand
         command.Subcommands.Add(Wal());
         command.Subcommands.Add(WalRecovery());
         command.Subcommands.Add(Resp());
+        command.Subcommands.Add(Loopback());
+        return command;
+    }
+
+    private static Command Loopback()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "How long to run.", DefaultValueFactory = _ => 2 };
+        var command = new Command("loopback", "The network's raw round trip: a 64-byte TCP ping-pong over loopback, one at a time.");
+        command.Options.Add(seconds);
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var r = await BenchLoopback.MeasureAsync(Seconds(parse.GetValue(seconds)), ct).ConfigureAwait(false);
+            Console.Out.WriteLine(string.Create(Inv,
+                $"{r.RoundTrips:N0} loopback round trips (64 B, TCP) in {r.Elapsed.TotalSeconds:N2} s: {r.PerSecond:N0}/s, latency p50 {r.Latency.ValueAtPercentile(50)} us p99 {r.Latency.ValueAtPercentile(99)} us"));
+            Console.Out.WriteLine(string.Create(Inv, $"loopback_rtt_p50_us={r.Latency.ValueAtPercentile(50)}"));
+            Console.Out.WriteLine(string.Create(Inv, $"loopback_rtt_p99_us={r.Latency.ValueAtPercentile(99)}"));
+            return CliErrors.Ok;
+        }));
         return command;
     }
 
@@ -113,16 +131,28 @@ internal static class BenchCommand
         var rate = new Option<double?>("--rate") { Description = "Latency mode: this many requests/s in all, latency timed from each request's intended send time." };
         var durability = new Option<string?>("--durability") { Description = "Send DURABILITY <level> first on each connection (local, quorum, all, replicas:k...)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the raw figures to this JSON file." };
+        var waitReplicas = new Option<int>("--wait-replicas") { Description = "Send WAIT <k> after every SET and time the pair as one request (how Redis waits for replicas)." };
+        var seconds = new Option<double?>("--seconds") { Description = "Run this long instead of --requests (latency mode: --rate x seconds requests)." };
         var command = new Command("resp", "Load a node over RESP: throughput mode, or latency mode at a fixed rate (--rate); percentiles from a histogram.");
-        foreach (var o in new Option[] { host, port, clients, requests, pipeline, valueBytes, mix, keyspace, rate, durability, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { host, port, clients, requests, pipeline, valueBytes, mix, keyspace, rate, durability, json, waitReplicas, seconds }) command.Options.Add(o);
         command.SetAction((parse, ct) => Run(async () =>
         {
             var bench = new BenchResp(new BenchResp.Settings(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(clients),
                 parse.GetValue(requests), parse.GetValue(pipeline), parse.GetValue(valueBytes), BenchResp.ParseMix(parse.GetValue(mix)!),
-                parse.GetValue(rate), parse.GetValue(durability), parse.GetValue(keyspace)));
-            var total = parse.GetValue(requests);
+                parse.GetValue(rate), parse.GetValue(durability), parse.GetValue(keyspace), parse.GetValue(waitReplicas),
+                parse.GetValue(seconds) is { } s ? Seconds(s) : null));
             var run = bench.RunAsync(ct);
-            await ShowProgressAsync(run, () => bench.Completed, total).ConfigureAwait(false);
+            if (parse.GetValue(seconds) is { } limit && parse.GetValue(rate) is null)
+            {
+                // Timed run: progress in elapsed seconds.
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                await ShowProgressAsync(run, () => (long)clock.Elapsed.TotalSeconds, (long)Math.Ceiling(limit), "seconds").ConfigureAwait(false);
+            }
+            else
+            {
+                var total = parse.GetValue(seconds) is { } timed ? (long)(timed * parse.GetValue(rate)!.Value) : parse.GetValue(requests);
+                await ShowProgressAsync(run, () => bench.Completed, total).ConfigureAwait(false);
+            }
             var result = await run.ConfigureAwait(false);
             BenchReport.Print(result);
             if (parse.GetValue(json) is { } file) BenchReport.WriteJson(result, file.FullName);
@@ -132,7 +162,7 @@ internal static class BenchCommand
     }
 
     /// <summary>A progress bar on a terminal; otherwise a line on stderr every 5 seconds.</summary>
-    private static async Task ShowProgressAsync(Task run, Func<long> completed, long total)
+    private static async Task ShowProgressAsync(Task run, Func<long> completed, long total, string unit = "requests")
     {
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -140,7 +170,7 @@ internal static class BenchCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
-                    var task = ctx.AddTask("requests", maxValue: total);
+                    var task = ctx.AddTask(unit, maxValue: total);
                     while (!run.IsCompleted)
                     {
                         task.Value = completed();
@@ -159,7 +189,7 @@ internal static class BenchCommand
             if (run.IsCompleted) break;
             long now = completed();
             var at = clock.Elapsed;
-            Console.Error.WriteLine(string.Create(Inv, $"bench resp: {now:N0}/{total:N0} requests, {(now - last) / (at - lastAt).TotalSeconds:N0} req/s"));
+            Console.Error.WriteLine(string.Create(Inv, $"bench resp: {now:N0}/{total:N0} {unit}, {(now - last) / (at - lastAt).TotalSeconds:N0} {unit}/s"));
             last = now;
             lastAt = at;
         }

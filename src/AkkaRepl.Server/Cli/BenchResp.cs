@@ -21,8 +21,12 @@ namespace AkkaRepl.Server.Cli;
 /// </summary>
 internal sealed class BenchResp
 {
+    /// <param name="WaitReplicas">Send <c>WAIT k</c> after every SET and count the pair as one request (Redis's way
+    /// to wait for replicas; 0 = off).</param>
+    /// <param name="Duration">Run for this long instead of a number of requests (throughput mode: until it passes;
+    /// latency mode: rate x duration requests).</param>
     public sealed record Settings(string Host, int Port, int Clients, long Requests, int Pipeline, int ValueBytes,
-        int SetPercent, double? Rate, string? Durability, int Keyspace);
+        int SetPercent, double? Rate, string? Durability, int Keyspace, int WaitReplicas = 0, TimeSpan? Duration = null);
 
     public sealed record Result(Settings Settings, long Completed, long Sets, long Gets, long Errors, string? FirstError,
         TimeSpan Elapsed, BenchHistogram LatencyMicros)
@@ -32,24 +36,30 @@ internal sealed class BenchResp
 
     private static readonly ReadOnlyMemory<byte> SetName = "SET"u8.ToArray();
     private static readonly ReadOnlyMemory<byte> GetName = "GET"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> WaitName = "WAIT"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> WaitTimeoutMillis = "10000"u8.ToArray();
 
     private readonly Settings _settings;
     private readonly byte[][] _keys;
     private readonly byte[] _value;
+    private readonly ReadOnlyMemory<byte>[] _wait;
     private long _completed, _errors, _sets, _gets;
     private string? _firstError;
 
     public BenchResp(Settings settings)
     {
         if (settings.Clients < 1) throw new AkkaReplException("--clients must be at least 1");
-        if (settings.Requests < 1) throw new AkkaReplException("--requests must be at least 1");
+        if (settings.Duration is null && settings.Requests < 1) throw new AkkaReplException("--requests must be at least 1");
         if (settings.Pipeline < 1) throw new AkkaReplException("--pipeline must be at least 1");
         if (settings.ValueBytes < 0) throw new AkkaReplException("--value-bytes must not be negative");
         if (settings.Keyspace < 1) throw new AkkaReplException("--keyspace must be at least 1");
         if (settings.Rate is <= 0) throw new AkkaReplException("--rate must be positive");
+        if (settings.WaitReplicas < 0) throw new AkkaReplException("--wait-replicas must not be negative");
+        if (settings.Duration is { } d && d <= TimeSpan.Zero) throw new AkkaReplException("--seconds must be positive");
         _settings = settings;
         _keys = new byte[settings.Keyspace][];
         for (int i = 0; i < _keys.Length; i++) _keys[i] = Encoding.ASCII.GetBytes("key:" + i.ToString("D12", System.Globalization.CultureInfo.InvariantCulture));
+        _wait = [WaitName, System.Text.Encoding.ASCII.GetBytes(settings.WaitReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture)), WaitTimeoutMillis];
         _value = new byte[settings.ValueBytes];
         var rng = new Random(7);
         for (int i = 0; i < _value.Length; i++) _value[i] = (byte)('a' + rng.Next(26));
@@ -96,15 +106,20 @@ internal sealed class BenchResp
             var histograms = new BenchHistogram[connections.Length];
             var clock = Stopwatch.StartNew();
             var tasks = new Task[connections.Length];
+            long requests = _settings.Duration is { } duration
+                ? _settings.Rate is { } r ? Math.Max(connections.Length, (long)(r * duration.TotalSeconds)) : long.MaxValue
+                : _settings.Requests;
+            long deadline = _settings.Duration is { } d ? clock.ElapsedTicks + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
             for (int c = 0; c < connections.Length; c++)
             {
-                long quota = _settings.Requests / connections.Length + (c < _settings.Requests % connections.Length ? 1 : 0);
+                long quota = requests == long.MaxValue ? long.MaxValue
+                    : requests / connections.Length + (c < requests % connections.Length ? 1 : 0);
                 var histogram = histograms[c] = new BenchHistogram();
                 var connection = connections[c];
                 int seed = c;
                 tasks[c] = _settings.Rate is { } rate
                     ? Task.Run(() => RunPacedAsync(connection, quota, rate / connections.Length, seed, histogram, ct), ct)
-                    : Task.Run(() => RunFlatOutAsync(connection, quota, seed, histogram, ct), ct);
+                    : Task.Run(() => RunFlatOutAsync(connection, quota, seed, histogram, clock, deadline, ct), ct);
             }
             await Task.WhenAll(tasks).ConfigureAwait(false);
             var elapsed = clock.Elapsed;
@@ -120,21 +135,24 @@ internal sealed class BenchResp
         }
     }
 
-    private async Task RunFlatOutAsync(RespConnection connection, long quota, int seed, BenchHistogram histogram, CancellationToken ct)
+    private async Task RunFlatOutAsync(RespConnection connection, long quota, int seed, BenchHistogram histogram,
+        Stopwatch clock, long deadline, CancellationToken ct)
     {
         var rng = new Random(seed);
         var set = new[] { SetName, default, _value };
         var get = new[] { GetName, default };
+        var waits = new bool[_settings.Pipeline];
         long left = quota;
-        while (left > 0 && !ct.IsCancellationRequested)
+        while (left > 0 && !ct.IsCancellationRequested && clock.ElapsedTicks < deadline)
         {
             int batch = (int)Math.Min(_settings.Pipeline, left);
-            for (int i = 0; i < batch; i++) AppendOne(connection, rng, set, get);
+            for (int i = 0; i < batch; i++) waits[i] = AppendOne(connection, rng, set, get);
             long sent = Stopwatch.GetTimestamp();
             await connection.FlushAsync(ct).ConfigureAwait(false);
             for (int i = 0; i < batch; i++)
             {
                 var reply = await connection.ReadAsync(ct).ConfigureAwait(false);
+                if (waits[i]) await ReadWaitAsync(connection, ct).ConfigureAwait(false);
                 histogram.Record(Micros(Stopwatch.GetTimestamp() - sent));
                 Check(reply);
             }
@@ -152,6 +170,7 @@ internal sealed class BenchResp
         // Stagger the connections across one interval so they do not all fire at once.
         long start = Stopwatch.GetTimestamp() + (long)(interval * seed / _settings.Clients);
         var dueTimes = new long[_settings.Pipeline];
+        var waits = new bool[_settings.Pipeline];
         long next = 0, freeSince = start;
         while (next < quota && !ct.IsCancellationRequested)
         {
@@ -171,7 +190,7 @@ internal sealed class BenchResp
                 long dueAt = start + (long)(next * interval);
                 if (dueAt > horizon) break;
                 dueTimes[batch] = dueAt;
-                AppendOne(connection, rng, set, get);
+                waits[batch] = AppendOne(connection, rng, set, get);
                 batch++;
                 next++;
             }
@@ -180,6 +199,7 @@ internal sealed class BenchResp
             for (int i = 0; i < batch; i++)
             {
                 var reply = await connection.ReadAsync(ct).ConfigureAwait(false);
+                if (waits[i]) await ReadWaitAsync(connection, ct).ConfigureAwait(false);
                 long done = Stopwatch.GetTimestamp();
                 // Due while this connection was busy with earlier replies: timed from when it was due (coordinated
                 // omission corrected). Due while it was idle: timed from the send (a late timer is the tool's fault).
@@ -191,7 +211,8 @@ internal sealed class BenchResp
         }
     }
 
-    private void AppendOne(RespConnection connection, Random rng, ReadOnlyMemory<byte>[] set, ReadOnlyMemory<byte>[] get)
+    /// <summary>Appends one request; true when a WAIT follows it (its reply must be read too).</summary>
+    private bool AppendOne(RespConnection connection, Random rng, ReadOnlyMemory<byte>[] set, ReadOnlyMemory<byte>[] get)
     {
         var key = _keys[rng.Next(_keys.Length)];
         if (_settings.SetPercent >= 100 || (_settings.SetPercent > 0 && rng.Next(100) < _settings.SetPercent))
@@ -199,20 +220,33 @@ internal sealed class BenchResp
             set[1] = key;
             connection.Append(set);
             Interlocked.Increment(ref _sets);
+            if (_settings.WaitReplicas == 0) return false;
+            connection.Append(_wait);
+            return true;
         }
-        else
-        {
-            get[1] = key;
-            connection.Append(get);
-            Interlocked.Increment(ref _gets);
-        }
+        get[1] = key;
+        connection.Append(get);
+        Interlocked.Increment(ref _gets);
+        return false;
+    }
+
+    /// <summary>Reads a WAIT's reply: fewer replicas than asked for (it timed out) counts as an error.</summary>
+    private async ValueTask ReadWaitAsync(RespConnection connection, CancellationToken ct)
+    {
+        var reply = await connection.ReadAsync(ct).ConfigureAwait(false);
+        if (reply.IsError) Check(reply);
+        else if (reply.Integer < _settings.WaitReplicas) Fail($"WAIT {_settings.WaitReplicas} reached only {reply.Integer} replica(s) in 10 s");
     }
 
     private void Check(RespValue reply)
     {
-        if (!reply.IsError) return;
+        if (reply.IsError) Fail(reply.Text ?? "(error)");
+    }
+
+    private void Fail(string error)
+    {
         Interlocked.Increment(ref _errors);
-        Interlocked.CompareExchange(ref _firstError, reply.Text ?? "(error)", null);
+        Interlocked.CompareExchange(ref _firstError, error, null);
     }
 
     private static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
