@@ -71,6 +71,7 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
             return Results.Json(node.GetStatus(), StatusJson.Options);
         });
         Verify.VerifyEndpoints.Map(app, node);
+        Backup.BackupEndpoints.Map(app, node);
         await app.StartAsync(ct).ConfigureAwait(false);
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

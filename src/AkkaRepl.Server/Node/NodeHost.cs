@@ -46,6 +46,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     private string _dataDir = "";
     private Verify.DigestRecorder? _digests;
     private Verify.VerifyService? _verification;
+    private readonly Backup.AppliedStamp _stamp = new();
 
     private NodeHost(AkkaReplOptions options, ILoggerFactory loggers)
     {
@@ -72,6 +73,12 @@ public sealed partial class NodeHost : IAsyncDisposable
     internal Verify.DigestRecorder Digests => _digests ?? throw new InvalidOperationException("the node is not started");
     /// <summary>Runs verifications from this node and keeps the last result.</summary>
     internal Verify.VerifyService Verification => _verification ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>The commit time of the last applied record (backups).</summary>
+    internal Backup.AppliedStamp Stamp => _stamp;
+    /// <summary>This node's WAL (backups read it).</summary>
+    internal WalWriter Wal => _wal ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>This node's generation history (backups record it).</summary>
+    internal GenerationHistory History => _history ?? throw new InvalidOperationException("the node is not started");
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
@@ -114,7 +121,7 @@ public sealed partial class NodeHost : IAsyncDisposable
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
         _digests = new Verify.DigestRecorder(() => _applier!.State, () => _applier!.AppliedLsn);
-        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this), _digests],
+        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this), _digests, _stamp],
             _options.Replication.ApplyDelay, _time, () => _coordinator?.WritingGeneration);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
