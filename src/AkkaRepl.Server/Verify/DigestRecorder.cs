@@ -3,14 +3,17 @@ using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Replication.Apply;
 using AkkaRepl.Storage.Digest;
+using AkkaRepl.Storage.Kv;
 using AkkaRepl.Storage.StateMachine;
 using AkkaRepl.Wal;
 
 namespace AkkaRepl.Server.Verify;
 
 /// <summary>
-/// Computes a <see cref="StateDigest"/> on every node at the LSN of each digest marker: a command record with an
-/// empty payload, which the state machine applies as a no-op. The primary appends a marker to ask for a
+/// Computes a <see cref="StateDigest"/> on every node at the LSN of each digest marker: a command record holding the
+/// command <c>AKKAREPL.DIGEST</c>, which the key-value store does not know and so applies without changing anything
+/// (its error reply goes nowhere). A payload of its own, rather than the empty no-op record, so that other no-op
+/// records never cost a digest. The primary appends a marker to ask for a
 /// verification; the log carries it to every node, and each node captures its image when its applier reaches it,
 /// so all digests are of the same position without pausing anyone.
 /// <para>The capture runs on the applier loop (copy-on-write, O(shards)); hashing the image runs on the thread
@@ -21,12 +24,14 @@ internal sealed class DigestRecorder(Func<IStateMachine> state, Func<Lsn> applie
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<StateDigest>> _digests = new();
     private readonly ConcurrentQueue<ulong> _order = new(); // captured LSNs, oldest first; trimmed to `keep`
 
+    private static readonly byte[] Marker = KvStore.EncodeCommand([System.Text.Encoding.ASCII.GetBytes("AKKAREPL.DIGEST")]);
+
     /// <summary>The payload of a digest marker record.</summary>
-    public static ReadOnlyMemory<byte> MarkerPayload => ReadOnlyMemory<byte>.Empty;
+    public static ReadOnlyMemory<byte> MarkerPayload => Marker;
 
     public void OnApplied(in WalRecord record)
     {
-        if (record.Kind != WalRecordKind.Command || !record.Payload.IsEmpty) return;
+        if (record.Kind != WalRecordKind.Command || record.Payload.Length != Marker.Length || !record.Payload.Span.SequenceEqual(Marker)) return;
         var image = state().CaptureImage();
         var slot = Slot(record.EndLsn.Value);
         _ = Task.Run(() =>
