@@ -17,9 +17,10 @@ namespace AkkaRepl.Server.Verify;
 /// verification; the log carries it to every node, and each node captures its image when its applier reaches it,
 /// so all digests are of the same position without pausing anyone.
 /// <para>The capture runs on the applier loop (copy-on-write, O(shards)); hashing the image runs on the thread
-/// pool. The last <c>keep</c> digests are held in memory for the narrowing queries of a verification.</para>
+/// pool. The last <c>keep</c> digests are held in memory for the narrowing queries of a verification: about 150 bytes
+/// per key each (two hashes and the entry), so few are kept.</para>
 /// </summary>
-internal sealed class DigestRecorder(Func<IStateMachine> state, Func<Lsn> applied, int keep = 8) : IApplyObserver
+internal sealed class DigestRecorder(Func<IStateMachine> state, Func<Lsn> applied, int keep = 2) : IApplyObserver
 {
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<StateDigest>> _digests = new();
     private readonly ConcurrentQueue<ulong> _order = new(); // captured LSNs, oldest first; trimmed to `keep`
