@@ -137,6 +137,9 @@ public sealed class RestoreTests(ITestOutputHelper output) : IDisposable
                 await Refused(BackupDir, Archive, new RestoreTarget(s.MistakeLsn + 1, null)));
             Assert.Equal($"LSN {s.MistakeLsn} is past what is available: the backup's WAL ends at LSN {s.Backup.EndLsn} and no archive was given (--archive DIR)",
                 await Refused(BackupDir, null, new RestoreTarget(s.MistakeLsn, null)));
+            var snapshotTime = s.Backup.SnapshotCommitTime ?? throw new InvalidOperationException("the source had applied records: the snapshot's commit time is known");
+            Assert.Equal($"time {snapshotTime.AddSeconds(-1):O} is before this backup's snapshot, whose last change was committed at {snapshotTime:O}: use an older backup",
+                await Refused(BackupDir, Archive, new RestoreTarget(null, snapshotTime.AddSeconds(-1))));
             Assert.StartsWith($"time {DateTimeOffset.UnixEpoch.AddYears(100):O} is past what is available (the last record available, at LSN {archivedEnd}, was committed at ",
                 await Refused(BackupDir, Archive, new RestoreTarget(null, DateTimeOffset.UnixEpoch.AddYears(100))));
 
