@@ -17,6 +17,8 @@ public sealed record AkkaReplOptions : IValidatableOptions
     public ClusterOptions Cluster { get; init; } = new();
     /// <summary>Log shipping and commit rules, <c>akkarepl.replication</c>.</summary>
     public ReplicationOptions Replication { get; init; } = new();
+    /// <summary>Replica verification by state digests, <c>akkarepl.verify</c>.</summary>
+    public VerifyOptions Verify { get; init; } = new();
 
     /// <summary>Rules that span sections.</summary>
     public void Validate(OptionsValidationContext context)

@@ -70,6 +70,8 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
             await node.Coordinator.FollowAsync(primary, new Core.Ids.Generation(generation), $"told by an operator to follow {primary}", ct).ConfigureAwait(false);
             return Results.Json(node.GetStatus(), StatusJson.Options);
         });
+        Verify.VerifyEndpoints.Map(app, node);
+        Backup.BackupEndpoints.Map(app, node);
         await app.StartAsync(ct).ConfigureAwait(false);
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -44,6 +44,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     private AdminHttpServer? _http;
     private TcpListener? _replicationListener;
     private string _dataDir = "";
+    private Verify.DigestRecorder? _digests;
+    private Verify.VerifyService? _verification;
+    private readonly Backup.AppliedStamp _stamp = new();
 
     private NodeHost(AkkaReplOptions options, ILoggerFactory loggers)
     {
@@ -66,6 +69,16 @@ public sealed partial class NodeHost : IAsyncDisposable
     public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
     public Applier Applier => _applier ?? throw new InvalidOperationException("the node is not started");
     public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
+    /// <summary>Digests this node computed at digest markers (verification).</summary>
+    internal Verify.DigestRecorder Digests => _digests ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>Runs verifications from this node and keeps the last result.</summary>
+    internal Verify.VerifyService Verification => _verification ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>The commit time of the last applied record (backups).</summary>
+    internal Backup.AppliedStamp Stamp => _stamp;
+    /// <summary>This node's WAL (backups read it).</summary>
+    internal WalWriter Wal => _wal ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>This node's generation history (backups record it).</summary>
+    internal GenerationHistory History => _history ?? throw new InvalidOperationException("the node is not started");
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
@@ -107,7 +120,8 @@ public sealed partial class NodeHost : IAsyncDisposable
             throw new StorageCorruptException(
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
-        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this)],
+        _digests = new Verify.DigestRecorder(() => _applier!.State, () => _applier!.AppliedLsn);
+        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this), _digests, _stamp],
             _options.Replication.ApplyDelay, _time, () => _coordinator?.WritingGeneration);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
@@ -139,6 +153,8 @@ public sealed partial class NodeHost : IAsyncDisposable
             await Listen("akkarepl.node.http-port", _options.Node.HttpPort,
                 async () => HttpPort = await _http.StartAsync(bind, _options.Node.HttpPort, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
+        _verification = new Verify.VerifyService(this, _options, _loggers.CreateLogger("AkkaRepl.Verify"));
+        _verification.Start();
         LogStarted(_logger, NodeId.Value, _coordinator.Role.ToString().ToLowerInvariant(), _coordinator.Generation.Value,
             _applier.AppliedLsn.Value, RespPort, HttpPort, ReplicationPort);
     }
@@ -298,7 +314,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     }
 
     public NodeStatus GetStatus() => NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, _coordinator, _timeline,
-        _resp?.ConnectionCount ?? 0);
+        _resp?.ConnectionCount ?? 0) with { Verify = _verification?.Status };
 
     public string GetInfo(string? section) => RedisInfo.Build(this, GetStatus(), section);
 
@@ -306,6 +322,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         LogStopping(_logger, NodeId.Value);
+        if (_verification is not null) await Safe("verification", async () => await _verification.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (_http is not null) await Safe("http", _http.StopAsync).ConfigureAwait(false);
         if (_resp is not null) await Safe("resp", _resp.StopAsync).ConfigureAwait(false);
         if (_coordinator is not null) await Safe("coordinator", async () => await _coordinator.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);

@@ -22,7 +22,11 @@ public sealed record NodeStatus(
     IReadOnlyList<RoleEvent> RecentEvents,
     IReadOnlyList<MemberAddress> Members,
     int Connections,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt)
+{
+    /// <summary>The last verification this node ran (null on nodes that never verified; see docs/backup-and-verify.md).</summary>
+    public Verify.VerifyStatus? Verify { get; init; }
+}
 
 /// <summary>A member's addresses as this node's configuration names them.</summary>
 public sealed record MemberAddress(string Id, string Host, int RespPort, int HttpPort, int ReplicationPort);

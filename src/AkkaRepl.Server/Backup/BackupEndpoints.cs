@@ -1,0 +1,85 @@
+using System.Globalization;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Server.Http;
+using AkkaRepl.Server.Node;
+using AkkaRepl.Storage.StateMachine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace AkkaRepl.Server.Backup;
+
+/// <summary>
+/// The backup routes of the admin endpoint, used by <c>akkarepl backup</c>:
+/// <c>POST /admin/backup/snapshot</c> streams a state image captured now (copy-on-write: writes and reads go on)
+/// with its LSN in <c>X-Akkarepl-Lsn</c> and, when known, the commit time of its last change in
+/// <c>X-Akkarepl-Commit-Micros</c>; <c>GET /admin/backup/wal?from=LSN</c> streams the log's records from that LSN
+/// to the flushed end at the time of the request (<c>X-Akkarepl-End</c>), encoded as in the WAL;
+/// <c>GET /admin/backup/info</c> answers the node's identity and generation history.
+/// </summary>
+internal static class BackupEndpoints
+{
+    public const string LsnHeader = "X-Akkarepl-Lsn";
+    public const string CommitMicrosHeader = "X-Akkarepl-Commit-Micros";
+    public const string EndHeader = "X-Akkarepl-End";
+
+    public static void Map(WebApplication app, NodeHost node)
+    {
+        app.MapPost("/admin/backup/snapshot", async (HttpContext context) =>
+        {
+            var (image, micros) = await CaptureAsync(node).ConfigureAwait(false);
+            context.Response.Headers[LsnHeader] = image.Lsn.Value.ToString(CultureInfo.InvariantCulture);
+            if (micros is { } m) context.Response.Headers[CommitMicrosHeader] = m.ToString(CultureInfo.InvariantCulture);
+            context.Response.ContentType = "application/octet-stream";
+            // The image writes with many small synchronous writes: buffer them, on a pool thread.
+            context.Features.Get<IHttpBodyControlFeature>()!.AllowSynchronousIO = true;
+            await Task.Run(() =>
+            {
+                using var buffered = new BufferedStream(context.Response.Body, 1 << 16);
+                image.WriteTo(buffered);
+                buffered.Flush();
+            }).ConfigureAwait(false);
+        });
+        app.MapGet("/admin/backup/wal", async (HttpContext context, ulong from, CancellationToken ct) =>
+        {
+            var wal = node.Wal;
+            var end = wal.FlushedLsn;
+            if (from < wal.FirstLsn.Value || from > end.Value)
+            {
+                await Results.Json(new { error = $"node {node.NodeId} holds its log from LSN {wal.FirstLsn} to {end}, not from LSN {from}" },
+                    StatusJson.Options, statusCode: 409).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            context.Response.Headers[EndHeader] = end.Value.ToString(CultureInfo.InvariantCulture);
+            context.Response.ContentType = "application/octet-stream";
+            if (from == end.Value) return;
+            await foreach (var record in wal.ReadAsync(new Lsn(from), Wal.WalReadLimit.Flushed, ct).ConfigureAwait(false))
+            {
+                await context.Response.Body.WriteAsync(WalRecordsFile.Encode(record), ct).ConfigureAwait(false);
+                if (record.EndLsn >= end) break;
+            }
+        });
+        app.MapGet("/admin/backup/info", () =>
+        {
+            var status = node.GetStatus();
+            return Results.Json(new BackupSourceInfo(status.NodeId, status.ClusterId, status.Role, status.Generation,
+                node.History.Entries.Select(e => new BackupHistoryEntry(e.Generation.Value, e.Lsn.Value)).ToList()), StatusJson.Options);
+        });
+    }
+
+    /// <summary>An image and the commit time of its last change: the image is retaken (a few times, briefly) until it
+    /// matches the last applied record, whose time is then known.</summary>
+    private static async Task<(IStateImage Image, long? Micros)> CaptureAsync(NodeHost node)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var image = node.Applier.State.CaptureImage();
+            var micros = node.Stamp.CommitMicrosAt(image.Lsn);
+            if (micros is not null || attempt >= 20) return (image, micros);
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>What <c>GET /admin/backup/info</c> answers.</summary>
+public sealed record BackupSourceInfo(string NodeId, string ClusterId, string Role, ulong Generation, IReadOnlyList<BackupHistoryEntry> History);
