@@ -60,6 +60,9 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
         m.CreateObservableGauge("akkarepl.replica.retained_log.headroom", () => PerReplica(r => (double)r.HeadroomBytes), "By",
             "Primary only: per replica, how much further it may fall behind before its log is no longer kept (negative: needs a rebuild).");
 
+        m.CreateObservableGauge("akkarepl.replica.catch_up.progress", () => Status().Replicas.Where(r => r.CatchUpPercent is not null)
+                .Select(r => new Measurement<double>(r.CatchUpPercent!.Value / 100.0, new KeyValuePair<string, object?>("replica", r.NodeId))), "1",
+            "Primary only, while a replica catches up: the fraction of the log it lacked at connect time that was sent (0 to 1).");
         m.CreateObservableGauge("akkarepl.upstream.lag", () => Upstream(u => (double)u.LagBytes), "By",
             "Replica only: the upstream's flushed LSN minus this node's flushed LSN.");
         m.CreateObservableGauge("akkarepl.upstream.link.state", () => UpstreamLinkStates(), "{state}",
