@@ -60,8 +60,24 @@ public sealed class PrometheusExporter : IDisposable
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (!_families.TryGetValue(instrument, out var family)) return;
-        var labels = Labels(tags);
-        var series = family.Series.GetOrAdd(labels, l => new Series(l, family.Buckets));
+        Series series;
+        if (tags.Length <= 2 && !instrument.IsObservable)
+        {
+            // Hot path (a histogram record per client write): find the series by its tags without building the label
+            // text, which is made once per distinct tag set.
+            var key = (tags.Length > 0 ? tags[0].Key : null, tags.Length > 0 ? tags[0].Value : null,
+                tags.Length > 1 ? tags[1].Key : null, tags.Length > 1 ? tags[1].Value : null);
+            if (!family.ByTags.TryGetValue(key, out series!))
+            {
+                var labels = Labels(tags);
+                series = family.ByTags.GetOrAdd(key, _ => family.Series.GetOrAdd(labels, l => new Series(l, family.Buckets)));
+            }
+        }
+        else
+        {
+            var labels = Labels(tags);
+            series = family.Series.GetOrAdd(labels, l => new Series(l, family.Buckets));
+        }
         lock (series)
         {
             switch (family.Kind)
@@ -143,6 +159,7 @@ public sealed class PrometheusExporter : IDisposable
         public string Name { get; }
         public double[]? Buckets { get; }
         public ConcurrentDictionary<string, Series> Series { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<(string?, object?, string?, object?), Series> ByTags { get; } = new();
 
         public void Write(StringBuilder text)
         {

@@ -23,6 +23,7 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
         {
             var (receipt, result) = await node.Writer.WriteAsync(payload, session?.Durability, ct).ConfigureAwait(false);
             node.Metrics?.CommitCompleted(receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), receipt.Degraded ? "degraded" : "met");
+            node.DurabilityAlerts?.WriteAnswered(receipt.Degraded, receipt.Requested, receipt.Reached);
             session?.WriteAcknowledged(receipt.EndLsn.Value);
             return result as KvReply ?? KvReply.Nil;
         }

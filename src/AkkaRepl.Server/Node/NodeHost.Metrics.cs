@@ -16,6 +16,9 @@ public sealed partial class NodeHost
 
     internal NodeMetrics? Metrics => _metrics;
 
+    /// <summary>Logs when writes start and stop being answered below their durability level.</summary>
+    internal DurabilityAlerts? DurabilityAlerts { get; private set; }
+
     /// <summary>Every instrument of this node as Prometheus text.</summary>
     internal string ScrapeMetrics() => _exporter?.Scrape() ?? "";
 
@@ -25,6 +28,7 @@ public sealed partial class NodeHost
         var meter = new AkkaReplMeter(NodeId.Value);
         _metrics = new NodeMetrics(meter, GetStatus, () => _wal?.Stats, () => _resp);
         _exporter = new PrometheusExporter(meter.Meter);
+        DurabilityAlerts = new DurabilityAlerts(_loggers.CreateLogger("AkkaRepl.Durability"));
         _wal!.Observer = _metrics;
     }
 

@@ -52,6 +52,21 @@ public sealed class PrometheusExporterTests
         Assert.False(parsed.Has("akkarepl_other_total"));
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task The_same_tags_in_another_order_are_one_series()
+    {
+        await Task.Yield();
+        using var meter = new Meter("AkkaRepl");
+        using var exporter = new PrometheusExporter(meter);
+        var histogram = meter.CreateHistogram<double>("akkarepl.test.d", "s");
+        histogram.Record(0.001, new("durability", "quorum"), new("outcome", "met"));
+        histogram.Record(0.002, new("outcome", "met"), new("durability", "quorum"));
+        histogram.Record(0.003, new("durability", "local"), new("outcome", "met"));
+        var parsed = PrometheusText.Parse(exporter.Scrape());
+        Assert.Equal(2, parsed.Value("akkarepl_test_d_seconds_count", ("durability", "quorum"), ("outcome", "met")));
+        Assert.Equal(1, parsed.Value("akkarepl_test_d_seconds_count", ("durability", "local")));
+    }
+
     [Theory(Timeout = 10_000)]
     [InlineData("# TYPE x gauge\nx 1\n", "TYPE before HELP")]
     [InlineData("# HELP x h\n# TYPE x gauge\nx 1\nx 2\n", "repeated series")]
