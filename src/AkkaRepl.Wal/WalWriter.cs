@@ -70,6 +70,7 @@ public sealed class WalWriter : IAsyncDisposable
     private readonly List<(int Epoch, Lsn Lsn)> _truncationPoints = []; // guarded by _segmentsLock
 
     private long _syncs, _batches, _records, _bytes;
+    private Diagnostics.IWalObserver? _observer;   // set by the host, read by the loop
     private readonly long _bytesCut;
 
     private WalWriter(string directory, WalOptions options, ILogger logger, TimeProvider time, SafeFileHandle lockFile, RecoveredLog log)
@@ -150,6 +151,13 @@ public sealed class WalWriter : IAsyncDisposable
     /// <summary>Counters since open: syncs, batches, records, bytes.</summary>
     public WalWriterStats Stats => new(Interlocked.Read(ref _syncs), Interlocked.Read(ref _batches),
         Interlocked.Read(ref _records), Interlocked.Read(ref _bytes), _bytesCut);
+
+    /// <summary>Told about every group commit (metrics); null for none.</summary>
+    public Diagnostics.IWalObserver? Observer
+    {
+        get => Volatile.Read(ref _observer);
+        set => Volatile.Write(ref _observer, value);
+    }
 
     /// <summary>The storage error that stopped the writer, or null while it runs.</summary>
     public Exception? Failure => _failure;
@@ -629,8 +637,15 @@ public sealed class WalWriter : IAsyncDisposable
 
     private void CommitBatch()
     {
+        var started = Stopwatch.GetTimestamp();
+        var bytesBefore = Interlocked.Read(ref _bytes);
         WritePending();
+        var written = Stopwatch.GetTimestamp();
+        var syncsBefore = Interlocked.Read(ref _syncs);
         Sync();
+        if (Volatile.Read(ref _observer) is { } observer && _batch.Count > 0)
+            observer.BatchCommitted(_batch.Count, Interlocked.Read(ref _bytes) - bytesBefore, Stopwatch.GetElapsedTime(started, written),
+                Interlocked.Read(ref _syncs) == syncsBefore ? TimeSpan.Zero : Stopwatch.GetElapsedTime(written));
         foreach (var (command, result) in _batch)
         {
             switch (command)

@@ -30,6 +30,7 @@ public sealed partial class ReplicaSession
     private readonly ILogger _logger;
     private readonly AsyncSignal _acked = new();
     private readonly Lsn _catchUpTarget;
+    private readonly Core.Diagnostics.Progress _catchUpProgress; // Due() called by the send loop only; Percent() is pure
     private readonly Queue<Lsn> _unackedFrames = new(); // end LSN of each frame sent and not yet acked; guarded by _positionGate
     private long _sentLsn;                  // written by the send loop
     private ReplicaPosition _position;      // written by the receive loop; read via Position
@@ -51,6 +52,7 @@ public sealed partial class ReplicaSession
         _sentLsn = (long)startLsn.Value;
         _position = new ReplicaPosition(startLsn, startLsn, Lsn.Zero);
         _catchUpTarget = wal.WrittenLsn;
+        _catchUpProgress = new Core.Diagnostics.Progress((long)(_catchUpTarget.Value - Math.Min(startLsn.Value, _catchUpTarget.Value)), time);
         State = startLsn >= _catchUpTarget ? ReplicaLinkState.Streaming : ReplicaLinkState.CatchingUp;
     }
 
@@ -60,6 +62,11 @@ public sealed partial class ReplicaSession
     public Lsn SentLsn => new((ulong)Volatile.Read(ref _sentLsn));
     public ReplicaLinkState State { get; private set; }
     public DateTimeOffset? LastAckAt { get; private set; }
+
+    /// <summary>While catching up: percent of the log between its start and the primary's end at connect time that
+    /// was sent; null once streaming.</summary>
+    public double? CatchUpPercent => State == ReplicaLinkState.CatchingUp
+        ? _catchUpProgress.Percent((long)(SentLsn.Value - StartLsn.Value)) : null;
 
     /// <summary>Set when the replica reported a generation above this node's: this node must step down.</summary>
     public Generation? HigherGenerationSeen { get; private set; }
@@ -139,6 +146,8 @@ public sealed partial class ReplicaSession
         // look like an ack of something never sent.
         Volatile.Write(ref _sentLsn, (long)frame.EndLsn.Value);
         await _link.SendAsync(frame, ct).ConfigureAwait(false);
+        if (State == ReplicaLinkState.CatchingUp && _catchUpProgress.Due((long)(frame.EndLsn.Value - StartLsn.Value), out var progress))
+            LogCatchUpProgress(_logger, Replica.Value, progress);
         if (State == ReplicaLinkState.CatchingUp && frame.EndLsn >= _catchUpTarget) State = ReplicaLinkState.Streaming;
     }
 
@@ -174,6 +183,9 @@ public sealed partial class ReplicaSession
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catching up replica {Replica}: {Progress}")]
+    private static partial void LogCatchUpProgress(ILogger logger, string replica, string progress);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replication link to {Replica} ended: {Reason}")]
     private static partial void LogLinkEnded(ILogger logger, string replica, string reason);

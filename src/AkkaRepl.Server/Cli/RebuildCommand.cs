@@ -25,20 +25,23 @@ internal static class RebuildCommand
                 var before = (await admin.StatusAsync(address, ct).ConfigureAwait(false)).Upstream?.RebuildsCompleted ?? 0;
                 await admin.PostAsync(address, "/admin/rebuild", ct).ConfigureAwait(false);
                 Console.Out.WriteLine($"Rebuild of {address} requested; waiting for it to stream again...");
-                var deadline = DateTime.UtcNow.AddSeconds(parse.GetValue(timeout));
-                while (DateTime.UtcNow < deadline)
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                limit.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                Node.NodeStatus? last = null;
+                try
                 {
-                    await Task.Delay(250, ct).ConfigureAwait(false);
-                    var status = await admin.StatusAsync(address, ct).ConfigureAwait(false);
-                    var upstream = status.Upstream;
-                    Console.Out.WriteLine($"  {status.NodeId}: {upstream?.State ?? "no upstream"}" +
-                        (upstream?.RebuildPercent is { } p ? $", snapshot {p:F1}% received" : $", applied {status.AppliedLsn:N0}"));
-                    if (upstream is { State: "streaming" } && upstream.RebuildsCompleted > before)
+                    await ProgressDisplay.RunAsync($"rebuild {address}", async token =>
                     {
-                        Console.Out.WriteLine($"Rebuilt: the log now starts at LSN {status.FirstLsn:N0} (the snapshot's).");
-                        return CliErrors.Ok;
-                    }
+                        var status = last = await admin.StatusAsync(address, token).ConfigureAwait(false);
+                        var upstream = status.Upstream;
+                        var done = upstream is { State: "streaming" } && upstream.RebuildsCompleted > before;
+                        return new ProgressDisplay.Reading(done ? 100 : upstream?.RebuildPercent,
+                            upstream?.State ?? "no upstream", done);
+                    }, TimeSpan.FromMilliseconds(250), limit.Token).ConfigureAwait(false);
+                    Console.Out.WriteLine($"Rebuilt: the log now starts at LSN {last!.FirstLsn:N0} (the snapshot's).");
+                    return CliErrors.Ok;
                 }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
                 throw new AkkaReplException($"the rebuild of {address} did not finish within {parse.GetValue(timeout)} s");
             }
             catch (Exception ex)

@@ -22,43 +22,64 @@ internal static class StatusCommand
         command.Options.Add(node);
         command.Options.Add(json);
         command.Options.Add(watch);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) =>
+            RunAsync(parse.GetValue(node)!, parse.GetValue(json), parse.GetValue(watch), Console.Out, AnsiConsole.Console, ct));
+        return command;
+    }
+
+    /// <summary>The verb's work, with its outputs passed in so tests can read them: JSON goes to
+    /// <paramref name="jsonOut"/>, tables to <paramref name="console"/>. Returns the exit code.</summary>
+    internal static async Task<int> RunAsync(string address, bool json, bool watch, TextWriter jsonOut, IAnsiConsole console, CancellationToken ct)
+    {
+        try
         {
-            try
+            CheckAddress(address);
+            using var admin = new AdminClient();
+            if (watch)
             {
-                using var admin = new AdminClient();
-                var address = parse.GetValue(node)!;
-                if (parse.GetValue(watch))
+                var code = CliErrors.Ok;
+                await console.Live(new Text("...")).StartAsync(async live =>
                 {
-                    var code = CliErrors.Ok;
-                    await AnsiConsole.Live(new Text("...")).StartAsync(async live =>
+                    while (!ct.IsCancellationRequested)
                     {
-                        while (!ct.IsCancellationRequested)
+                        try
                         {
                             var (table, healthy) = await BuildAsync(admin, address, ct).ConfigureAwait(false);
                             live.UpdateTarget(table);
                             code = healthy ? CliErrors.Ok : Unhealthy;
-                            try { await Task.Delay(1000, ct).ConfigureAwait(false); } catch (OperationCanceledException) { }
                         }
-                    }).ConfigureAwait(false);
-                    return code;
-                }
-                if (parse.GetValue(json))
-                {
-                    var all = await admin.ClusterAsync(address, ct).ConfigureAwait(false);
-                    Console.Out.WriteLine(JsonSerializer.Serialize(all.Select(a => (object?)a.Status ?? new { nodeId = a.Member.Id, error = a.Error }), StatusJson.Options));
-                    return Healthy(all.Select(a => a.Status)) ? CliErrors.Ok : Unhealthy;
-                }
-                var (t, ok) = await BuildAsync(admin, address, ct).ConfigureAwait(false);
-                AnsiConsole.Write(t);
-                return ok ? CliErrors.Ok : Unhealthy;
+                        catch (Core.Errors.AkkaReplException ex) // the node went away: say so and keep watching
+                        {
+                            live.UpdateTarget(new Markup($"[red]{Markup.Escape(ex.Message)}[/] (retrying every second)"));
+                            code = CliErrors.Failed;
+                        }
+                        try { await Task.Delay(1000, ct).ConfigureAwait(false); } catch (OperationCanceledException) { }
+                    }
+                }).ConfigureAwait(false);
+                return code;
             }
-            catch (Exception ex)
+            if (json)
             {
-                return CliErrors.Report(ex);
+                var all = await admin.ClusterAsync(address, ct).ConfigureAwait(false);
+                await jsonOut.WriteLineAsync(JsonSerializer.Serialize(all.Select(a => (object?)a.Status ?? new { nodeId = a.Member.Id, error = a.Error }), StatusJson.Options)).ConfigureAwait(false);
+                return Healthy(all.Select(a => a.Status)) ? CliErrors.Ok : Unhealthy;
             }
-        });
-        return command;
+            var (t, ok) = await BuildAsync(admin, address, ct).ConfigureAwait(false);
+            console.Write(t);
+            return ok ? CliErrors.Ok : Unhealthy;
+        }
+        catch (Exception ex)
+        {
+            return CliErrors.Report(ex);
+        }
+    }
+
+    /// <summary>HOST:PORT with a port number, or a clear error (not a stack trace from deep inside HttpClient).</summary>
+    private static void CheckAddress(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address[(colon + 1)..], out var port) || port is < 1 or > 65535)
+            throw new Core.Errors.AkkaReplException($"--node '{address}' is not HOST:PORT (the node's HTTP address, e.g. 127.0.0.1:8080)");
     }
 
     private static bool Healthy(IEnumerable<Node.NodeStatus?> statuses)
@@ -72,12 +93,16 @@ internal static class StatusCommand
     {
         var all = await admin.ClusterAsync(address, ct).ConfigureAwait(false);
         var primary = all.Select(a => a.Status).FirstOrDefault(s => s?.Role == "primary");
-        var table = new Table().Title($"AkkaRepl cluster via {address}").AddColumns("node", "role", "gen", "flushed", "applied", "lag bytes", "lag ms", "link", "headroom");
+        var table = new Table().Title($"AkkaRepl cluster via {address}").AddColumns("node", "role", "gen", "written", "flushed", "applied", "committed", "lag bytes", "lag ms", "link", "headroom");
         foreach (var (member, status, error) in all)
         {
             if (status is null)
             {
-                table.AddRow(member.Id, "[red]unreachable[/]", "", "", "", "", "", Markup.Escape(error ?? ""), "");
+                // Unreachable itself, but the primary still knows how far behind it is and whether it can come back.
+                var known = primary?.Replicas.FirstOrDefault(r => r.NodeId == member.Id);
+                table.AddRow(member.Id, "[red]unreachable[/]", "", "", known?.FlushLsn.ToString() ?? "", known?.ApplyLsn.ToString() ?? "", "",
+                    known?.LagBytes.ToString() ?? "", "", Markup.Escape(known is null ? error ?? "" : $"{known.State} ({error})"),
+                    known is null ? "" : FormatBytes(known.HeadroomBytes));
                 continue;
             }
             var seen = primary?.Replicas.FirstOrDefault(r => r.NodeId == status.NodeId);
@@ -85,8 +110,10 @@ internal static class StatusCommand
                 status.NodeId,
                 status.Role == "primary" ? "[green]primary[/]" : status.Role,
                 status.Generation.ToString(),
+                status.WrittenLsn.ToString(),
                 status.FlushedLsn.ToString(),
                 status.AppliedLsn.ToString(),
+                status.CommittedLsn.ToString(),
                 seen?.LagBytes.ToString() ?? (status.Role == "primary" ? "" : status.Upstream?.LagBytes.ToString() ?? ""),
                 seen?.LagMs.ToString("F1") ?? "",
                 status.Role == "primary" ? (status.Degraded ? "[yellow]degraded[/]" : "") : seen?.State ?? status.Upstream?.State ?? "",

@@ -28,6 +28,8 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         var app = builder.Build();
         app.MapGet("/status", () => Results.Json(node.GetStatus(), StatusJson.Options));
+        StatusPage.StatusPageEndpoints.Map(app, node);
+        app.MapGet("/metrics", () => Results.Text(node.ScrapeMetrics(), Metrics.PrometheusExporter.ContentType));
         app.MapGet("/health", () => node.Failure.IsFaulted
             ? Results.Text("failed: " + node.Failure.Exception?.InnerException?.Message + "\n", statusCode: 503)
             : Results.Text("ok\n"));

@@ -18,9 +18,12 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public async ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession? session, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var (receipt, result) = await node.Writer.WriteAsync(payload, session?.Durability, ct).ConfigureAwait(false);
+            node.Metrics?.CommitCompleted(receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), receipt.Degraded ? "degraded" : "met");
+            node.DurabilityAlerts?.WriteAnswered(receipt.Degraded, receipt.Requested, receipt.Reached);
             session?.WriteAcknowledged(receipt.EndLsn.Value);
             return result as KvReply ?? KvReply.Nil;
         }
@@ -30,6 +33,7 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
         }
         catch (DurabilityNotReachedException ex)
         {
+            node.Metrics?.CommitCompleted(ex.Receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), "failed");
             return KvReply.Error("NOTDURABLE " + ex.Message);
         }
         catch (Core.Errors.StorageUnavailableException ex)

@@ -107,6 +107,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
             _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct).ConfigureAwait(false);
+        StartMetrics();
         _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
         _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
         _store = new KvStore();
@@ -139,6 +140,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
             () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
+        _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
@@ -333,6 +335,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         if (_applier is not null) await Safe("applier", async () => await _applier.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (_checkpointer is not null) await Safe("checkpointer", _checkpointer.StopAsync).ConfigureAwait(false);
         if (_wal is not null) await Safe("wal", _wal.StopAsync).ConfigureAwait(false);
+        StopMetrics();
         _lock?.Dispose();
     }
 

@@ -44,7 +44,8 @@ public sealed record ReplicaStatus(
     ulong LagBytes,
     double LagMs,
     long HeadroomBytes,
-    DateTimeOffset? LastAckAt);
+    DateTimeOffset? LastAckAt,
+    double? CatchUpPercent = null); // while catching up: percent of the log it lacked at connect time that was sent
 
 /// <summary>A replica's link to its upstream.</summary>
 public sealed record UpstreamStatus(string? NodeId, string State, ulong UpstreamFlushedLsn, ulong UpstreamCommitLsn, ulong LagBytes,

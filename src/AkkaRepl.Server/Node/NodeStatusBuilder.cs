@@ -32,7 +32,8 @@ internal static class NodeStatusBuilder
                 var lag = written - position.Flush;
                 replicas.Add(new ReplicaStatus(member.Id, Kebab(state.ToString()), session?.SentLsn.Value ?? 0, position.Write.Value,
                     position.Flush.Value, position.Apply.Value, lag, Math.Round(timeline.LagOf(position.Apply, now).TotalMilliseconds, 3),
-                    options.Replication.RetainedLogMaxBytes - (long)lag, session?.LastAckAt));
+                    options.Replication.RetainedLogMaxBytes - (long)lag, session?.LastAckAt,
+                    session?.CatchUpPercent is { } catchUp ? Math.Round(catchUp, 1) : null));
             }
         }
         UpstreamStatus? upstream = null;

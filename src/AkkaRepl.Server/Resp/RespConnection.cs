@@ -260,6 +260,7 @@ internal sealed partial class RespConnection
             await ReplyAsync(error).ConfigureAwait(false);
             return false;
         }
+        _server.Commands.Count(info!);
         if (info!.IsWrite)
         {
             await WriteAsync(argv, ct).ConfigureAwait(false);

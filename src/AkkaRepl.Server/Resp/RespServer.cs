@@ -45,6 +45,12 @@ public sealed partial class RespServer : IAsyncDisposable
     /// <summary>Client connections open now.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
+    /// <summary>Client connections accepted since start (refused ones not counted).</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _nextId);
+
+    /// <summary>Commands served since start, by kind (metrics).</summary>
+    public RespCommandCounts Commands { get; } = new();
+
     /// <summary>Binds <paramref name="endpoint"/> (port 0 picks a free port, see <see cref="BoundPort"/>) and
     /// starts accepting clients.</summary>
     public Task StartAsync(IPEndPoint endpoint, CancellationToken ct)
