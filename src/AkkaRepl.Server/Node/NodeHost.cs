@@ -66,6 +66,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
     public Applier Applier => _applier ?? throw new InvalidOperationException("the node is not started");
     public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
+    public ReadOptions ReadOptions => _options.Reads;
+    /// <summary>Commit timestamps of the log this node applied (lag in time; freshness of bounded-staleness reads).</summary>
+    public CommitTimeline Timeline => _timeline;
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;

@@ -268,7 +268,7 @@ internal sealed partial class RespConnection
         if (info.IsReadOnly)
         {
             await WaitForOwnWritesAsync().ConfigureAwait(false);
-            await ReplyAsync(_backend.Store.ExecuteRead(argv)).ConfigureAwait(false);
+            await ReplyAsync(await ConsistentReadAsync(() => _backend.Store.ExecuteRead(argv), ct).ConfigureAwait(false)).ConfigureAwait(false);
             return false;
         }
         if (info.IsTransactionControl)
@@ -411,7 +411,7 @@ internal sealed partial class RespConnection
         if (!hasWrite)
         {
             await WaitForOwnWritesAsync().ConfigureAwait(false);
-            return Merge(_backend.Store.ExecuteReadTransaction(storeCommands, watches));
+            return await ConsistentReadAsync(() => Merge(_backend.Store.ExecuteReadTransaction(storeCommands, watches)), ct).ConfigureAwait(false);
         }
         if (!_backend.AcceptsWrites) return KvReply.Error(ReadOnlyError);
         var pending = IssueWrite(KvStore.EncodeTransaction(storeCommands, watches), ct);
@@ -515,6 +515,8 @@ internal sealed partial class RespConnection
                 return KvReply.FromInteger((long)_session.LastWriteLsn);
             case "durability":
                 return SetDurability(argv);
+            case "consistency":
+                return SetConsistency(argv);
             default:
                 return KvCommandTable.UnknownCommand(argv);
         }
