@@ -282,6 +282,7 @@ internal sealed partial class RespConnection
             await WaitReplicasAsync(argv, ct).ConfigureAwait(false);
             return false;
         }
+        if (info.Name == "lastlsn") await WaitForOwnWritesAsync().ConfigureAwait(false); // pipelined after a write, it names that write
         var reply = Connection(info.Name, argv, out var close);
         await ReplyAsync(reply, close).ConfigureAwait(false);
         return close;
@@ -517,6 +518,8 @@ internal sealed partial class RespConnection
                 return SetDurability(argv);
             case "consistency":
                 return SetConsistency(argv);
+            case "appliedlsn":
+                return KvReply.FromInteger((long)_backend.Store.AppliedLsn.Value);
             default:
                 return KvCommandTable.UnknownCommand(argv);
         }

@@ -54,7 +54,8 @@ public static class KvCommandTable
         new("wait", 3, C, 0, 0, 0),
         new("durability", -1, C | F, 0, 0, 0),
         new("lastlsn", 1, C | F, 0, 0, 0),
-        new("consistency", -1, C | F, 0, 0, 0));
+        new("consistency", -1, C | F, 0, 0, 0),
+        new("appliedlsn", 1, C | F, 0, 0, 0));
 
     private static readonly Dictionary<string, KvCommandInfo>.AlternateLookup<ReadOnlySpan<char>> BySpan =
         ByName.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -41,6 +41,17 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
             Assert.Equal("ERR linearizable takes no argument", (await redis.ExecuteAsync(default, "CONSISTENCY", "linearizable", "now")).Text);
             Assert.Equal("read-your-writes 4096", (await redis.ExecuteAsync(default, "CONSISTENCY")).AsString()); // unchanged by errors
 
+            // LASTLSN pipelined right after a write names that write; APPLIEDLSN covers the state reads see.
+            redis.Append(["SET", "p", "1"]);
+            redis.Append(["LASTLSN"]);
+            redis.Append(["APPLIEDLSN"]);
+            await redis.FlushAsync();
+            Assert.Equal("OK", (await redis.ReadAsync()).AsString());
+            var written = (await redis.ReadAsync()).Integer;
+            Assert.True(written > 0, "LASTLSN pipelined after SET answered 0");
+            Assert.Equal((long)p.Applier.AppliedLsn.Value, written); // the only write so far ends the log
+            Assert.True((await redis.ReadAsync()).Integer >= written);
+
             // A single node is its own majority: linearizable reads need no round trip.
             Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "k", "v")).AsString());
             Assert.Equal("OK", (await redis.ExecuteAsync(default, "CONSISTENCY", "linearizable")).AsString());
