@@ -75,6 +75,8 @@ internal sealed class MultiplexedConnection : IAsyncDisposable
             {
                 Fail(e); // the reader loop may be blocked; the queued waiters fail as sent (some bytes may have left)
             }
+            // The reader loop may have failed after the check above and drained the queue before ours went in: fail them too.
+            if (_failure is { } late) Fail(late);
             return replies;
         }
         finally { _writeLock.Release(); }

@@ -151,9 +151,13 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
             Assert.Equal("OK", (await onR1.ExecuteAsync(default, "CONSISTENCY", "bounded-staleness", "300ms")).AsString());
             Assert.Equal("OK", (await onR2.ExecuteAsync(default, "CONSISTENCY", "bounded-staleness", "300ms")).AsString());
 
+            // r1 first applies what exists (the generation's first record), so it has a freshness to report.
+            await Wait.Until(() => r1.Applier.AppliedLsn >= p.Applier.AppliedLsn, "r1 to apply the primary's first record");
             Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "1")).AsString());
-            // The delayed replica is past the bound until it applies the write (1 s later).
-            var refused = await onR1.ExecuteAsync(default, "GET", "k");
+            // Within 300 ms of the write the old value is still allowed; past that the delayed replica refuses until
+            // it applies the write (1 s after it).
+            var refused = await Testing.Waits.Eventually.WaitAsync(async () => await onR1.ExecuteAsync(default, "GET", "k"),
+                r => r.IsError, TimeSpan.FromSeconds(10), "r1 to refuse once the write is older than the bound");
             Assert.Matches(@"^TRYAGAIN bounded-staleness: r1 is \d+ ms behind the primary, over the 300 ms bound; " +
                            System.Text.RegularExpressions.Regex.Escape(PrimaryText(p)) + "$", refused.Text);
             // The prompt replica is within the bound once it applied the write (it answers it, never older).
@@ -238,7 +242,7 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
         await using var cluster = new InProcessCluster("p", "r1", "r2");
         await cluster.RunAsync(output, async () =>
         {
-            Reads(cluster, "p", new ReadOptions { LeadershipTimeout = TimeSpan.FromMilliseconds(300) });
+            Reads(cluster, "p", new ReadOptions { LeadershipTimeout = TimeSpan.FromSeconds(2) });
             var p = await cluster.StartAsync("p");
             var r1 = await cluster.StartAsync("r1");
             await cluster.StartAsync("r2");
@@ -263,7 +267,7 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
             // Both down: p cannot show it is still primary, so it refuses rather than risk a stale answer.
             await cluster.StopAsync("r2");
             await Wait.Until(() => p.GetStatus().Replicas.All(r => r.State != "streaming"), "the links to end");
-            Assert.Equal($"TRYAGAIN linearizable: p could not confirm with a majority that it is still the primary within 300 ms; {PrimaryText(p)}",
+            Assert.Equal($"TRYAGAIN linearizable: p could not confirm with a majority that it is still the primary within 2000 ms; {PrimaryText(p)}",
                 (await primary.ExecuteAsync(default, "GET", "k")).Text);
             Assert.Equal("OK", (await primary.ExecuteAsync(default, "CONSISTENCY", "eventual")).AsString());
             Assert.Equal("v", (await primary.ExecuteAsync(default, "GET", "k")).AsString());
