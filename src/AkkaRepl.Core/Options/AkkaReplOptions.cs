@@ -19,6 +19,8 @@ public sealed record AkkaReplOptions : IValidatableOptions
     public ReplicationOptions Replication { get; init; } = new();
     /// <summary>Replica verification by state digests, <c>akkarepl.verify</c>.</summary>
     public VerifyOptions Verify { get; init; } = new();
+    /// <summary>Reads with a consistency level, <c>akkarepl.reads</c>.</summary>
+    public ReadOptions Reads { get; init; } = new();
 
     /// <summary>Rules that span sections.</summary>
     public void Validate(OptionsValidationContext context)

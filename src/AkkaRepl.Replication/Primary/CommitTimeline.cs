@@ -30,6 +30,12 @@ public sealed class CommitTimeline(int capacity = 65_536) : IApplyObserver
         }
     }
 
+    /// <summary>Commit timestamp of the newest record added (the newest this node applied); null before the first.</summary>
+    public long? NewestMicros
+    {
+        get { lock (_gate) return _count == 0 ? null : _ring[(_start + _count - 1) % _ring.Length].Micros; }
+    }
+
     /// <summary>How far behind, in time, a node that applied up to <paramref name="applied"/> is at <paramref name="now"/>.</summary>
     public TimeSpan LagOf(Lsn applied, DateTimeOffset now)
     {

@@ -35,6 +35,8 @@ public sealed partial class ReplicaSession
     private long _sentLsn;                  // written by the send loop
     private ReplicaPosition _position;      // written by the receive loop; read via Position
     private readonly object _positionGate = new();
+    private readonly Apply.LsnWaiters _readIndexWaiters = new(); // ReadIndex rounds waiting for this replica's answer
+    private long _readIndexAnswered;        // highest ReadIndex sequence answered in this generation; written by the receive loop
 
     public ReplicaSession(NodeId replica, Generation generation, FrameConnection link, WalWriter wal, Lsn startLsn,
         ReplicationOptions options, Func<Lsn> commitLsn, Action<ReplicaSession> onAck, TimeProvider time, ILogger logger)
@@ -97,6 +99,20 @@ public sealed partial class ReplicaSession
                 LogLinkEnded(_logger, Replica.Value, cause.Message);
         }
         State = ReplicaLinkState.Disconnected;
+        _readIndexWaiters.FailAll(new IOException($"the replication link to {Replica} ended"));
+    }
+
+    /// <summary>
+    /// One read-index round with this replica: sends ReadIndex(<paramref name="sequence"/>) and completes when the
+    /// replica answered it (or a later one) in this session's generation. Faults when the link ends; a replica that
+    /// has seen a higher generation ends the session instead of answering.
+    /// </summary>
+    public async Task ConfirmAsync(ulong sequence, CancellationToken ct)
+    {
+        var answered = _readIndexWaiters.WaitAsync(new Lsn(sequence), () => new Lsn((ulong)Volatile.Read(ref _readIndexAnswered)), ct);
+        if (answered.IsCompleted) { await answered.ConfigureAwait(false); return; }
+        await _link.SendAsync(new ReadIndexFrame(Generation, sequence), ct).ConfigureAwait(false);
+        await answered.ConfigureAwait(false);
     }
 
     private async Task SendLoopAsync(CancellationToken ct)
@@ -178,6 +194,16 @@ public sealed partial class ReplicaSession
                     _acked.Set();
                     _onAck(this);
                     break;
+                case ReadIndexAckFrame answer when answer.Generation > Generation:
+                    HigherGenerationSeen = answer.Generation;
+                    _onAck(this);
+                    throw new ProtocolException($"replica {Replica} has seen generation {answer.Generation}, above this node's {Generation}");
+                case ReadIndexAckFrame answer when answer.Generation == Generation:
+                    if ((long)answer.Sequence > Volatile.Read(ref _readIndexAnswered)) Volatile.Write(ref _readIndexAnswered, (long)answer.Sequence);
+                    _readIndexWaiters.Release(new Lsn(answer.Sequence));
+                    break;
+                case ReadIndexAckFrame:
+                    continue; // from an older generation of the replica's view: it proves nothing
                 default:
                     throw new ProtocolException($"replica {Replica} sent a {frame.Type} frame where only Ack is expected");
             }

@@ -90,6 +90,8 @@ public static class FrameCodec
             FrameType.SnapshotChunk => new SnapshotChunkFrame(r.I64(), r.Rest()),
             FrameType.SnapshotEnd => new SnapshotEndFrame(r.U32()),
             FrameType.ArchiveHint => new ArchiveHintFrame(r.Lsn(), r.History()),
+            FrameType.ReadIndex => new ReadIndexFrame(r.Gen(), r.U64()),
+            FrameType.ReadIndexAck => new ReadIndexAckFrame(r.Gen(), r.U64()),
             _ => throw new ProtocolException($"unknown frame type {(byte)type}"),
         };
         r.End();
@@ -108,6 +110,8 @@ public static class FrameCodec
         SnapshotChunkFrame c => 8 + c.Bytes.Length,
         SnapshotEndFrame => 4,
         ArchiveHintFrame a => 8 + 2 + HistoryLen(a.History),
+        ReadIndexFrame => 8 + 8,
+        ReadIndexAckFrame => 8 + 8,
         _ => throw new ArgumentException($"no encoding for {frame.GetType().Name}", nameof(frame)),
     };
 
@@ -140,6 +144,8 @@ public static class FrameCodec
             case RecordsFrame rec: w.U64(rec.Generation.Value); w.U64(rec.StartLsn.Value); w.U64(rec.CommitLsn.Value); w.Bytes(rec.EncodedRecords.Span); break;
             case AckFrame a: w.U64(a.Generation.Value); w.U64(a.WriteLsn.Value); w.U64(a.FlushLsn.Value); w.U64(a.ApplyLsn.Value); break;
             case HeartbeatFrame hb: w.U64(hb.Generation.Value); w.U64(hb.FlushedLsn.Value); w.U64(hb.CommitLsn.Value); w.U64((ulong)hb.TimestampMicros); break;
+            case ReadIndexFrame ri: w.U64(ri.Generation.Value); w.U64(ri.Sequence); break;
+            case ReadIndexAckFrame ra: w.U64(ra.Generation.Value); w.U64(ra.Sequence); break;
         }
     }
 

@@ -25,6 +25,8 @@ public enum FrameType : byte
     SnapshotChunk = 8,
     SnapshotEnd = 9,
     ArchiveHint = 10,
+    ReadIndex = 30,
+    ReadIndexAck = 31,
 }
 
 /// <summary>
@@ -144,4 +146,20 @@ public sealed record ArchiveHintFrame(Lsn FirstRetainedLsn, IReadOnlyList<Genera
         other is not null && FirstRetainedLsn == other.FirstRetainedLsn && History.SequenceEqual(other.History);
 
     public override int GetHashCode() => HashCode.Combine(FirstRetainedLsn, History.Count);
+}
+
+/// <summary>
+/// Primary to replica, for a linearizable read (read index): "am I still your primary?", numbered. The replica
+/// answers ReadIndexAck with the same sequence and its highest generation; a majority answering in the primary's
+/// generation, after the read began, confirms the primary was still primary then.
+/// </summary>
+public sealed record ReadIndexFrame(Generation Generation, ulong Sequence) : Frame
+{
+    public override FrameType Type => FrameType.ReadIndex;
+}
+
+/// <summary>Replica to primary, answer to ReadIndex: the sequence it answers and the highest generation it has seen.</summary>
+public sealed record ReadIndexAckFrame(Generation Generation, ulong Sequence) : Frame
+{
+    public override FrameType Type => FrameType.ReadIndexAck;
 }

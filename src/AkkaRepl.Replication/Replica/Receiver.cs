@@ -42,6 +42,8 @@ public sealed partial class Receiver : IAsyncDisposable
     public Lsn UpstreamFlushedLsn { get; private set; }
     public Lsn UpstreamCommitLsn { get; private set; }
     public DateTimeOffset? LastFrameAt { get; private set; }
+    /// <summary>The upstream's last heartbeat and how much log had arrived before it (for bounded-staleness reads); null: none yet.</summary>
+    public UpstreamHeartbeat? LastHeartbeat { get; private set; }
     public string? LastError { get; private set; }
 
     public void Start() => _loop = Task.Run(RunAsync);
@@ -193,7 +195,12 @@ public sealed partial class Receiver : IAsyncDisposable
                         CheckGeneration(heartbeat.Generation, upstream);
                         UpstreamFlushedLsn = heartbeat.FlushedLsn;
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, heartbeat.CommitLsn);
+                        LastHeartbeat = new UpstreamHeartbeat(upstream, heartbeat.TimestampMicros, next);
                         _progress.Set();
+                        break;
+                    case ReadIndexFrame readIndex:
+                        CheckGeneration(readIndex.Generation, upstream);
+                        await link.SendAsync(new ReadIndexAckFrame(_c.HighestGeneration(), readIndex.Sequence), linkStop.Token).ConfigureAwait(false);
                         break;
                     default:
                         throw new ProtocolException($"upstream {upstream} sent an unexpected {frame.Type} frame on an established link");

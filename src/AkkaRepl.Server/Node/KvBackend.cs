@@ -8,7 +8,11 @@ namespace AkkaRepl.Server.Node;
 /// <summary>Connects the RESP endpoint to this node: reads from the applied store, writes through the primary's write path.</summary>
 internal sealed class KvBackend(NodeHost node) : IKvBackend
 {
+    private readonly Reads.NodeReadGate _reads = new(node);
+
     public KvStore Store => node.Store;
+
+    public Reads.IReadGate Reads => _reads;
 
     public bool AcceptsWrites => node.AcceptsWrites;
 

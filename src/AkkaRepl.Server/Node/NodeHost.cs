@@ -79,6 +79,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     internal WalWriter Wal => _wal ?? throw new InvalidOperationException("the node is not started");
     /// <summary>This node's generation history (backups record it).</summary>
     internal GenerationHistory History => _history ?? throw new InvalidOperationException("the node is not started");
+    public ReadOptions ReadOptions => _options.Reads;
+    /// <summary>Commit timestamps of the log this node applied (lag in time; freshness of bounded-staleness reads).</summary>
+    public CommitTimeline Timeline => _timeline;
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;

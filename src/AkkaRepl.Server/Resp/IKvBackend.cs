@@ -45,4 +45,8 @@ public interface IKvBackend
     /// persistence. <paramref name="section"/> is lower case, or null for the default set; an unknown section
     /// gives the empty string. The RESP layer adds the clients and keyspace sections.</summary>
     string GetInfo(string? section);
+
+    /// <summary>Decides reads with a consistency level (<c>CONSISTENCY</c>); null: every read is served as it comes
+    /// (a single in-memory store is trivially fresh).</summary>
+    Reads.IReadGate? Reads => null;
 }

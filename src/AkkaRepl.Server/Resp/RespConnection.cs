@@ -269,7 +269,7 @@ internal sealed partial class RespConnection
         if (info.IsReadOnly)
         {
             await WaitForOwnWritesAsync().ConfigureAwait(false);
-            await ReplyAsync(_backend.Store.ExecuteRead(argv)).ConfigureAwait(false);
+            await ReplyAsync(await ConsistentReadAsync(() => _backend.Store.ExecuteRead(argv), ct).ConfigureAwait(false)).ConfigureAwait(false);
             return false;
         }
         if (info.IsTransactionControl)
@@ -283,6 +283,7 @@ internal sealed partial class RespConnection
             await WaitReplicasAsync(argv, ct).ConfigureAwait(false);
             return false;
         }
+        if (info.Name == "lastlsn") await WaitForOwnWritesAsync().ConfigureAwait(false); // pipelined after a write, it names that write
         var reply = Connection(info.Name, argv, out var close);
         await ReplyAsync(reply, close).ConfigureAwait(false);
         return close;
@@ -412,7 +413,7 @@ internal sealed partial class RespConnection
         if (!hasWrite)
         {
             await WaitForOwnWritesAsync().ConfigureAwait(false);
-            return Merge(_backend.Store.ExecuteReadTransaction(storeCommands, watches));
+            return await ConsistentReadAsync(() => Merge(_backend.Store.ExecuteReadTransaction(storeCommands, watches)), ct).ConfigureAwait(false);
         }
         if (!_backend.AcceptsWrites) return KvReply.Error(ReadOnlyError);
         var pending = IssueWrite(KvStore.EncodeTransaction(storeCommands, watches), ct);
@@ -516,6 +517,10 @@ internal sealed partial class RespConnection
                 return KvReply.FromInteger((long)_session.LastWriteLsn);
             case "durability":
                 return SetDurability(argv);
+            case "consistency":
+                return SetConsistency(argv);
+            case "appliedlsn":
+                return KvReply.FromInteger((long)_backend.Store.AppliedLsn.Value);
             default:
                 return KvCommandTable.UnknownCommand(argv);
         }

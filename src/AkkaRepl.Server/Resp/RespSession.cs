@@ -14,6 +14,9 @@ public sealed class RespSession
     /// <summary>The durability this connection's writes ask for; null: the node's default.</summary>
     public Durability? Durability { get; set; }
 
+    /// <summary>The consistency this connection's reads ask for (<c>CONSISTENCY</c>); eventual until set.</summary>
+    public Reads.ReadConsistency Consistency { get; set; } = Reads.ReadConsistency.Eventual;
+
     /// <summary>End LSN of the newest write acknowledged on this connection (0: none yet).</summary>
     public ulong LastWriteLsn => (ulong)Interlocked.Read(ref _lastWriteLsn);
 

@@ -25,6 +25,8 @@ public sealed class FrameCodecTests
         new HelloFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n3"), new Generation(2), new Lsn(77), [], ReadsArchive: true),
         new WelcomeFrame(FrameCodec.ProtocolVersion, "c", new NodeId("n1"), new Generation(2), new Lsn(77), CatchUpMode.FromArchive),
         new ArchiveHintFrame(new Lsn(65536), [new(new Generation(1), new Lsn(0)), new(new Generation(2), new Lsn(4096))]),
+        new ReadIndexFrame(new Generation(5), 42),
+        new ReadIndexAckFrame(new Generation(6), ulong.MaxValue),
     };
 
     [Theory(Timeout = 10_000)]

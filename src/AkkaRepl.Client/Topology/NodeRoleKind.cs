@@ -1,0 +1,4 @@
+namespace AkkaRepl.Client.Topology;
+
+/// <summary>A node's role as its <c>ROLE</c> reply tells it.</summary>
+public enum NodeRoleKind { Unknown, Primary, Replica }
