@@ -28,6 +28,7 @@ public static class AkkaReplServiceCollectionExtensions
         services.TryAddSingleton(sp => new EmbeddedNode(configuration, sp.GetRequiredService<StateMachineRegistrations>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<IReplicatedStore, ReplicatedStore>();
+        services.TryAddSingleton<ChangeFeed.IChangeFeed, ChangeFeed.ChangeFeedReader>();
         services.AddHostedService<EmbeddedNodeService>();
         return builder;
     }

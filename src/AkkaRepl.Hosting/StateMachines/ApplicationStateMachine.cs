@@ -66,4 +66,6 @@ internal sealed class ApplicationStateMachine<TMachine, TCommand>(TMachine machi
     }
 
     public void NotifyRole(NodeRole role) => machine.OnRoleChanged(role);
+
+    public object DecodeCommand(ReadOnlyMemory<byte> payload) => CommandCodec.Decode(payload, Types);
 }

@@ -13,4 +13,6 @@ internal interface IApplicationState
     byte[] Capture();
     void Restore(Stream source, Lsn lsn);
     void NotifyRole(NodeRole role);
+    /// <summary>Decodes a command payload of this machine (for the change feed).</summary>
+    object DecodeCommand(ReadOnlyMemory<byte> payload);
 }
