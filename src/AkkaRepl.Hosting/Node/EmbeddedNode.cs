@@ -19,6 +19,10 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
     private readonly TaskCompletionSource<NodeHost> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile NodeHost? _node;
     private volatile bool _stopped;
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Cancelled when the node starts to stop: waits of writes and reads end with it.</summary>
+    public CancellationToken Stopping => _stopping.Token;
 
     /// <summary>The bound options (null until the host started the node).</summary>
     public AkkaReplOptions? Options { get; private set; }
@@ -62,6 +66,8 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
         _node = null;
         if (node is null) return;
         node.Coordinator.RoleChanged -= OnRoleChanged;
+        // Writes still waiting for replicas would wait forever once replication closes: end their waits now.
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await node.DisposeAsync().ConfigureAwait(false);
     }
 

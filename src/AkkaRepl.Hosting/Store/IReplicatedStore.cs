@@ -27,6 +27,8 @@ public interface IReplicatedStore
     string? PrimaryId { get; }
     /// <summary>End LSN of the last record this node applied.</summary>
     Lsn AppliedLsn { get; }
+    /// <summary>Where this node listens.</summary>
+    NodeEndpoints Endpoints { get; }
 
     /// <param name="durability">Null uses <c>akkarepl.replication.durability</c>.</param>
     Task<WriteReceipt> SetAsync(string key, string value, Durability? durability = null, CancellationToken ct = default);
@@ -41,6 +43,15 @@ public interface IReplicatedStore
 
     /// <summary>Waits until this node applied everything up to <paramref name="lsn"/>.</summary>
     Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default);
+
+    /// <summary>
+    /// Makes this replica the primary of a new generation: what <c>akkarepl promote</c> does, for when the primary is
+    /// gone and no other node took over. Promote only the most up-to-date replica (the highest
+    /// <see cref="NodeStatus.FlushedLsn"/>), or acknowledged writes it lacks are lost. The other replicas find the new
+    /// primary through their peers' status.
+    /// </summary>
+    /// <exception cref="Core.Errors.AkkaReplException">This node is already the primary.</exception>
+    Task PromoteAsync(string reason, CancellationToken ct = default);
 
     /// <summary>This node's replication status, as <c>GET /status</c> shows it.</summary>
     NodeStatus GetStatus();

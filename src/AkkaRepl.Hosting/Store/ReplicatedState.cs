@@ -12,7 +12,7 @@ internal sealed class ReplicatedState<TMachine, TCommand>(EmbeddedNode embedded)
     public async Task<CommandResult<TResult>> ExecuteAsync<TResult>(TCommand command, Durability? durability = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var (receipt, result) = await Writes.WriteAsync(embedded.Running, CommandCodec.Encode(command), durability, ct).ConfigureAwait(false);
+        var (receipt, result) = await Writes.WriteAsync(embedded, CommandCodec.Encode(command), durability, ct).ConfigureAwait(false);
         return result switch
         {
             CommandRejectedException rejected => throw new CommandRejectedException(rejected.Message),

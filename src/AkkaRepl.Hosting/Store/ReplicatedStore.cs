@@ -21,6 +21,7 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
     public Generation Generation => embedded.Running.Coordinator.Generation;
     public string? PrimaryId => embedded.Running.Coordinator.PrimaryId;
     public Lsn AppliedLsn => embedded.Running.Applier.AppliedLsn;
+    public NodeEndpoints Endpoints { get { var n = embedded.Running; return new NodeEndpoints(n.RespPort, n.HttpPort, n.ReplicationPort); } }
 
     public async Task<WriteReceipt> SetAsync(string key, string value, Durability? durability = null, CancellationToken ct = default) =>
         (await WriteAsync(["SET", key, value], durability, ct).ConfigureAwait(false)).Receipt;
@@ -59,6 +60,8 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
 
     public Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default) => embedded.Running.Applier.WaitForAppliedAsync(lsn, ct);
 
+    public Task PromoteAsync(string reason, CancellationToken ct = default) => embedded.Running.Coordinator.PromoteAsync(reason, ct);
+
     public NodeStatus GetStatus() => embedded.Running.GetStatus();
 
     public async IAsyncEnumerable<RoleChange> WatchRoleChangesAsync([EnumeratorCancellation] CancellationToken ct = default)
@@ -91,7 +94,7 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
 
     private async Task<(KvReply Reply, WriteReceipt Receipt)> WritePayloadAsync(byte[] payload, Durability? durability, CancellationToken ct)
     {
-        var (receipt, result) = await Writes.WriteAsync(embedded.Running, payload, durability, ct).ConfigureAwait(false);
+        var (receipt, result) = await Writes.WriteAsync(embedded, payload, durability, ct).ConfigureAwait(false);
         var reply = result as KvReply ?? KvReply.Nil;
         if (reply.IsError) throw new CommandRejectedException(reply.Text!);
         return (reply, receipt);

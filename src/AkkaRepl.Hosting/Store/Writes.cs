@@ -1,5 +1,4 @@
 using AkkaRepl.Replication.Primary;
-using AkkaRepl.Server.Node;
 
 namespace AkkaRepl.Hosting.Store;
 
@@ -7,11 +6,20 @@ namespace AkkaRepl.Hosting.Store;
 /// cluster can never give before anything is logged, then write through the primary's writer.</summary>
 internal static class Writes
 {
-    public static Task<(WriteReceipt Receipt, object? Result)> WriteAsync(NodeHost node, byte[] payload, Durability? durability, CancellationToken ct)
+    public static async Task<(WriteReceipt Receipt, object? Result)> WriteAsync(Node.EmbeddedNode embedded, byte[] payload, Durability? durability, CancellationToken ct)
     {
+        var node = embedded.Running;
         var level = durability ?? node.DefaultDurability;
         if (node.Coordinator.Gate is { } gate && !gate.IsReachable(level))
             throw new DurabilityUnreachableException($"durability {level} can never be met: the cluster has {gate.Replicas.Count} replica(s)");
-        return node.Writer.WriteAsync(payload, durability, ct);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, embedded.Stopping);
+        try
+        {
+            return await node.Writer.WriteAsync(payload, durability, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (embedded.Stopping.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new Node.NodeNotRunningException("the AkkaRepl node stopped before this write was answered: it may be in the node's log, but whether it reached its durability is unknown");
+        }
     }
 }
