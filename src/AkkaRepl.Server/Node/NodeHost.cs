@@ -48,8 +48,11 @@ public sealed partial class NodeHost : IAsyncDisposable
     private Verify.VerifyService? _verification;
     private readonly Backup.AppliedStamp _stamp = new();
 
-    private NodeHost(AkkaReplOptions options, ILoggerFactory loggers)
+    private readonly NodeStartOptions _start;
+
+    private NodeHost(AkkaReplOptions options, ILoggerFactory loggers, NodeStartOptions? start = null)
     {
+        _start = start ?? NodeStartOptions.Default;
         _options = options;
         _loggers = loggers;
         _logger = loggers.CreateLogger("AkkaRepl.Node");
@@ -68,6 +71,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     public Coordinator Coordinator => _coordinator ?? throw new InvalidOperationException("the node is not started");
     public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
     public Applier Applier => _applier ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>The local write-ahead log (the change feed reads applied records from it).</summary>
+    public WalWriter Wal => _wal ?? throw new InvalidOperationException("the node is not started");
     public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
     /// <summary>Digests this node computed at digest markers (verification).</summary>
     internal Verify.DigestRecorder Digests => _digests ?? throw new InvalidOperationException("the node is not started");
@@ -75,8 +80,6 @@ public sealed partial class NodeHost : IAsyncDisposable
     internal Verify.VerifyService Verification => _verification ?? throw new InvalidOperationException("the node is not started");
     /// <summary>The commit time of the last applied record (backups).</summary>
     internal Backup.AppliedStamp Stamp => _stamp;
-    /// <summary>This node's WAL (backups read it).</summary>
-    internal WalWriter Wal => _wal ?? throw new InvalidOperationException("the node is not started");
     /// <summary>This node's generation history (backups record it).</summary>
     internal GenerationHistory History => _history ?? throw new InvalidOperationException("the node is not started");
     public ReadOptions ReadOptions => _options.Reads;
@@ -86,9 +89,13 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
 
-    public static async Task<NodeHost> StartAsync(AkkaReplOptions options, ILoggerFactory loggers, CancellationToken ct)
+    public static Task<NodeHost> StartAsync(AkkaReplOptions options, ILoggerFactory loggers, CancellationToken ct) =>
+        StartAsync(options, loggers, NodeStartOptions.Default, ct);
+
+    /// <summary>Starts a node with what an embedding application adds (a state machine of its own).</summary>
+    public static async Task<NodeHost> StartAsync(AkkaReplOptions options, ILoggerFactory loggers, NodeStartOptions start, CancellationToken ct)
     {
-        var node = new NodeHost(options, loggers);
+        var node = new NodeHost(options, loggers, start);
         try
         {
             await node.OpenAsync(ct).ConfigureAwait(false);
@@ -114,10 +121,11 @@ public sealed partial class NodeHost : IAsyncDisposable
         _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
         _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
         _store = new KvStore();
+        var state = NewState(_store);
         _archive = _options.Replication.ArchiveDir is { } archiveDir
             ? new Replication.Archive.WalArchive(archiveDir, NodeId, _loggers.CreateLogger<Replication.Archive.WalArchive>()) : null;
         // Only the primary archives: its log is the one replicas follow.
-        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, _store, _wal, _loggers, RetentionFloor,
+        _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, state, _wal, _loggers, RetentionFloor,
             _archive, () => _coordinator?.WritingGeneration is not null);
         var snapshotLsn = _checkpointer.RestoreLatest();
         if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
@@ -125,7 +133,7 @@ public sealed partial class NodeHost : IAsyncDisposable
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
         _digests = new Verify.DigestRecorder(() => _applier!.State, () => _applier!.AppliedLsn);
-        _applier = new Applier(_wal, _store, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this), _digests, _stamp],
+        _applier = new Applier(_wal, state, _loggers.CreateLogger("AkkaRepl.Applier"), [_checkpointer, _timeline, new ApplyProgress(this), _digests, _stamp],
             _options.Replication.ApplyDelay, _time, () => _coordinator?.WritingGeneration);
         _applier.Start();
         await ReplayAsync(ct).ConfigureAwait(false);
@@ -142,7 +150,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
-            () => _store!.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
+            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
         _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
@@ -217,18 +225,22 @@ public sealed partial class NodeHost : IAsyncDisposable
         }
         await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
         _history!.TrimTo(cut);
-        var state = _store!;
+        var state = _applier.State;
         if (_applier.AppliedLsn > cut)
         {
-            state = new KvStore();
+            var kv = new KvStore();
+            state = NewState(kv);
             var restored = _checkpointer!.ResetTo(cut, state);
             if (restored < _wal.FirstLsn)
                 throw new StorageCorruptException($"after cutting the log back to {cut}, no snapshot at or before it remains and the log starts at {_wal.FirstLsn}: this node needs a rebuild");
-            _store = state;
+            _store = kv;
             LogStateRebuilt(_logger, cut.Value, restored.Value);
         }
         await _applier.RestartAsync(state).ConfigureAwait(false);
     }
+
+    /// <summary>The state machine the log is applied to, around <paramref name="kv"/> (see <see cref="NodeStartOptions.StateMachineFactory"/>).</summary>
+    private Storage.StateMachine.IStateMachine NewState(KvStore kv) => _start.StateMachineFactory?.Invoke(kv) ?? kv;
 
     private string RebuildMarker => Path.Combine(_dataDir, "REBUILDING");
 
@@ -241,7 +253,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     {
         await File.WriteAllTextAsync(RebuildMarker, $"rebuild from a snapshot at LSN {begin.SnapshotLsn} started {_time.GetUtcNow():O}\n", ct).ConfigureAwait(false);
         await _applier!.StopAsync().ConfigureAwait(false);
-        var fresh = new KvStore();
+        var freshKv = new KvStore();
+        var fresh = NewState(freshKv);
         await using (var file = File.OpenRead(snapshotPath))
         {
             var restored = fresh.Restore(file);
@@ -252,7 +265,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _history!.ReplaceAll(begin.History);
         var previous = begin.History.LastOrDefault(e => e.Lsn < begin.SnapshotLsn).Generation;
         await _wal!.ResetAsync(begin.SnapshotLsn, previous, ct).ConfigureAwait(false);
-        _store = fresh;
+        _store = freshKv;
         await _applier.RestartAsync(fresh).ConfigureAwait(false);
         File.Delete(RebuildMarker);
         DirectorySync.Sync(_dataDir);
