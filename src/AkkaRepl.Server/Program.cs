@@ -11,5 +11,6 @@ root.Subcommands.Add(PromoteCommand.Create());
 root.Subcommands.Add(RebuildCommand.Create());
 root.Subcommands.Add(RollbackCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(PasswdCommand.Create());
 // Signals are handled by each verb (a node flushes and leaves cleanly), not by the parser's default 2 s kill.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

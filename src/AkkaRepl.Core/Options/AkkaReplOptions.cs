@@ -17,6 +17,8 @@ public sealed record AkkaReplOptions : IValidatableOptions
     public ClusterOptions Cluster { get; init; } = new();
     /// <summary>Log shipping and commit rules, <c>akkarepl.replication</c>.</summary>
     public ReplicationOptions Replication { get; init; } = new();
+    /// <summary>Authentication of clients, node links and the admin port, <c>akkarepl.security</c>.</summary>
+    public SecurityOptions Security { get; init; } = new();
 
     /// <summary>Rules that span sections.</summary>
     public void Validate(OptionsValidationContext context)

@@ -128,9 +128,11 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
-        _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>());
+        _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
+            new Security.RespAuthenticator(_options.Security, _time));
+        var respBind = Security.RespExposure.Choose(bind, _options.Security, _logger);
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
-            () => _resp.StartAsync(new IPEndPoint(bind, _options.Node.RespPort), ct)).ConfigureAwait(false);
+            () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);
         RespPort = _resp.BoundPort;
 
         if (_options.Http.Enabled)

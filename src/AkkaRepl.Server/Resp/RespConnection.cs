@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 using AkkaRepl.Core.Options;
+using AkkaRepl.Server.Security;
 using AkkaRepl.Storage.Kv;
 using Microsoft.Extensions.Logging;
 
@@ -60,6 +61,7 @@ internal sealed partial class RespConnection
         _logger = logger;
         _closing = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        _user = server.Authenticator.Initial;
     }
 
     public long Id { get; }
@@ -249,6 +251,11 @@ internal sealed partial class RespConnection
     private async ValueTask<bool> DispatchAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
     {
         var info = KvCommandTable.Find(argv[0].Span);
+        if ((_user is null || _user.ReadOnly || info?.Name == "auth") && CheckAccess(argv, info) is { } denied)
+        {
+            await ReplyAsync(denied).ConfigureAwait(false);
+            return false;
+        }
         if (_inMulti && info?.Name is not ("exec" or "discard" or "multi" or "watch" or "quit"))
         {
             await ReplyAsync(Queue(argv)).ConfigureAwait(false);
@@ -531,10 +538,17 @@ internal sealed partial class RespConnection
             protocol = (int)requested;
         }
         string? name = null;
+        string? authName = null;
+        ReadOnlyMemory<byte>? authPassword = null;
         for (var i = 2; i < argv.Count; i++)
         {
             var option = RespInfo.Lower(argv[i]);
-            if (option == "auth" && i + 2 < argv.Count) i += 2; // no users are configured: any credentials pass
+            if (option == "auth" && i + 2 < argv.Count)
+            {
+                authName = RespAuthenticator.Name(argv[i + 1].Span);
+                authPassword = argv[i + 2];
+                i += 2;
+            }
             else if (option == "setname" && i + 1 < argv.Count)
             {
                 name = Encoding.UTF8.GetString(argv[++i].Span);
@@ -543,6 +557,7 @@ internal sealed partial class RespConnection
             }
             else return KvReply.Error($"ERR Syntax error in HELLO option '{Encoding.UTF8.GetString(argv[i].Span)}'");
         }
+        if (HelloAccess(authName, authPassword) is { } refused) return refused;
         if (name is not null) _name = name;
         _protocol = protocol;
         return KvReply.FromMap([

@@ -27,7 +27,8 @@ public sealed partial class RespServer : IAsyncDisposable
 
     /// <summary>Creates a stopped server; <see cref="StartAsync"/> binds it.</summary>
     /// <exception cref="Core.Errors.ConfigException">A limit in <paramref name="options"/> is below 1.</exception>
-    public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger)
+    public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger,
+        Security.RespAuthenticator? authenticator = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -37,7 +38,11 @@ public sealed partial class RespServer : IAsyncDisposable
         _backend = backend;
         _options = options;
         _logger = logger;
+        Authenticator = authenticator ?? Security.RespAuthenticator.Open;
     }
+
+    /// <summary>Who may log in; <see cref="Security.RespAuthenticator.Open"/> when no users are configured.</summary>
+    internal Security.RespAuthenticator Authenticator { get; }
 
     /// <summary>The port listened on (the real one when started on port 0); 0 before <see cref="StartAsync"/>.</summary>
     public int BoundPort { get; private set; }

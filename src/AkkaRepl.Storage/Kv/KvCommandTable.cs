@@ -53,7 +53,8 @@ public static class KvCommandTable
         new("role", 1, C | F, 0, 0, 0),
         new("wait", 3, C, 0, 0, 0),
         new("durability", -1, C | F, 0, 0, 0),
-        new("lastlsn", 1, C | F, 0, 0, 0));
+        new("lastlsn", 1, C | F, 0, 0, 0),
+        new("auth", -2, C | F, 0, 0, 0));
 
     private static readonly Dictionary<string, KvCommandInfo>.AlternateLookup<ReadOnlySpan<char>> BySpan =
         ByName.GetAlternateLookup<ReadOnlySpan<char>>();
