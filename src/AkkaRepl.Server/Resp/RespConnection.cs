@@ -104,6 +104,7 @@ internal sealed partial class RespConnection
             _replies.Writer.TryComplete();
             try { await writer.ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+            await WaitForBackgroundFlushAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
             _closing.Dispose();
@@ -116,6 +117,7 @@ internal sealed partial class RespConnection
         while (true)
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            MarkActive();
             var buffer = result.Buffer;
             var stop = false;
             while (!stop)
@@ -169,26 +171,37 @@ internal sealed partial class RespConnection
     /// <summary>Writes every queued reply in order, then flushes once; false when the connection must end.</summary>
     private async Task<bool> WriteQueuedAsync(ChannelReader<RespReplySlot> reader, PipeWriter output)
     {
+        var written = 0L; // counted ready-reply bytes written since the last flush
         while (reader.TryRead(out var slot))
         {
             var reply = slot.Ready;
             if (reply is null)
             {
                 var pending = slot.Pending!;
-                if (!pending.IsCompleted) await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
-                reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false);
+                if (!pending.IsCompleted)
+                {
+                    await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
+                    Drained(written);
+                    written = 0;
+                }
+                Volatile.Write(ref _waitingOnNode, 1);
+                try { reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false); }
+                finally { Volatile.Write(ref _waitingOnNode, 0); }
                 if (slot.Map is not null && !reply.IsError) reply = slot.Map(reply);
             }
+            else written += RespReplySize.Of(reply);
             RespWriter.Write(output, reply, slot.Protocol);
             Interlocked.Decrement(ref _slotsQueued);
             if (slot.Close)
             {
                 await output.FlushAsync().ConfigureAwait(false);
+                Drained(written);
                 try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
                 return false;
             }
         }
         var flushed = await output.FlushAsync().ConfigureAwait(false);
+        Drained(written);
         return !(flushed.IsCompleted || flushed.IsCanceled);
     }
 
@@ -226,8 +239,12 @@ internal sealed partial class RespConnection
         {
             _readerOwnsOutput = true;
             RespWriter.Write(_out!, reply, _protocol);
-            return ValueTask.CompletedTask;
+            var size = RespReplySize.Of(reply);
+            _fastPathBytes += size;
+            AddPending(size);
+            return _fastPathBytes >= FastPathFlushBytes ? ReleaseOutputAsync() : ValueTask.CompletedTask;
         }
+        AddPending(RespReplySize.Of(reply)); // the writer loop subtracts it once flushed
         return EnqueueAsync(new RespReplySlot(reply, null, null, _protocol, close), _closing.Token);
     }
 
@@ -236,15 +253,6 @@ internal sealed partial class RespConnection
         await ReleaseOutputAsync().ConfigureAwait(false);
         Interlocked.Increment(ref _slotsQueued);
         await _replies.Writer.WriteAsync(slot, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Flushes the reader's fast-path replies and hands the output back to the writer loop.</summary>
-    private async ValueTask ReleaseOutputAsync()
-    {
-        if (!_readerOwnsOutput) return;
-        _readerOwnsOutput = false;
-        try { await _out!.FlushAsync().ConfigureAwait(false); }
-        finally { _output.Release(); }
     }
 
     /// <summary>Handles one request; returns true when the connection must close after it.</summary>

@@ -71,6 +71,7 @@ public sealed partial class RespServer : IAsyncDisposable
         BoundPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         LogListening(_logger, endpoint.Address.ToString(), BoundPort);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        StartIdleSweep();
         return Task.CompletedTask;
     }
 
@@ -81,6 +82,7 @@ public sealed partial class RespServer : IAsyncDisposable
         _stopping.Cancel();
         _listener?.Dispose();
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        await IdleSweepStopped.ConfigureAwait(false);
         foreach (var (connection, _) in _connections.Values) connection.Abort();
         await Task.WhenAll(_connections.Values.Select(c => c.Run)).ConfigureAwait(false);
     }
