@@ -1,6 +1,6 @@
 namespace AkkaRepl.Core.Options;
 
-/// <summary>Who may talk to a node: RESP users and their limits.
+/// <summary>Who may talk to a node: RESP users, AUTH rate limits and the HTTP admin token.
 /// HOCON path <c>akkarepl.security</c>. See docs/security.md.</summary>
 public sealed record SecurityOptions : IValidatableOptions
 {
@@ -16,10 +16,19 @@ public sealed record SecurityOptions : IValidatableOptions
     /// <summary>Most failed AUTH attempts per client address in a minute; further attempts are refused unchecked.</summary>
     [OptionRange(1, 1_000_000)]
     public int AuthFailuresPerMinute { get; init; } = 10;
+    /// <summary>Bearer token the HTTP admin verbs (everything under /admin/, and any request but GET or HEAD) require,
+    /// at least 16 characters; null: they are open.</summary>
+    public string? AdminToken { get; init; }
+    /// <summary>Require the admin token for the read-only HTTP endpoints (/status, /health...) too.</summary>
+    public bool ProtectStatus { get; init; }
 
     /// <inheritdoc />
     public void Validate(OptionsValidationContext context)
     {
+        if (AdminToken is { Length: < 16 })
+            context.Add($"{context.PathOf(nameof(AdminToken))} is {AdminToken.Length} characters long: use at least 16 (e.g. `openssl rand -base64 32`)");
+        if (ProtectStatus && AdminToken is null)
+            context.Add($"{context.PathOf(nameof(ProtectStatus))} = on needs {context.PathOf(nameof(AdminToken))}");
         var users = context.PathOf(nameof(Users));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Users.Count; i++)

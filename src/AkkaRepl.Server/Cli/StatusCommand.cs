@@ -20,13 +20,15 @@ internal static class StatusCommand
         var watch = new Option<bool>("--watch") { Description = "Refresh every second until Ctrl-C." };
         var command = new Command("status", "Show the cluster: roles, generation, log positions, lag and link state.");
         command.Options.Add(node);
+        var token = AdminTokenOption.Create();
+        command.Options.Add(token);
         command.Options.Add(json);
         command.Options.Add(watch);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                using var admin = new AdminClient();
+                using var admin = new AdminClient(parse.GetValue(token));
                 var address = parse.GetValue(node)!;
                 if (parse.GetValue(watch))
                 {

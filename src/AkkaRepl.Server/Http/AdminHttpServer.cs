@@ -27,6 +27,7 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         var app = builder.Build();
+        app.Use(new Security.AdminTokenGate(node.Security, loggers.CreateLogger("AkkaRepl.Http")).InvokeAsync);
         app.MapGet("/status", () => Results.Json(node.GetStatus(), StatusJson.Options));
         app.MapGet("/health", () => node.Failure.IsFaulted
             ? Results.Text("failed: " + node.Failure.Exception?.InnerException?.Message + "\n", statusCode: 503)

@@ -66,6 +66,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
     public Applier Applier => _applier ?? throw new InvalidOperationException("the node is not started");
     public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
+    public SecurityOptions Security => _options.Security;
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
@@ -129,8 +130,8 @@ public sealed partial class NodeHost : IAsyncDisposable
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
-            new Security.RespAuthenticator(_options.Security, _time));
-        var respBind = Security.RespExposure.Choose(bind, _options.Security, _logger);
+            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time));
+        var respBind = AkkaRepl.Server.Security.RespExposure.Choose(bind, _options.Security, _logger);
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
             () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);
         RespPort = _resp.BoundPort;
