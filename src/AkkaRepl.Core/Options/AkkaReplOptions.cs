@@ -19,6 +19,8 @@ public sealed record AkkaReplOptions : IValidatableOptions
     public ReplicationOptions Replication { get; init; } = new();
     /// <summary>Authentication of clients, node links and the admin port, <c>akkarepl.security</c>.</summary>
     public SecurityOptions Security { get; init; } = new();
+    /// <summary>TLS on the client ports, <c>akkarepl.tls</c>.</summary>
+    public TlsOptions Tls { get; init; } = new();
 
     /// <summary>Rules that span sections.</summary>
     public void Validate(OptionsValidationContext context)

@@ -68,6 +68,17 @@ public sealed partial class NodeHost : IAsyncDisposable
     public IReadOnlyList<MemberOptions> Members => _options.Cluster.Members;
     public SecurityOptions Security => _options.Security;
 
+    /// <summary>The node's certificate when any port serves TLS (loaded once, shared by RESP and HTTP).</summary>
+    internal AkkaRepl.Server.Security.CertificateReloader? Certificates => _certificates ??=
+        _options.Tls.Resp || _options.Tls.Http ? new AkkaRepl.Server.Security.CertificateReloader(_options.Tls, _logger) : null;
+    private AkkaRepl.Server.Security.CertificateReloader? _certificates;
+
+    /// <summary>Whether the HTTP admin endpoint serves HTTPS.</summary>
+    public bool HttpsEnabled => _options.Tls.Http;
+
+    private AkkaRepl.Server.Security.TlsStreams? RespTls() =>
+        _options.Tls.Resp ? new AkkaRepl.Server.Security.TlsStreams(Certificates) : null;
+
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
 
@@ -130,7 +141,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
-            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time));
+            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls());
         var respBind = AkkaRepl.Server.Security.RespExposure.Choose(bind, _options.Security, _logger);
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
             () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);

@@ -110,6 +110,21 @@ internal sealed partial class RespConnection
         if (_backgroundFlush is { } flush) await flush.ConfigureAwait(false);
     }
 
+    /// <summary>The connection's stream (TLS when configured); null when the handshake failed, which is logged.</summary>
+    private async Task<Stream?> OpenStreamAsync()
+    {
+        try { return await _server.Tls.OpenAsync(_socket, _closing.Token).ConfigureAwait(false); }
+        catch (IOException e)
+        {
+            LogHandshakeFailed(_logger, Id, Remote, e.Message);
+            _closing.Dispose();
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RESP connection {Id} from {Remote} closed: {Reason}")]
+    private static partial void LogHandshakeFailed(ILogger logger, long id, string remote, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "RESP connection {Id} from {Remote} cut off: {Reason}")]
     private static partial void LogCutOff(ILogger logger, long id, string remote, string reason);
 }

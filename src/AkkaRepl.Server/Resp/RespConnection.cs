@@ -76,7 +76,8 @@ internal sealed partial class RespConnection
 
     public async Task RunAsync()
     {
-        using var stream = new NetworkStream(_socket, ownsSocket: true);
+        await using var stream = await OpenStreamAsync().ConfigureAwait(false);
+        if (stream is null) return; // the TLS handshake failed (logged)
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
         _out = output;

@@ -28,7 +28,7 @@ public sealed partial class RespServer : IAsyncDisposable
     /// <summary>Creates a stopped server; <see cref="StartAsync"/> binds it.</summary>
     /// <exception cref="Core.Errors.ConfigException">A limit in <paramref name="options"/> is below 1.</exception>
     public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger,
-        Security.RespAuthenticator? authenticator = null)
+        Security.RespAuthenticator? authenticator = null, Security.TlsStreams? tls = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -39,7 +39,11 @@ public sealed partial class RespServer : IAsyncDisposable
         _options = options;
         _logger = logger;
         Authenticator = authenticator ?? Security.RespAuthenticator.Open;
+        Tls = tls ?? Security.TlsStreams.Plain;
     }
+
+    /// <summary>How connections' streams are opened: plain or TLS.</summary>
+    internal Security.TlsStreams Tls { get; }
 
     /// <summary>Who may log in; <see cref="Security.RespAuthenticator.Open"/> when no users are configured.</summary>
     internal Security.RespAuthenticator Authenticator { get; }
