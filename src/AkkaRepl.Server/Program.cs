@@ -14,5 +14,6 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(BackupCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());
+root.Subcommands.Add(PasswdCommand.Create());
 // Signals are handled by each verb (a node flushes and leaves cleanly), not by the parser's default 2 s kill.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -13,7 +13,7 @@ namespace AkkaRepl.Client.Resp;
 public sealed class RespConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly ArrayBufferWriter<byte> _out = new(4096);
     private byte[] _in = new byte[64 * 1024];
     private int _start, _end;
@@ -22,6 +22,45 @@ public sealed class RespConnection : IAsyncDisposable
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    private RespConnection(Socket socket, Stream stream)
+    {
+        _socket = socket;
+        _stream = stream;
+    }
+
+    /// <summary>Connects with <paramref name="options"/>: TLS when <see cref="RespConnectionOptions.Tls"/> is set,
+    /// then <c>AUTH</c> when a password is given.</summary>
+    /// <exception cref="RespAuthenticationException">The node refused the credentials (the message has the node's error).</exception>
+    public static async Task<RespConnection> ConnectAsync(string host, int port, RespConnectionOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
+        try
+        {
+            await socket.ConnectAsync(host, port, ct).ConfigureAwait(false);
+            stream = await RespConnectionOptions.OpenStreamAsync(socket, host, options, ct).ConfigureAwait(false);
+            var connection = new RespConnection(socket, stream);
+            if (options.Password is { } password)
+            {
+                var reply = await connection.ExecuteAsync(ct, options.User is { } user ? ["AUTH", user, password] : ["AUTH", password])
+                    .ConfigureAwait(false);
+                if (reply.IsError)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw new RespAuthenticationException($"{host}:{port} refused AUTH: {reply.Text}");
+                }
+            }
+            return connection;
+        }
+        catch
+        {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            throw;
+        }
     }
 
     public static async Task<RespConnection> ConnectAsync(string host, int port, CancellationToken ct = default)
@@ -93,7 +132,11 @@ public sealed class RespConnection : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await _stream.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose(); // a TLS stream does not own the socket
+    }
 
     private void WriteLine(char prefix, int n)
     {

@@ -21,6 +21,10 @@ public sealed record AkkaReplOptions : IValidatableOptions
     public VerifyOptions Verify { get; init; } = new();
     /// <summary>Reads with a consistency level, <c>akkarepl.reads</c>.</summary>
     public ReadOptions Reads { get; init; } = new();
+    /// <summary>Authentication of clients, node links and the admin port, <c>akkarepl.security</c>.</summary>
+    public SecurityOptions Security { get; init; } = new();
+    /// <summary>TLS on the client ports, <c>akkarepl.tls</c>.</summary>
+    public TlsOptions Tls { get; init; } = new();
 
     /// <summary>Rules that span sections.</summary>
     public void Validate(OptionsValidationContext context)

@@ -32,6 +32,9 @@ public sealed record ReplicationOptions : IValidatableOptions
     public TimeSpan? ApplyDelay { get; init; }
     /// <summary>Directory the primary copies finished WAL segments to, and replicas fetch from; null: no archive.</summary>
     public string? ArchiveDir { get; init; }
+    /// <summary>Secret every member proves it knows when a node link opens (challenge-response; never sent), at least
+    /// 16 characters; null: node links are not authenticated.</summary>
+    public string? ClusterSecret { get; init; }
 
     /// <inheritdoc />
     public void Validate(OptionsValidationContext context)
@@ -46,6 +49,8 @@ public sealed record ReplicationOptions : IValidatableOptions
         };
         if (!valid)
             context.Add($"{context.PathOf(nameof(Durability))} = '{Durability}' is not a durability: expected local, quorum, all, replicas K or applied K (K >= 1)");
+        if (ClusterSecret is { Length: < 16 })
+            context.Add($"{context.PathOf(nameof(ClusterSecret))} is {ClusterSecret.Length} characters long: use at least 16 (e.g. `openssl rand -base64 32`)");
         if (Upstream is { } upstream && !Ids.NodeId.IsValid(upstream))
             context.Add($"{context.PathOf(nameof(Upstream))} = '{upstream}' is not a valid node id: use 1-64 characters of letters, digits, '-', '_' or '.'");
     }

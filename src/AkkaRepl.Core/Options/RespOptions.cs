@@ -15,6 +15,13 @@ public sealed record RespOptions : IValidatableOptions
     /// <summary>Most bytes one request may take, all arguments together (Redis: client-query-buffer-limit).</summary>
     [OptionRange("1 KiB", "max")]
     public long MaxRequestBytes { get; init; } = 1024L * 1024 * 1024;
+    /// <summary>A connection that sends no request and takes no reply bytes for this long is closed; null: never.</summary>
+    [OptionRange("1 s", "max")]
+    public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Most reply bytes one client may leave unread (Redis: client-output-buffer-limit); past it the client is
+    /// cut off, so a client that never reads cannot take the node's memory. Must exceed the largest value read.</summary>
+    [OptionRange("64 KiB", "max")]
+    public long MaxPendingReplyBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <inheritdoc />
     public void Validate(OptionsValidationContext context)

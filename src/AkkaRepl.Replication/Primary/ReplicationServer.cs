@@ -67,6 +67,14 @@ public sealed partial class ReplicationServer : IAsyncDisposable
 
     private async Task HandleAsync(Socket socket)
     {
+        // A peer that cannot prove the cluster secret is dropped before it is read as frames or sent any.
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        if (await Security.LinkAuthentication.AcceptAsync(socket, _context.Options.ClusterSecret, _stop.Token).ConfigureAwait(false) is { } refused)
+        {
+            if (!_stop.IsCancellationRequested) LogUnauthenticated(_logger, remote, refused);
+            socket.Dispose();
+            return;
+        }
         var link = new FrameConnection(socket, (int)_context.Options.MaxFrameBytes);
         try
         {
@@ -198,6 +206,9 @@ public sealed partial class ReplicationServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Replica} connected from {Remote} (generation {Generation}); it has log to {Flushed}, streaming from {Start}")]
     private static partial void LogAccepted(ILogger logger, string replica, string remote, ulong generation, ulong flushed, ulong start);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused unauthenticated replication link from {Remote}: {Reason}")]
+    private static partial void LogUnauthenticated(ILogger logger, string remote, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused replication link from {Replica} at {Remote}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string replica, string remote, string reason);

@@ -88,7 +88,9 @@ public sealed partial class Receiver : IAsyncDisposable
             try
             {
                 State = UpstreamLinkState.Connecting;
-                await using var link = await FrameConnection.ConnectAsync(upstream.Value.Address, (int)_c.Options.MaxFrameBytes, _stop.Token).ConfigureAwait(false);
+                var peer = $"upstream {upstream.Value.Id} at {upstream.Value.Address}";
+                await using var link = await FrameConnection.ConnectAsync(upstream.Value.Address, (int)_c.Options.MaxFrameBytes, _stop.Token,
+                    (socket, ct) => Security.LinkAuthentication.ConnectAsync(socket, _c.Options.ClusterSecret, peer, ct)).ConfigureAwait(false);
                 var streamed = await StreamAsync(link, upstream.Value.Id).ConfigureAwait(false);
                 if (streamed) backoff = TimeSpan.FromMilliseconds(50);
             }

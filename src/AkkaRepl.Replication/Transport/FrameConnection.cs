@@ -33,12 +33,16 @@ public sealed class FrameConnection : IAsyncDisposable
 
     public string RemoteEndPoint { get; }
 
-    public static async Task<FrameConnection> ConnectAsync(EndPoint endpoint, int maxFrameBytes, CancellationToken ct)
+    /// <summary>Connects; <paramref name="authenticate"/> (e.g. the cluster-secret exchange) runs on the socket before
+    /// any frame, and its exception ends the attempt.</summary>
+    public static async Task<FrameConnection> ConnectAsync(EndPoint endpoint, int maxFrameBytes, CancellationToken ct,
+        Func<Socket, CancellationToken, Task>? authenticate = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+            if (authenticate is not null) await authenticate(socket, ct).ConfigureAwait(false);
             return new FrameConnection(socket, maxFrameBytes);
         }
         catch

@@ -10,12 +10,24 @@ internal sealed class AdminClient : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
+    /// <param name="token">The admin token (akkarepl.security.admin-token); null: AKKAREPL_ADMIN_TOKEN, if set.</param>
+    public AdminClient(string? token = null)
+    {
+        token ??= Environment.GetEnvironmentVariable(AdminTokenOption.EnvironmentVariable);
+        if (!string.IsNullOrEmpty(token))
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+    }
+
     public async Task<NodeStatus> StatusAsync(string hostPort, CancellationToken ct)
     {
         try
         {
             return await _http.GetFromJsonAsync<NodeStatus>($"http://{hostPort}/status", StatusJson.Options, ct).ConfigureAwait(false)
                 ?? throw new AkkaReplException($"node {hostPort} returned an empty status");
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+        {
+            throw new AkkaReplException($"node {hostPort} needs the admin token for /status: {AdminTokenOption.Hint}");
         }
         catch (HttpRequestException ex)
         {

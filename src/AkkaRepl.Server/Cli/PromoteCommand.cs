@@ -14,11 +14,13 @@ internal static class PromoteCommand
         var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT) of the replica to promote.", Required = true };
         var command = new Command("promote", "Make a replica the primary of a new generation; the others follow it.");
         command.Options.Add(node);
+        var token = AdminTokenOption.Create();
+        command.Options.Add(token);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                using var admin = new AdminClient();
+                using var admin = new AdminClient(parse.GetValue(token));
                 var address = parse.GetValue(node)!;
                 await admin.PostAsync(address, "/admin/promote", ct).ConfigureAwait(false);
                 var status = await admin.StatusAsync(address, ct).ConfigureAwait(false);

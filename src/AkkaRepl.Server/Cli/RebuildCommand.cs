@@ -15,12 +15,14 @@ internal static class RebuildCommand
         var timeout = new Option<int>("--timeout-seconds") { Description = "How long to wait for the rebuild to finish.", DefaultValueFactory = _ => 600 };
         var command = new Command("rebuild", "Rebuild a replica from a snapshot of its upstream's state.");
         command.Options.Add(node);
+        var token = AdminTokenOption.Create();
+        command.Options.Add(token);
         command.Options.Add(timeout);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                using var admin = new AdminClient();
+                using var admin = new AdminClient(parse.GetValue(token));
                 var address = parse.GetValue(node)!;
                 var before = (await admin.StatusAsync(address, ct).ConfigureAwait(false)).Upstream?.RebuildsCompleted ?? 0;
                 await admin.PostAsync(address, "/admin/rebuild", ct).ConfigureAwait(false);

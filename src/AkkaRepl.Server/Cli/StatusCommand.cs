@@ -20,21 +20,24 @@ internal static class StatusCommand
         var watch = new Option<bool>("--watch") { Description = "Refresh every second until Ctrl-C." };
         var command = new Command("status", "Show the cluster: roles, generation, log positions, lag and link state.");
         command.Options.Add(node);
+        var token = AdminTokenOption.Create();
+        command.Options.Add(token);
         command.Options.Add(json);
         command.Options.Add(watch);
         command.SetAction((parse, ct) =>
-            RunAsync(parse.GetValue(node)!, parse.GetValue(json), parse.GetValue(watch), Console.Out, AnsiConsole.Console, ct));
+            RunAsync(parse.GetValue(node)!, parse.GetValue(json), parse.GetValue(watch), Console.Out, AnsiConsole.Console, ct, parse.GetValue(token)));
         return command;
     }
 
     /// <summary>The verb's work, with its outputs passed in so tests can read them: JSON goes to
     /// <paramref name="jsonOut"/>, tables to <paramref name="console"/>. Returns the exit code.</summary>
-    internal static async Task<int> RunAsync(string address, bool json, bool watch, TextWriter jsonOut, IAnsiConsole console, CancellationToken ct)
+    internal static async Task<int> RunAsync(string address, bool json, bool watch, TextWriter jsonOut, IAnsiConsole console, CancellationToken ct,
+        string? token = null)
     {
         try
         {
             CheckAddress(address);
-            using var admin = new AdminClient();
+            using var admin = new AdminClient(token);
             if (watch)
             {
                 var code = CliErrors.Ok;

@@ -25,8 +25,14 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port, listen =>
+        {
+            // The certificate is asked for per handshake, so a renewed one is served without a restart.
+            if (node.HttpsEnabled && node.Certificates is { } certificates)
+                listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates.Current);
+        }));
         var app = builder.Build();
+        app.Use(new Security.AdminTokenGate(node.Security, loggers.CreateLogger("AkkaRepl.Http")).InvokeAsync);
         app.MapGet("/status", () => Results.Json(node.GetStatus(), StatusJson.Options));
         StatusPage.StatusPageEndpoints.Map(app, node);
         app.MapGet("/metrics", () => Results.Text(node.ScrapeMetrics(), Metrics.PrometheusExporter.ContentType));

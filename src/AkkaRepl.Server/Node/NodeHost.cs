@@ -85,6 +85,18 @@ public sealed partial class NodeHost : IAsyncDisposable
     public ReadOptions ReadOptions => _options.Reads;
     /// <summary>Commit timestamps of the log this node applied (lag in time; freshness of bounded-staleness reads).</summary>
     public CommitTimeline Timeline => _timeline;
+    public SecurityOptions Security => _options.Security;
+
+    /// <summary>The node's certificate when any port serves TLS (loaded once, shared by RESP and HTTP).</summary>
+    internal AkkaRepl.Server.Security.CertificateReloader? Certificates => _certificates ??=
+        _options.Tls.Resp || _options.Tls.Http ? new AkkaRepl.Server.Security.CertificateReloader(_options.Tls, _logger) : null;
+    private AkkaRepl.Server.Security.CertificateReloader? _certificates;
+
+    /// <summary>Whether the HTTP admin endpoint serves HTTPS.</summary>
+    public bool HttpsEnabled => _options.Tls.Http;
+
+    private AkkaRepl.Server.Security.TlsStreams? RespTls() =>
+        _options.Tls.Resp ? new AkkaRepl.Server.Security.TlsStreams(Certificates) : null;
 
     /// <summary>Faults when a part of the node failed and the node must stop (the exception says which part and why).</summary>
     public Task Failure => _failed.Task;
@@ -155,9 +167,11 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
 
-        _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>());
+        _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
+            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls());
+        var respBind = AkkaRepl.Server.Security.RespExposure.Choose(bind, _options.Security, _logger);
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
-            () => _resp.StartAsync(new IPEndPoint(bind, _options.Node.RespPort), ct)).ConfigureAwait(false);
+            () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);
         RespPort = _resp.BoundPort;
 
         if (_options.Http.Enabled)

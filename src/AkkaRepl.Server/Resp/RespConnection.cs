@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 using AkkaRepl.Core.Options;
+using AkkaRepl.Server.Security;
 using AkkaRepl.Storage.Kv;
 using Microsoft.Extensions.Logging;
 
@@ -60,6 +61,7 @@ internal sealed partial class RespConnection
         _logger = logger;
         _closing = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        _user = server.Authenticator.Initial;
     }
 
     public long Id { get; }
@@ -74,7 +76,8 @@ internal sealed partial class RespConnection
 
     public async Task RunAsync()
     {
-        using var stream = new NetworkStream(_socket, ownsSocket: true);
+        await using var stream = await OpenStreamAsync().ConfigureAwait(false);
+        if (stream is null) return; // the TLS handshake failed (logged)
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
         _out = output;
@@ -102,6 +105,7 @@ internal sealed partial class RespConnection
             _replies.Writer.TryComplete();
             try { await writer.ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+            await WaitForBackgroundFlushAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
             _closing.Dispose();
@@ -114,6 +118,7 @@ internal sealed partial class RespConnection
         while (true)
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            MarkActive();
             var buffer = result.Buffer;
             var stop = false;
             while (!stop)
@@ -167,26 +172,37 @@ internal sealed partial class RespConnection
     /// <summary>Writes every queued reply in order, then flushes once; false when the connection must end.</summary>
     private async Task<bool> WriteQueuedAsync(ChannelReader<RespReplySlot> reader, PipeWriter output)
     {
+        var written = 0L; // counted ready-reply bytes written since the last flush
         while (reader.TryRead(out var slot))
         {
             var reply = slot.Ready;
             if (reply is null)
             {
                 var pending = slot.Pending!;
-                if (!pending.IsCompleted) await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
-                reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false);
+                if (!pending.IsCompleted)
+                {
+                    await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
+                    Drained(written);
+                    written = 0;
+                }
+                Volatile.Write(ref _waitingOnNode, 1);
+                try { reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false); }
+                finally { Volatile.Write(ref _waitingOnNode, 0); }
                 if (slot.Map is not null && !reply.IsError) reply = slot.Map(reply);
             }
+            else written += RespReplySize.Of(reply);
             RespWriter.Write(output, reply, slot.Protocol);
             Interlocked.Decrement(ref _slotsQueued);
             if (slot.Close)
             {
                 await output.FlushAsync().ConfigureAwait(false);
+                Drained(written);
                 try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
                 return false;
             }
         }
         var flushed = await output.FlushAsync().ConfigureAwait(false);
+        Drained(written);
         return !(flushed.IsCompleted || flushed.IsCanceled);
     }
 
@@ -224,8 +240,12 @@ internal sealed partial class RespConnection
         {
             _readerOwnsOutput = true;
             RespWriter.Write(_out!, reply, _protocol);
-            return ValueTask.CompletedTask;
+            var size = RespReplySize.Of(reply);
+            _fastPathBytes += size;
+            AddPending(size);
+            return _fastPathBytes >= FastPathFlushBytes ? ReleaseOutputAsync() : ValueTask.CompletedTask;
         }
+        AddPending(RespReplySize.Of(reply)); // the writer loop subtracts it once flushed
         return EnqueueAsync(new RespReplySlot(reply, null, null, _protocol, close), _closing.Token);
     }
 
@@ -236,19 +256,15 @@ internal sealed partial class RespConnection
         await _replies.Writer.WriteAsync(slot, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Flushes the reader's fast-path replies and hands the output back to the writer loop.</summary>
-    private async ValueTask ReleaseOutputAsync()
-    {
-        if (!_readerOwnsOutput) return;
-        _readerOwnsOutput = false;
-        try { await _out!.FlushAsync().ConfigureAwait(false); }
-        finally { _output.Release(); }
-    }
-
     /// <summary>Handles one request; returns true when the connection must close after it.</summary>
     private async ValueTask<bool> DispatchAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
     {
         var info = KvCommandTable.Find(argv[0].Span);
+        if ((_user is null || _user.ReadOnly || info?.Name == "auth") && CheckAccess(argv, info) is { } denied)
+        {
+            await ReplyAsync(denied).ConfigureAwait(false);
+            return false;
+        }
         if (_inMulti && info?.Name is not ("exec" or "discard" or "multi" or "watch" or "quit"))
         {
             await ReplyAsync(Queue(argv)).ConfigureAwait(false);
@@ -537,10 +553,17 @@ internal sealed partial class RespConnection
             protocol = (int)requested;
         }
         string? name = null;
+        string? authName = null;
+        ReadOnlyMemory<byte>? authPassword = null;
         for (var i = 2; i < argv.Count; i++)
         {
             var option = RespInfo.Lower(argv[i]);
-            if (option == "auth" && i + 2 < argv.Count) i += 2; // no users are configured: any credentials pass
+            if (option == "auth" && i + 2 < argv.Count)
+            {
+                authName = RespAuthenticator.Name(argv[i + 1].Span);
+                authPassword = argv[i + 2];
+                i += 2;
+            }
             else if (option == "setname" && i + 1 < argv.Count)
             {
                 name = Encoding.UTF8.GetString(argv[++i].Span);
@@ -549,6 +572,7 @@ internal sealed partial class RespConnection
             }
             else return KvReply.Error($"ERR Syntax error in HELLO option '{Encoding.UTF8.GetString(argv[i].Span)}'");
         }
+        if (HelloAccess(authName, authPassword) is { } refused) return refused;
         if (name is not null) _name = name;
         _protocol = protocol;
         return KvReply.FromMap([

@@ -27,7 +27,8 @@ public sealed partial class RespServer : IAsyncDisposable
 
     /// <summary>Creates a stopped server; <see cref="StartAsync"/> binds it.</summary>
     /// <exception cref="Core.Errors.ConfigException">A limit in <paramref name="options"/> is below 1.</exception>
-    public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger)
+    public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger,
+        Security.RespAuthenticator? authenticator = null, Security.TlsStreams? tls = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -37,7 +38,15 @@ public sealed partial class RespServer : IAsyncDisposable
         _backend = backend;
         _options = options;
         _logger = logger;
+        Authenticator = authenticator ?? Security.RespAuthenticator.Open;
+        Tls = tls ?? Security.TlsStreams.Plain;
     }
+
+    /// <summary>How connections' streams are opened: plain or TLS.</summary>
+    internal Security.TlsStreams Tls { get; }
+
+    /// <summary>Who may log in; <see cref="Security.RespAuthenticator.Open"/> when no users are configured.</summary>
+    internal Security.RespAuthenticator Authenticator { get; }
 
     /// <summary>The port listened on (the real one when started on port 0); 0 before <see cref="StartAsync"/>.</summary>
     public int BoundPort { get; private set; }
@@ -72,6 +81,7 @@ public sealed partial class RespServer : IAsyncDisposable
         BoundPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         LogListening(_logger, endpoint.Address.ToString(), BoundPort);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        StartIdleSweep();
         return Task.CompletedTask;
     }
 
@@ -82,6 +92,7 @@ public sealed partial class RespServer : IAsyncDisposable
         _stopping.Cancel();
         _listener?.Dispose();
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        await IdleSweepStopped.ConfigureAwait(false);
         foreach (var (connection, _) in _connections.Values) connection.Abort();
         await Task.WhenAll(_connections.Values.Select(c => c.Run)).ConfigureAwait(false);
     }

@@ -55,7 +55,8 @@ public static class KvCommandTable
         new("durability", -1, C | F, 0, 0, 0),
         new("lastlsn", 1, C | F, 0, 0, 0),
         new("consistency", -1, C | F, 0, 0, 0),
-        new("appliedlsn", 1, C | F, 0, 0, 0));
+        new("appliedlsn", 1, C | F, 0, 0, 0),
+        new("auth", -2, C | F, 0, 0, 0));
 
     private static readonly Dictionary<string, KvCommandInfo>.AlternateLookup<ReadOnlySpan<char>> BySpan =
         ByName.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -175,7 +175,7 @@ public class RespServerTests
         var body = "# Server\r\nredis_version:7.2.0\r\nredis_mode:standalone\r\n\r\n# Replication\r\nrole:master\r\n\r\n" +
                    "# Clients\r\nconnected_clients:1\r\n\r\n# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n";
         await Expect(client, Command("INFO"), $"${body.Length}\r\n{body}\r\n");
-        await Expect(client, Command("COMMAND", "COUNT"), ":40\r\n");
+        await Expect(client, Command("COMMAND", "COUNT"), ":41\r\n");
         await Expect(client, Command("CLIENT", "SETNAME", "me") + Command("CLIENT", "GETNAME"), "+OK\r\n$2\r\nme\r\n");
         await Expect(client, Command("CLIENT", "NOPE"), "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n");
     }

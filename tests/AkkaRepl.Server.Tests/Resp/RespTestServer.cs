@@ -18,10 +18,10 @@ internal sealed class RespTestServer : IAsyncDisposable
     public RespServer Server { get; }
     public int Port => Server.BoundPort;
 
-    public static async Task<RespTestServer> StartAsync(RespOptions? options = null)
+    public static async Task<RespTestServer> StartAsync(RespOptions? options = null, AkkaRepl.Server.Security.RespAuthenticator? authenticator = null)
     {
         var backend = new InMemoryKvBackend();
-        var server = new RespServer(backend, options ?? new RespOptions(), NullLogger<RespServer>.Instance);
+        var server = new RespServer(backend, options ?? new RespOptions(), NullLogger<RespServer>.Instance, authenticator);
         await server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), CancellationToken.None);
         return new RespTestServer(backend, server);
     }

@@ -115,6 +115,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
         text.AppendLine(CultureInfo.InvariantCulture, $"    initial-primary = {InitialPrimary.Name}");
         text.AppendLine("  }");
         text.AppendLine("}");
+        // Specs may bind nodes to non-loopback addresses (network namespaces) without RESP users: allowed explicitly.
+        text.AppendLine("akkarepl.security.allow-unauthenticated-remote = on");
         foreach (var line in Settings)
             text.AppendLine(line);
         return text.ToString();
