@@ -18,7 +18,7 @@ namespace AkkaRepl.Server.Backup;
 /// <para>Nothing half-written is ever visible: everything goes to a hidden temporary directory beside the target,
 /// which is verified in full, synced, and only then renamed to the target. A failure deletes the temporary directory.</para>
 /// </summary>
-internal sealed class BackupWriter(Action<string> progress)
+internal sealed class BackupWriter(Action<string> progress, string? token = null)
 {
     public async Task<BackupManifest> TakeAsync(string node, string to, CancellationToken ct)
     {
@@ -36,6 +36,7 @@ internal sealed class BackupWriter(Action<string> progress)
         {
             Directory.CreateDirectory(temp);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            Cli.AdminTokenOption.Authorize(http, token);
 
             // 1. The state image, written in the snapshot file format (checksums included).
             ulong snapshotLsn;
@@ -122,6 +123,11 @@ internal sealed class BackupWriter(Action<string> progress)
         try { response = await http.SendAsync(new HttpRequestMessage(method, url), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false); }
         catch (HttpRequestException ex) { throw new AkkaReplException($"cannot reach {new Uri(url).Authority}: {ex.Message}"); }
         if (response.IsSuccessStatusCode) return response;
+        if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+        {
+            response.Dispose();
+            throw new AkkaReplException($"{new Uri(url).Authority} refused {new Uri(url).AbsolutePath}: it needs the admin token ({Cli.AdminTokenOption.Hint})");
+        }
         var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         response.Dispose();
         throw new AkkaReplException($"{new Uri(url).Authority} refused {new Uri(url).AbsolutePath}: {body.Trim()}");

@@ -13,9 +13,7 @@ internal sealed class AdminClient : IDisposable
     /// <param name="token">The admin token (akkarepl.security.admin-token); null: AKKAREPL_ADMIN_TOKEN, if set.</param>
     public AdminClient(string? token = null)
     {
-        token ??= Environment.GetEnvironmentVariable(AdminTokenOption.EnvironmentVariable);
-        if (!string.IsNullOrEmpty(token))
-            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        AdminTokenOption.Authorize(_http, token);
     }
 
     public async Task<NodeStatus> StatusAsync(string hostPort, CancellationToken ct)

@@ -22,6 +22,8 @@ internal static class VerifyCommand
         command.Options.Add(timeout);
         command.Options.Add(leafKeys);
         command.Options.Add(json);
+        var token = AdminTokenOption.Create();
+        command.Options.Add(token);
         command.SetAction(async (parse, ct) =>
         {
             try
@@ -29,7 +31,7 @@ internal static class VerifyCommand
                 if (parse.GetValue(timeout) < 1) throw new Core.Errors.AkkaReplException("--timeout-seconds must be at least 1");
                 if (parse.GetValue(leafKeys) < 1) throw new Core.Errors.AkkaReplException("--leaf-keys must be at least 1");
                 var address = parse.GetValue(node)!;
-                using var client = new DigestClient(TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                using var client = new DigestClient(TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(token));
                 var status = await client.StatusAsync(address, ct).ConfigureAwait(false);
                 IReadOnlyList<VerifyTarget> targets = status.Members.Count == 0
                     ? [new VerifyTarget(status.NodeId, address)]

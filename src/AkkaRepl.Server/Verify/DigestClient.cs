@@ -8,9 +8,15 @@ namespace AkkaRepl.Server.Verify;
 
 /// <summary>The digest queries of a verification, over nodes' HTTP admin endpoints. Errors become
 /// <see cref="AkkaReplException"/> naming the node and what it said.</summary>
-internal sealed class DigestClient(TimeSpan digestTimeout) : IDisposable
+internal sealed class DigestClient(TimeSpan digestTimeout, string? token = null) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = digestTimeout + TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _http = Authorized(new HttpClient { Timeout = digestTimeout + TimeSpan.FromSeconds(10) }, token);
+
+    private static HttpClient Authorized(HttpClient http, string? token)
+    {
+        Cli.AdminTokenOption.Authorize(http, token);
+        return http;
+    }
 
     public Task<NodeStatus> StatusAsync(string node, CancellationToken ct) => GetAsync<NodeStatus>(node, "/status", ct);
 

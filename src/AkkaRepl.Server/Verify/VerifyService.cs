@@ -38,7 +38,7 @@ internal sealed partial class VerifyService(NodeHost node, AkkaReplOptions optio
         await _one.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            using var client = new DigestClient(options.Verify.DigestTimeout);
+            using var client = new DigestClient(options.Verify.DigestTimeout, options.Security.AdminToken);
             var runs = Status.Runs + 1;
             try
             {

@@ -72,4 +72,35 @@ public class AdminTokenTests(ITestOutputHelper output)
             Assert.Equal("p", (await admin.StatusAsync(address, default)).NodeId);
         });
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Backup_and_verify_pass_the_token_and_without_it_are_refused_with_a_clear_error()
+    {
+        await using var cluster = Cluster(protectStatus: false);
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            var address = $"127.0.0.1:{p.HttpPort}";
+            var root = Directory.CreateTempSubdirectory("akkarepl-token-backup-").FullName;
+            try
+            {
+                var refused = await Assert.ThrowsAsync<AkkaReplException>(() =>
+                    new AkkaRepl.Server.Backup.BackupWriter(_ => { }).TakeAsync(address, Path.Combine(root, "without"), CancellationToken.None));
+                output.WriteLine(refused.Message);
+                Assert.Contains($"it needs the admin token ({AdminTokenOption.Hint})", refused.Message);
+                Assert.False(Directory.Exists(Path.Combine(root, "without")) && Directory.EnumerateFileSystemEntries(Path.Combine(root, "without")).Any(),
+                    "a refused backup left files behind");
+
+                var manifest = await new AkkaRepl.Server.Backup.BackupWriter(_ => { }, Token).TakeAsync(address, Path.Combine(root, "with"), CancellationToken.None);
+                Assert.Equal("p", manifest.SourceNode);
+
+                using var digests = new AkkaRepl.Server.Verify.DigestClient(TimeSpan.FromSeconds(10), Token);
+                var report = await new AkkaRepl.Server.Verify.Verifier(digests, 64)
+                    .RunAsync([new AkkaRepl.Server.Verify.VerifyTarget("p", address)], CancellationToken.None);
+                output.WriteLine(System.Text.Json.JsonSerializer.Serialize(report));
+                Assert.True(report.AllEqual, "verify of a single node with the token did not pass");
+            }
+            finally { Directory.Delete(root, recursive: true); }
+        });
+    }
 }
