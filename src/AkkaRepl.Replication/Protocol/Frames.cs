@@ -25,6 +25,7 @@ public enum FrameType : byte
     SnapshotChunk = 8,
     SnapshotEnd = 9,
     ArchiveHint = 10,
+    Control = 11,
 }
 
 /// <summary>
@@ -144,4 +145,18 @@ public sealed record ArchiveHintFrame(Lsn FirstRetainedLsn, IReadOnlyList<Genera
         other is not null && FirstRetainedLsn == other.FirstRetainedLsn && History.SequenceEqual(other.History);
 
     public override int GetHashCode() => HashCode.Combine(FirstRetainedLsn, History.Count);
+}
+
+/// <summary>
+/// Either direction on a control link (a separate small connection per peer, see docs/failover.md): one election
+/// or heartbeat message, encoded by <see cref="Cluster.Election.ControlMessageCodec"/>. A connection whose first
+/// frame is Control carries only Control frames; no reply on the same connection.
+/// </summary>
+public sealed record ControlFrame(ReadOnlyMemory<byte> Message) : Frame
+{
+    public override FrameType Type => FrameType.Control;
+
+    public bool Equals(ControlFrame? other) => other is not null && Message.Span.SequenceEqual(other.Message.Span);
+
+    public override int GetHashCode() => Message.Length;
 }
