@@ -40,7 +40,6 @@ public sealed class ElectionState
     private TimeSpan _roundDeadline;
     private TimeSpan? _lastHeartbeatSent;
     private TimeSpan _leaseExpiry = TimeSpan.MinValue;
-    private TimeSpan _primarySince;
     private ulong _roundGeneration;
     private int _attempts;
 
@@ -86,8 +85,10 @@ public sealed class ElectionState
     public ElectionOutput Tick(TimeSpan now)
     {
         var o = new Builder();
-        // A primary made by other means than an election gets one lease period to collect its first acknowledgements.
-        if (Role == ElectionRole.Primary && now >= _leaseExpiry && now >= _primarySince + _o.Lease)
+        // A primary made by other means than an election (configured, restarted, promoted) has no lease until a majority
+        // first acknowledges it; until then it acknowledges nothing, so it need not step down: it waits for its replicas
+        // (which may still be starting) or for a higher generation.
+        if (Role == ElectionRole.Primary && _leaseExpiry != TimeSpan.MinValue && now >= _leaseExpiry)
         {
             StepDownTo(o, ElectionRole.Follower, $"lost lease: no majority acknowledged a heartbeat within {_o.Lease.TotalMilliseconds:0} ms");
             Primary = null;
@@ -162,10 +163,10 @@ public sealed class ElectionState
     public ElectionOutput AssumePrimary(TimeSpan now, ulong generation)
     {
         var o = new Builder();
+        if (Role == ElectionRole.Primary && Generation == generation) return o.Build(); // already (elected)
         if (generation > Generation) SetGeneration(o, generation, _votedGeneration == generation ? _votedFor : null);
         Role = ElectionRole.Primary;
         Primary = _self;
-        _primarySince = now;
         _ackedTicks.Clear();
         _leaseExpiry = _majority <= 1 ? TimeSpan.MaxValue : TimeSpan.MinValue;
         _lastHeartbeatSent = null; // heartbeat at the next tick, to get the lease
@@ -177,6 +178,7 @@ public sealed class ElectionState
     public ElectionOutput AssumeReplica(TimeSpan now, string? primary, ulong generation)
     {
         var o = new Builder();
+        if (Role == ElectionRole.Follower && Primary == primary && generation <= Generation) return o.Build(); // already
         if (generation > Generation) SetGeneration(o, generation, null);
         if (Role == ElectionRole.Primary) _leaseExpiry = TimeSpan.MinValue;
         Role = ElectionRole.Follower;
@@ -277,7 +279,6 @@ public sealed class ElectionState
     {
         Role = ElectionRole.Primary;
         Primary = _self;
-        _primarySince = now;
         _attempts = 0;
         RenewLease(now);
         o.Act(new BecomePrimary(Generation, $"won election of generation {Generation} with votes of {string.Join(", ", _grants.Order(StringComparer.Ordinal))}"));

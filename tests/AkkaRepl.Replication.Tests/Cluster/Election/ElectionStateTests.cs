@@ -59,6 +59,7 @@ public sealed class ElectionStateTests
         primary.AssumePrimary(Ms(0), 1);
         primary.Tick(Ms(0));
         Assert.False(primary.LeaseValid(Ms(1)));                   // no lease before a majority acknowledged
+        Assert.Empty(primary.Tick(Ms(2000)).Actions);              // but nothing to give up either: it waits for its replicas
         primary.Receive(Ms(5), new HeartbeatAck("b", 1, Ms(0).Ticks));
         Assert.True(primary.LeaseValid(Ms(5)));
         Assert.True(primary.LeaseValid(O.Lease - Ms(1)));          // counted from the heartbeat's send time
