@@ -11,7 +11,7 @@ namespace AkkaRepl.Replication.Cluster.Election;
 /// </summary>
 public static class ControlMessageCodec
 {
-    private enum Kind : byte { Heartbeat = 1, HeartbeatAck = 2, PreVoteRequest = 3, PreVoteReply = 4, VoteRequest = 5, VoteReply = 6 }
+    private enum Kind : byte { Heartbeat = 1, HeartbeatAck = 2, PreVoteRequest = 3, PreVoteReply = 4, VoteRequest = 5, VoteReply = 6, TimeoutNow = 7 }
 
     public static byte[] Encode(ControlMessage message)
     {
@@ -23,8 +23,9 @@ public static class ControlMessageCodec
             HeartbeatAck => (Kind.HeartbeatAck, 8),
             PreVoteRequest => (Kind.PreVoteRequest, 16 + 4 + 4),
             PreVoteReply => (Kind.PreVoteReply, 8 + 1),
-            VoteRequest => (Kind.VoteRequest, 16 + 8),
+            VoteRequest => (Kind.VoteRequest, 16 + 8 + 1),
             VoteReply => (Kind.VoteReply, 1 + 8),
+            TimeoutNow => (Kind.TimeoutNow, 0),
             _ => throw new ArgumentException($"no encoding for {message.GetType().Name}", nameof(message)),
         };
         var bytes = new byte[1 + 2 + from.Length + 8 + fields];
@@ -41,7 +42,7 @@ public static class ControlMessageCodec
             case HeartbeatAck a: I64(f, a.EchoTicks); break;
             case PreVoteRequest p: Log(f, p.Log); BinaryPrimitives.WriteInt32LittleEndian(f[16..], p.Priority); BinaryPrimitives.WriteInt32LittleEndian(f[20..], p.Attempt); break;
             case PreVoteReply r: BinaryPrimitives.WriteUInt64LittleEndian(f, r.ForGeneration); f[8] = r.Granted ? (byte)1 : (byte)0; break;
-            case VoteRequest v: Log(f, v.Log); I64(f[16..], v.SentAtTicks); break;
+            case VoteRequest v: Log(f, v.Log); I64(f[16..], v.SentAtTicks); f[24] = v.Transfer ? (byte)1 : (byte)0; break;
             case VoteReply v: f[0] = v.Granted ? (byte)1 : (byte)0; I64(f[1..], v.EchoTicks); break;
         }
         return bytes;
@@ -60,7 +61,7 @@ public static class ControlMessageCodec
         int expected = kind switch
         {
             Kind.Heartbeat => 25, Kind.HeartbeatAck => 8, Kind.PreVoteRequest => 24,
-            Kind.PreVoteReply => 9, Kind.VoteRequest => 24, Kind.VoteReply => 9,
+            Kind.PreVoteReply => 9, Kind.VoteRequest => 25, Kind.VoteReply => 9, Kind.TimeoutNow => 0,
             _ => throw new ProtocolException($"unknown control message kind {(byte)kind}"),
         };
         if (f.Length != expected) throw new ProtocolException($"control message {kind} has {f.Length} bytes of fields, not {expected}");
@@ -70,7 +71,8 @@ public static class ControlMessageCodec
             Kind.HeartbeatAck => new HeartbeatAck(from, generation, BinaryPrimitives.ReadInt64LittleEndian(f)),
             Kind.PreVoteRequest => new PreVoteRequest(from, generation, ReadLog(f), BinaryPrimitives.ReadInt32LittleEndian(f[16..]), BinaryPrimitives.ReadInt32LittleEndian(f[20..])),
             Kind.PreVoteReply => new PreVoteReply(from, generation, BinaryPrimitives.ReadUInt64LittleEndian(f), Flag(f[8])),
-            Kind.VoteRequest => new VoteRequest(from, generation, ReadLog(f), BinaryPrimitives.ReadInt64LittleEndian(f[16..])),
+            Kind.VoteRequest => new VoteRequest(from, generation, ReadLog(f), BinaryPrimitives.ReadInt64LittleEndian(f[16..]), Flag(f[24])),
+            Kind.TimeoutNow => new TimeoutNow(from, generation),
             _ => new VoteReply(from, generation, Flag(f[0]), BinaryPrimitives.ReadInt64LittleEndian(f[1..])),
         };
     }

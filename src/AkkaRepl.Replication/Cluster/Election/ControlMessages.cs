@@ -22,8 +22,14 @@ public sealed record PreVoteRequest(string From, ulong Generation, LogPosition L
 /// <summary>Voter to would-be candidate: whether it would grant a vote for <c>ForGeneration</c>.</summary>
 public sealed record PreVoteReply(string From, ulong Generation, ulong ForGeneration, bool Granted) : ControlMessage(From, Generation);
 
-/// <summary>Candidate to voters: vote for me in <c>Generation</c>. Reply: <see cref="VoteReply"/>.</summary>
-public sealed record VoteRequest(string From, ulong Generation, LogPosition Log, long SentAtTicks) : ControlMessage(From, Generation);
+/// <summary>Candidate to voters: vote for me in <c>Generation</c>. Reply: <see cref="VoteReply"/>. <c>Transfer</c>: the
+/// primary handed over to this candidate (switchover) and has already stopped acknowledging writes, so voters may
+/// grant though they heard it a moment ago.</summary>
+public sealed record VoteRequest(string From, ulong Generation, LogPosition Log, long SentAtTicks, bool Transfer = false) : ControlMessage(From, Generation);
+
+/// <summary>Primary to the switchover target, after it stopped acknowledging writes and the target caught up: start
+/// an election now (no pre-vote), as a transfer. No reply; the target's heartbeats as the new primary follow.</summary>
+public sealed record TimeoutNow(string From, ulong Generation) : ControlMessage(From, Generation);
 
 /// <summary>Voter to candidate: the vote in <c>Generation</c>, granted or not; echoes the request's send time (a grant
 /// starts the new primary's lease as a heartbeat acknowledgement does).</summary>

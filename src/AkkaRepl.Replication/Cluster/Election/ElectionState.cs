@@ -140,6 +140,10 @@ public sealed class ElectionState
                 switch (message)
                 {
                     case Heartbeat { IsPrimary: true } h: OnPrimaryHeartbeat(o, h, now); break;
+                    case TimeoutNow tn when tn.Generation == Generation && _me.CanBePrimary && Role != ElectionRole.Primary:
+                        _roundGeneration = Generation + 1;
+                        StartVote(o, now, transfer: true, $"switchover from {tn.From}: asking for votes in generation {Generation + 1}");
+                        break;
                     case HeartbeatAck a when Role == ElectionRole.Primary:
                         if (!_ackedTicks.TryGetValue(a.From, out var t) || a.EchoTicks > t) _ackedTicks[a.From] = a.EchoTicks;
                         RenewLease();
@@ -219,7 +223,10 @@ public sealed class ElectionState
     private void OnVoteRequest(Builder o, VoteRequest r, TimeSpan now)
     {
         bool grant;
-        if (!_me.Voting || !_members[r.From].CanBePrimary || r.Generation < Generation || HearsHealthyPrimary(now))
+        // A transfer may be granted while the old primary was heard a moment ago: it stopped acknowledging before it
+        // sent TimeoutNow (HandOver), so its lease is already given up.
+        var hearsPrimary = r.Transfer ? Role == ElectionRole.Primary : HearsHealthyPrimary(now);
+        if (!_me.Voting || !_members[r.From].CanBePrimary || r.Generation < Generation || hearsPrimary)
             grant = false; // a healthy primary's voter does not even take the higher generation: it would fence a working primary
         else
         {
@@ -261,7 +268,21 @@ public sealed class ElectionState
         if (_grants.Count >= _majority) StartVote(o, now);
     }
 
-    private void StartVote(Builder o, TimeSpan now)
+    /// <summary>Switchover: this primary gives up its lease at once (it acknowledges nothing more) and tells
+    /// <paramref name="to"/> to start an election now. The caller made sure <paramref name="to"/> holds its whole log.</summary>
+    public ElectionOutput HandOver(TimeSpan now, string to)
+    {
+        var o = new Builder();
+        if (Role != ElectionRole.Primary || !_members.TryGetValue(to, out var target) || !target.CanBePrimary || to == _self) return o.Build();
+        StepDownTo(o, ElectionRole.Follower, $"switchover to {to}");
+        Primary = null;
+        _lastPrimaryContact = now;
+        _nextAttemptAt = NextAttemptAfterContact(now) + _o.ElectionTimeout; // let the target win first
+        o.Send(to, new TimeoutNow(_self, Generation));
+        return o.Build();
+    }
+
+    private void StartVote(Builder o, TimeSpan now, bool transfer = false, string? reason = null)
     {
         Role = ElectionRole.Candidate;
         SetGeneration(o, _roundGeneration, _self);
@@ -270,8 +291,8 @@ public sealed class ElectionState
         _grants.Clear();
         _grants.Add(_self);
         _ackedTicks.Clear();
-        o.Act(new BecameCandidate(Generation, $"primary unreachable; pre-vote won, asking for votes in generation {Generation}"));
-        foreach (var peer in VotingPeers) o.Send(peer, new VoteRequest(_self, Generation, Log, now.Ticks));
+        o.Act(new BecameCandidate(Generation, reason ?? $"primary unreachable; pre-vote won, asking for votes in generation {Generation}"));
+        foreach (var peer in VotingPeers) o.Send(peer, new VoteRequest(_self, Generation, Log, now.Ticks, transfer));
         if (_grants.Count >= _majority) Win(o, now);
     }
 

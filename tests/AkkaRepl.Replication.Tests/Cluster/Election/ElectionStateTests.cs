@@ -114,6 +114,37 @@ public sealed class ElectionStateTests
     }
 
     [Fact(Timeout = 5_000)]
+    public async Task A_handover_ends_the_lease_first_and_the_target_wins_a_transfer_vote_though_voters_just_heard_the_primary()
+    {
+        await Task.Yield();
+        var a = Node("a");
+        a.AssumePrimary(Ms(0), 1);
+        a.Receive(Ms(1), new HeartbeatAck("b", 1, Ms(0).Ticks));
+        Assert.True(a.LeaseValid(Ms(2)));
+        var handover = a.HandOver(Ms(2), "b");
+        Assert.False(a.LeaseValid(Ms(2)));
+        Assert.Contains(handover.Actions, x => x is StepDown { Reason: "switchover to b" });
+        var timeoutNow = Assert.IsType<TimeoutNow>(handover.Sends.Single().Message);
+
+        var b = Node("b");
+        b.Receive(Ms(2), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0)); // b still hears a
+        var candidacy = b.Receive(Ms(3), timeoutNow);
+        var request = candidacy.Sends.Select(x => x.Message).OfType<VoteRequest>().First();
+        Assert.True(request.Transfer);
+        Assert.Equal(2ul, request.Generation);
+        var c = Node("c");
+        c.Receive(Ms(2), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0));
+        var vote = (VoteReply)c.Receive(Ms(4), request).Sends.Single().Message;
+        Assert.True(vote.Granted);
+        var other = Node("c");
+        other.Receive(Ms(2), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0));
+        var plain = (VoteReply)other.Receive(Ms(4), request with { Transfer = false }).Sends.Single().Message;
+        Assert.False(plain.Granted); // without the transfer flag the same voter refuses: it hears a healthy primary
+        var won = b.Receive(Ms(5), vote);
+        Assert.Contains(won.Actions, x => x is BecomePrimary { Generation: 2 });
+    }
+
+    [Fact(Timeout = 5_000)]
     public async Task Control_messages_round_trip_and_bad_bytes_are_refused()
     {
         await Task.Yield();
@@ -122,6 +153,7 @@ public sealed class ElectionStateTests
             new Heartbeat("node-1", 7, true, new LogPosition(6, 1234), -5), new HeartbeatAck("b", 7, 99),
             new PreVoteRequest("c", 7, new LogPosition(7, 1), 3, 2), new PreVoteReply("d", 7, 8, true),
             new VoteRequest("e", 8, new LogPosition(7, 9), 123456789), new VoteReply("f", 8, false, 42),
+            new VoteRequest("g", 9, new LogPosition(8, 1), 5, Transfer: true), new TimeoutNow("h", 9),
         ];
         foreach (var m in all) Assert.Equal(m, ControlMessageCodec.Decode(ControlMessageCodec.Encode(m)));
         var random = new Random(5);
