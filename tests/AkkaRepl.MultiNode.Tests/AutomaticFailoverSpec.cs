@@ -78,15 +78,16 @@ public sealed class AutomaticFailoverSpec(ITestOutputHelper output)
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);
-            var before = await cluster.WaitForPrimaryAsync(P, 1, ct);
-            await using var client = await cluster.ConnectAsync(P, ct, commandTimeout: TimeSpan.FromSeconds(2));
+            var (old, before) = await WaitForSettledLeaderAsync(cluster, ct);
+            var others = All.Where(r => r != old).ToArray();
+            await using var client = await cluster.ConnectAsync(old, ct, commandTimeout: TimeSpan.FromSeconds(2));
             for (var i = 0; i < 20; i++) Assert.Equal(RespValue.Ok, await client.SendAsync(["SET", $"k{i}", $"v{seed}-{i}"], ct));
 
             // One client keeps writing at quorum to the old primary, directly (not through the cut links).
             var replies = new List<(DateTimeOffset At, string Reply)>();
             using var stopWriter = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var isolatedAt = DateTimeOffset.UtcNow;
-            cluster.Network.Isolate(P);
+            cluster.Network.Isolate(old);
             cluster.Checkpoint("primary-isolated");
             var writer = Task.Run(async () =>
             {
@@ -100,9 +101,9 @@ public sealed class AutomaticFailoverSpec(ITestOutputHelper output)
                     if (!reply.Contains("OK")) await Task.Delay(20, stopWriter.Token).ContinueWith(_ => { });
                 }
             });
-            var (next, elected) = await WaitForElectedAsync(cluster, [R1, R2], before.Generation + 1, ct);
+            var (next, elected) = await WaitForElectedAsync(cluster, others, before.Generation + 1, ct);
             cluster.Checkpoint($"{next}-elected-gen-{elected.Generation}");
-            await Eventually.WaitAsync(async () => !(await cluster.StatusAsync(P, ct)).Bool("acceptsWrites"), TimeSpan.FromSeconds(5),
+            await Eventually.WaitAsync(async () => !(await cluster.StatusAsync(old, ct)).Bool("acceptsWrites"), TimeSpan.FromSeconds(5),
                 "the isolated primary to stop accepting writes", ct);
             await stopWriter.CancelAsync();
             await writer;
@@ -118,11 +119,11 @@ public sealed class AutomaticFailoverSpec(ITestOutputHelper output)
             Assert.True(lastOk < wonAt, $"seed {seed}: the old primary acknowledged at {lastOk:O}, after {next} won at {wonAt:O}: two primaries acknowledged at once");
             Assert.True(lastOk - isolatedAt <= Lease + DriftMargin, $"seed {seed}: the old primary acknowledged {(lastOk - isolatedAt).TotalMilliseconds:F0} ms after it was cut off, past its lease");
             Assert.All(seen.Where(r => !r.Reply.Contains("OK")), r => Assert.Matches("READONLY|LEASELOST|no reply", r.Reply));
-            var oldEvents = Events(await cluster.StatusAsync(P, ct));
+            var oldEvents = Events(await cluster.StatusAsync(old, ct));
             Assert.Contains(oldEvents, e => e.Role == "replica" && e.Reason.StartsWith("lost lease"));
 
             cluster.Network.Heal();
-            await cluster.WaitForReplicaOfAsync(P, next, ct);
+            await cluster.WaitForReplicaOfAsync(old, next, ct);
             await cluster.WaitForConvergenceAsync(next, ct);
         }, TimeSpan.FromSeconds(85));
     }
