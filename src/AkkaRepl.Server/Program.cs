@@ -8,6 +8,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(PromoteCommand.Create());
+root.Subcommands.Add(SwitchoverCommand.Create());
 root.Subcommands.Add(RebuildCommand.Create());
 root.Subcommands.Add(RollbackCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -23,7 +23,7 @@ public sealed class FailoverSpec(ITestOutputHelper output)
     {
         var seed = TestSeed.Pick(output, pinned: 3);
         await using var cluster = new ReplicationCluster(
-            nameof(Quorum_writes_survive_killing_the_primary_and_the_old_primary_rejoins_as_a_replica), output, [P, R1, R2], P);
+            nameof(Quorum_writes_survive_killing_the_primary_and_the_old_primary_rejoins_as_a_replica), output, [P, R1, R2], P, ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);
@@ -91,7 +91,7 @@ public sealed class FailoverSpec(ITestOutputHelper output)
         var seed = TestSeed.Pick(output, pinned: 33);
         const int divergent = 10;
         await using var cluster = new ReplicationCluster(
-            nameof(Returning_primary_saves_its_divergent_suffix_to_a_rollback_file_and_follows), output, [P, R1, R2], P);
+            nameof(Returning_primary_saves_its_divergent_suffix_to_a_rollback_file_and_follows), output, [P, R1, R2], P, ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

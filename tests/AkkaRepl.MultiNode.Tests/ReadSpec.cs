@@ -18,7 +18,8 @@ public sealed class ReadSpec(ITestOutputHelper output)
     public async Task Replica_serves_applied_reads_refuses_writes_and_ROLE_names_each_side()
     {
         var seed = TestSeed.Pick(output, pinned: 6);
-        await using var cluster = new ReplicationCluster(nameof(Replica_serves_applied_reads_refuses_writes_and_ROLE_names_each_side), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Replica_serves_applied_reads_refuses_writes_and_ROLE_names_each_side), output, [P, R1, R2], P,
+            ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct, oneByOne: true);

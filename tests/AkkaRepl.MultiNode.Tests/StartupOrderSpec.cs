@@ -18,7 +18,7 @@ public sealed class StartupOrderSpec(ITestOutputHelper output)
     [Fact(Timeout = 60_000)]
     public async Task Replicas_started_before_the_primary_stream_once_it_serves()
     {
-        await using var cluster = new ReplicationCluster(nameof(Replicas_started_before_the_primary_stream_once_it_serves), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Replicas_started_before_the_primary_stream_once_it_serves), output, [P, R1, R2], P, ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAsync(R1, ct);
@@ -40,7 +40,7 @@ public sealed class StartupOrderSpec(ITestOutputHelper output)
     [Fact(Timeout = 60_000)]
     public async Task Replica_can_be_promoted_right_after_its_primary_is_killed()
     {
-        await using var cluster = new ReplicationCluster(nameof(Replica_can_be_promoted_right_after_its_primary_is_killed), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Replica_can_be_promoted_right_after_its_primary_is_killed), output, [P, R1, R2], P, ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

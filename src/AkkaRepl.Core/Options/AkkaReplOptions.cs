@@ -25,6 +25,8 @@ public sealed record AkkaReplOptions : IValidatableOptions
     public SecurityOptions Security { get; init; } = new();
     /// <summary>TLS on the client ports, <c>akkarepl.tls</c>.</summary>
     public TlsOptions Tls { get; init; } = new();
+    /// <summary>Automatic failover: detection, elections, lease, <c>akkarepl.election</c>.</summary>
+    public ElectionOptions Election { get; init; } = new();
 
     /// <summary>Rules that span sections.</summary>
     public void Validate(OptionsValidationContext context)
@@ -40,5 +42,10 @@ public sealed record AkkaReplOptions : IValidatableOptions
         if (Replication.MaxFrameBytes <= Wal.MaxRecordBytes)
             context.Add($"{context.Path}.replication.max-frame = {Config.HoconUnits.FormatBytes(Replication.MaxFrameBytes)} must be larger than " +
                         $"{context.Path}.wal.max-record = {Config.HoconUnits.FormatBytes(Wal.MaxRecordBytes)}: a frame must hold the largest record and its header");
+        if (Election.Enabled && Cluster.Members.Count > 1 && !Cluster.Members.Any(m => m.Voting && !m.NoPromote))
+            context.Add($"{context.Path}.cluster.members: no member is both voting and promotable, so {context.Path}.election could never elect a primary; " +
+                        $"give one member voting = on and no-promote = off, or set {context.Path}.election.enabled = off");
+        if (Election.Enabled && Cluster.InitialPrimary is { } initial && Cluster.Members.FirstOrDefault(m => m.Id == initial) is { NoPromote: true })
+            context.Add($"{context.Path}.cluster.initial-primary = '{initial}' is a no-promote member: pick a member that may be primary");
     }
 }

@@ -16,4 +16,12 @@ public sealed record MemberOptions
     /// <summary>The member's HTTP admin port (used by status and switchover).</summary>
     [OptionRange(1, 65535, Hint = "the port the member listens on")]
     public int HttpPort { get; init; } = 7380;
+    /// <summary>Votes in elections and counts toward the majority (quorum durability, lease, elections). False: a
+    /// non-voting member that replicates but is never counted.</summary>
+    public bool Voting { get; init; } = true;
+    /// <summary>Among equally up-to-date candidates the higher priority is elected first.</summary>
+    [OptionRange(0, 1000)]
+    public int Priority { get; init; } = 1;
+    /// <summary>Never becomes primary by election (it still votes when <see cref="Voting"/>).</summary>
+    public bool NoPromote { get; init; }
 }

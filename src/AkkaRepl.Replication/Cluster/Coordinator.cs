@@ -49,7 +49,7 @@ public sealed partial class Coordinator : IAsyncDisposable
     /// <summary>On a primary, the generation it writes in; on a replica, the highest generation it has seen.</summary>
     public Generation Generation => new(Volatile.Read(ref _highest));
     public string? PrimaryId { get; private set; }
-    public bool AcceptsWrites => _acceptsWrites;
+    public bool AcceptsWrites => _acceptsWrites && LeaseHolds();
 
     /// <summary>The generation this node appends writes in while it is the primary; null otherwise. Set before
     /// writes are accepted and cleared after they stop, so every record of it was written by this node.</summary>
@@ -101,6 +101,7 @@ public sealed partial class Coordinator : IAsyncDisposable
         {
             await BecomeReplicaAsync(saved?.PrimaryId ?? configuredPrimary, Generation, saved is null ? "configured replica" : "restarted as a replica on record", ct).ConfigureAwait(false);
         }
+        StartElections();
         _watch = Task.Run(() => WatchPeersAsync(_stop.Token));
     }
 
@@ -108,12 +109,15 @@ public sealed partial class Coordinator : IAsyncDisposable
     /// Everything past the local flush a write needs before it is answered: its durability per <paramref name="level"/>
     /// and the configured timeout policy. Returns the receipt.
     /// </summary>
-    public Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
+    public async Task<WriteReceipt> AwaitDurabilityAsync(WalAppendResult appended, Generation generation, Durability level, CancellationToken ct)
     {
-        var gate = _gate ?? throw new NotPrimaryException(PrimaryId);
+        var gate = _gate ?? throw new LeaseLostException(PrimaryId, "stepped down");
         gate.PrimaryFlushedTo(appended.EndLsn);
-        return gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
-            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct);
+        var receipt = await gate.WaitAsync(generation, appended.Lsn, appended.EndLsn, appended.CommitTimestampMicros, level,
+            _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct).ConfigureAwait(false);
+        // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
+        if (!LeaseHolds() || WritingGeneration != generation) throw new LeaseLostException(PrimaryId, "lost its lease");
+        return receipt;
     }
 
     /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>
@@ -139,12 +143,13 @@ public sealed partial class Coordinator : IAsyncDisposable
         _stop.Cancel();
         _acceptsWrites = false;
         try { await _watch.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        await StopElectionsAsync().ConfigureAwait(false);
         if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
         if (_server is not null) await _server.DisposeAsync().ConfigureAwait(false);
         _probe.Dispose();
     }
 
-    private async Task BecomePrimaryAsync(bool newGeneration, string reason, CancellationToken ct)
+    private async Task BecomePrimaryAsync(bool newGeneration, string reason, CancellationToken ct, Generation? elected = null)
     {
         await _roleLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -155,9 +160,11 @@ public sealed partial class Coordinator : IAsyncDisposable
                 _receiver = null;
             }
             var generation = Generation;
+            if (elected is { } won && won < Generation)
+                return; // a newer generation was seen while this election's result waited: it is stale
             if (newGeneration)
             {
-                generation = new Generation(Math.Max(Generation.Value, _c.History.Latest.Value)).Next();
+                generation = elected ?? new Generation(Math.Max(Generation.Value, _c.History.Latest.Value)).Next();
                 SaveHighest(generation, NodeRole.Primary, _c.Self.Value);
                 // The history entry goes first (see GenerationHistory), then the record that starts the generation.
                 _c.History.Add(generation, _c.Wal.WrittenLsn);
@@ -177,6 +184,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             WritingGeneration = generation;
             _acceptsWrites = true;
             Record(NodeRole.Primary, generation, _c.Self.Value, reason);
+            ElectionRoleChanged(NodeRole.Primary, generation, _c.Self.Value);
         }
         finally
         {
@@ -198,7 +206,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             WritingGeneration = null;
             // Writes still waiting for their durability cannot be told it any more: they fail (their outcome is
             // unknown to the client: a write the new primary received survives).
-            var stepDown = new NotPrimaryException(primary);
+            var stepDown = new LeaseLostException(primary, reason);
             _gate?.FailAll(stepDown);
             _c.Applier.DropResults(stepDown);
             _gate = null;
@@ -206,6 +214,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             _receiver = new Receiver(ReceiverContext(), _loggers.CreateLogger<Receiver>());
             _receiver.Start();
             Record(NodeRole.Replica, highest, primary, reason);
+            ElectionRoleChanged(NodeRole.Replica, highest, primary);
         }
         finally
         {
@@ -217,6 +226,7 @@ public sealed partial class Coordinator : IAsyncDisposable
     private void OnHigherGeneration(Generation generation, NodeId from)
     {
         if (generation <= Generation) return;
+        Elect(s => s.ObserveGeneration(ElectionNow, generation.Value, from.Value));
         if (Role != NodeRole.Primary)
         {
             SaveHighest(generation, NodeRole.Replica, PrimaryId);
@@ -304,7 +314,8 @@ public sealed partial class Coordinator : IAsyncDisposable
         ReplicaNeedsRebuild: id => { lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value); },
         HigherGenerationSeen: OnHigherGeneration,
         CaptureImage: _c.CaptureImage,
-        ScratchDirectory: _c.ScratchDirectory);
+        ScratchDirectory: _c.ScratchDirectory,
+        ControlLink: ServeControlAsync);
 
     private ReceiverContext ReceiverContext() => new(
         _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Applier, _c.Replication, _c.Time,

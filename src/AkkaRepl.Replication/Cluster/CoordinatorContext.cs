@@ -31,4 +31,8 @@ public sealed record CoordinatorContext(
     /// <summary>Where snapshots in transit are staged.</summary>
     string ScratchDirectory,
     /// <summary>The WAL archive, when one is configured.</summary>
-    Archive.WalArchive? Archive);
+    Archive.WalArchive? Archive,
+    /// <summary>Automatic failover settings; null: elections off (static roles and manual promotion).</summary>
+    ElectionOptions? Election = null,
+    /// <summary>The data directory, where the vote is saved; required when <see cref="Election"/> is on.</summary>
+    string? DataDirectory = null);

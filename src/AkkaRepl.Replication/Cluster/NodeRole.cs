@@ -7,4 +7,6 @@ public enum NodeRole
     Primary,
     /// <summary>Follows an upstream, serves reads, refuses writes.</summary>
     Replica,
+    /// <summary>Asking for votes (only in the recent-events list: a candidate is a replica until it wins).</summary>
+    Candidate,
 }

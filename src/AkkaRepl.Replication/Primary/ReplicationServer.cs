@@ -80,7 +80,13 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             handshake.CancelAfter(TimeSpan.FromSeconds(10));
-            if (await link.ReceiveAsync(handshake.Token).ConfigureAwait(false) is not HelloFrame hello)
+            var first = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
+            if (first is ControlFrame control && _context.ControlLink is { } serveControl)
+            {
+                await serveControl(link, control, _stop.Token).ConfigureAwait(false); // a control lane: see ControlLane
+                return;
+            }
+            if (first is not HelloFrame hello)
                 throw new ProtocolException("the first frame of a replication link must be Hello");
             var refusal = Check(hello);
             if (refusal is not null)

@@ -26,4 +26,6 @@ public sealed record ReplicationServerContext(
     /// <summary>A consistent image of the applied state, to rebuild a replica from.</summary>
     Func<IStateImage> CaptureImage,
     /// <summary>Where snapshot images are staged before they are sent.</summary>
-    string ScratchDirectory);
+    string ScratchDirectory,
+    /// <summary>Serves an incoming control-lane connection (its first frame given); null: control links are refused.</summary>
+    Func<Transport.FrameConnection, Protocol.ControlFrame, CancellationToken, Task>? ControlLink = null);

@@ -92,6 +92,7 @@ public static class FrameCodec
             FrameType.ArchiveHint => new ArchiveHintFrame(r.Lsn(), r.History()),
             FrameType.ReadIndex => new ReadIndexFrame(r.Gen(), r.U64()),
             FrameType.ReadIndexAck => new ReadIndexAckFrame(r.Gen(), r.U64()),
+            FrameType.Control => new ControlFrame(r.Rest()),
             _ => throw new ProtocolException($"unknown frame type {(byte)type}"),
         };
         r.End();
@@ -112,6 +113,7 @@ public static class FrameCodec
         ArchiveHintFrame a => 8 + 2 + HistoryLen(a.History),
         ReadIndexFrame => 8 + 8,
         ReadIndexAckFrame => 8 + 8,
+        ControlFrame c => c.Message.Length,
         _ => throw new ArgumentException($"no encoding for {frame.GetType().Name}", nameof(frame)),
     };
 
@@ -139,6 +141,7 @@ public static class FrameCodec
                 break;
             case SnapshotChunkFrame c: w.U64((ulong)c.Offset); w.Bytes(c.Bytes.Span); break;
             case SnapshotEndFrame e: w.U32(e.Crc32C); break;
+            case ControlFrame c: w.Bytes(c.Message.Span); break;
             case WelcomeFrame x: w.U16(x.ProtocolVersion); w.Str(x.ClusterId); w.Str(x.NodeId.Value); w.U64(x.Generation.Value); w.U64(x.StartLsn.Value); w.U8((byte)x.Mode); break;
             case RefuseFrame f: w.U16((ushort)f.Reason); w.Str(f.Message); break;
             case RecordsFrame rec: w.U64(rec.Generation.Value); w.U64(rec.StartLsn.Value); w.U64(rec.CommitLsn.Value); w.Bytes(rec.EncodedRecords.Span); break;

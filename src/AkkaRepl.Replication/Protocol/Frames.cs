@@ -27,6 +27,7 @@ public enum FrameType : byte
     ArchiveHint = 10,
     ReadIndex = 30,
     ReadIndexAck = 31,
+    Control = 11,
 }
 
 /// <summary>
@@ -162,4 +163,18 @@ public sealed record ReadIndexFrame(Generation Generation, ulong Sequence) : Fra
 public sealed record ReadIndexAckFrame(Generation Generation, ulong Sequence) : Frame
 {
     public override FrameType Type => FrameType.ReadIndexAck;
+}
+
+/// <summary>
+/// Either direction on a control link (a separate small connection per peer, see docs/failover.md): one election
+/// or heartbeat message, encoded by <see cref="Cluster.Election.ControlMessageCodec"/>. A connection whose first
+/// frame is Control carries only Control frames; no reply on the same connection.
+/// </summary>
+public sealed record ControlFrame(ReadOnlyMemory<byte> Message) : Frame
+{
+    public override FrameType Type => FrameType.Control;
+
+    public bool Equals(ControlFrame? other) => other is not null && Message.Span.SequenceEqual(other.Message.Span);
+
+    public override int GetHashCode() => Message.Length;
 }

@@ -59,6 +59,18 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
                 return Results.Json(new { error = ex.Message }, StatusJson.Options, statusCode: 409);
             }
         });
+        app.MapPost("/admin/switchover", async (string to, CancellationToken ct) =>
+        {
+            try
+            {
+                var generation = await node.Coordinator.SwitchoverAsync(to, ct).ConfigureAwait(false);
+                return Results.Json(new { primary = to, generation = generation.Value }, StatusJson.Options);
+            }
+            catch (Core.Errors.AkkaReplException ex)
+            {
+                return Results.Json(new { error = ex.Message }, StatusJson.Options, statusCode: 409);
+            }
+        });
         app.MapPost("/admin/rebuild", () =>
         {
             try

@@ -35,6 +35,12 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
         {
             return KvReply.Error("READONLY You can't write against a read only replica.");
         }
+        catch (Replication.Cluster.LeaseLostException ex)
+        {
+            // Not READONLY: the write was appended here and may survive on the new primary; the client must not
+            // take it as certainly failed.
+            return KvReply.Error("LEASELOST " + ex.Message);
+        }
         catch (DurabilityNotReachedException ex)
         {
             node.Metrics?.CommitCompleted(ex.Receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), "failed");

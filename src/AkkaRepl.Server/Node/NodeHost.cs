@@ -162,7 +162,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
-            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive), _loggers);
+            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive, _options.Election, _dataDir), _loggers);
         _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);

@@ -26,7 +26,17 @@ public sealed record NodeStatus(
 {
     /// <summary>The last verification this node ran (null on nodes that never verified; see docs/backup-and-verify.md).</summary>
     public Verify.VerifyStatus? Verify { get; init; }
+    /// <summary>The recent role changes in the shape other tools read (<c>"events"</c>), oldest first.</summary>
+    public IReadOnlyList<StatusEvent> Events { get; init; } = [];
+    /// <summary>Automatic failover's view: null when elections are off.</summary>
+    public ElectionStatus? Election { get; init; }
 }
+
+/// <summary>One role change: <c>{"at": ISO-8601 UTC, "node", "generation", "role": primary|replica|candidate, "reason"}</c>.</summary>
+public sealed record StatusEvent(string At, string Node, ulong Generation, string Role, string Reason);
+
+/// <summary>Elections on this node: whether they run, and how long this primary's lease still runs (null: no lease held).</summary>
+public sealed record ElectionStatus(bool Enabled, double? LeaseRemainingMs);
 
 /// <summary>A member's addresses as this node's configuration names them.</summary>
 public sealed record MemberAddress(string Id, string Host, int RespPort, int HttpPort, int ReplicationPort);

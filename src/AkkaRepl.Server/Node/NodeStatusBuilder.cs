@@ -63,7 +63,13 @@ internal static class NodeStatusBuilder
             coordinator?.RecentEvents.Select(e => new RoleEvent(e.At, e.Node.Value, e.Role.ToString().ToLowerInvariant(), e.Generation.Value, e.PrimaryId, e.Reason)).ToList() ?? [],
             options.Cluster.Members.Select(m => new MemberAddress(m.Id, m.Host, m.RespPort, m.HttpPort, m.ReplicationPort)).ToList(),
             connections,
-            node.StartedAt);
+            node.StartedAt)
+        {
+            Events = coordinator?.RecentEvents.Select(e => new StatusEvent(e.At.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                e.Node.Value, e.Generation.Value, e.Role.ToString().ToLowerInvariant(), e.Reason)).ToList() ?? [],
+            Election = coordinator is { ElectionsEnabled: true } c
+                ? new ElectionStatus(true, c.LeaseRemaining is { } left ? Math.Round(left.TotalMilliseconds, 1) : null) : null,
+        };
     }
 
     /// <summary>CatchingUp -> catching-up, as status and docs spell link states.</summary>

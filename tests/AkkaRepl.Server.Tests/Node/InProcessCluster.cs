@@ -36,6 +36,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
             {
                 Node = new NodeOptions { NodeId = id, DataDir = dir.Path, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
                 Replication = new ReplicationOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(50) },
+                // Static roles and manual promotion: members' ports are only known once each node has started, and
+                // automatic failover is tested with real processes (tests/AkkaRepl.MultiNode.Tests/AutomaticFailoverSpec).
+                Election = new ElectionOptions { Enabled = false },
             };
             options = Tune(options);
         }

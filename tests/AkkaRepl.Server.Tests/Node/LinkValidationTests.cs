@@ -21,6 +21,8 @@ public sealed class LinkValidationTests(ITestOutputHelper output)
         Node = new NodeOptions { NodeId = id, DataDir = dir, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
         Cluster = new ClusterOptions { Members = members, InitialPrimary = initialPrimary },
         Replication = new ReplicationOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(50) },
+        // Static roles: these tests drive links by hand (fake peers), and elections would move the primary.
+        Election = new ElectionOptions { Enabled = false },
     };
 
     [Theory(Timeout = 30_000)]

@@ -34,7 +34,14 @@ public sealed class RespKvClient(RespClient client) : IKvClient
             return false;
         }
         Expect("OK", await Client.SendAsync(["MULTI"], ct).ConfigureAwait(false));
-        Expect("QUEUED", await Client.SendAsync(["SET", key, newValue], ct).ConfigureAwait(false));
+        var queued = await Client.SendAsync(["SET", key, newValue], ct).ConfigureAwait(false);
+        if (queued.IsError || queued.Text != "QUEUED")
+        {
+            // Refused inside MULTI (the node stopped being primary): end the transaction, so the connection is not
+            // left queueing the next operations.
+            await Client.SendAsync(["DISCARD"], ct).ConfigureAwait(false);
+            Expect("QUEUED", queued);
+        }
         var exec = await Client.SendAsync(["EXEC"], ct).ConfigureAwait(false);
         if (exec.IsNil)
             return null;

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Threading.Channels;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Cluster.Election;
+using AkkaRepl.Replication.Protocol;
+using AkkaRepl.Replication.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaRepl.Replication.Cluster;
+
+/// <summary>
+/// The coordinator's driver of <see cref="ElectionState"/>: ticks it every 10 ms, feeds it control-lane messages,
+/// saves votes before anything is sent, and turns its decisions into role changes, one at a time, on one worker.
+/// Elections run when <c>akkarepl.election.enabled</c> and the group has more than one member.
+/// </summary>
+public sealed partial class Coordinator
+{
+    private static readonly TimeSpan ElectionTickEvery = TimeSpan.FromMilliseconds(10);
+    private readonly object _electionLock = new();                     // guards _election and the order of its outputs
+    private readonly Channel<Func<Task>> _roleWork = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private ElectionState? _election;                                  // written under _electionLock
+    private ControlLane? _lane;
+    private VoteStore? _votes;
+    private Task _electionLoop = Task.CompletedTask;
+    private Task _roleWorker = Task.CompletedTask;
+    private long _origin;
+    private long _leaseUntilTicks = long.MaxValue;                     // published under _electionLock; MaxValue: no lease needed
+
+    /// <summary>True when this node is the primary and holds a valid lease (a majority acknowledged it within the
+    /// lease), so no other node can have been elected meanwhile. Without elections, true on the primary.</summary>
+    public Task<bool> ConfirmLeadershipAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(Role == NodeRole.Primary && _acceptsWrites && LeaseHolds());
+    }
+
+    /// <summary>Automatic failover is on for this node.</summary>
+    public bool ElectionsEnabled => _election is not null;
+
+    /// <summary>How long the lease still runs (null when elections are off or this node holds none).</summary>
+    public TimeSpan? LeaseRemaining
+    {
+        get
+        {
+            var until = Volatile.Read(ref _leaseUntilTicks);
+            if (_election is null || until == long.MinValue) return null;
+            var left = TimeSpan.FromTicks(until) - ElectionNow;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    private TimeSpan ElectionNow => _c.Time.GetElapsedTime(_origin);
+
+    private bool LeaseHolds() => ElectionNow.Ticks < Volatile.Read(ref _leaseUntilTicks);
+
+    private void StartElections()
+    {
+        if (_c.Election is not { Enabled: true } options || _c.Cluster.Members.Count < 2 || _c.DataDirectory is null) return;
+        _origin = _c.Time.GetTimestamp();
+        _votes = new VoteStore(_c.DataDirectory);
+        var saved = _votes.Load();
+        var members = _c.Cluster.Members.Select(m => new ElectionMember(m.Id, m.Voting, m.Priority, m.NoPromote)).ToList();
+        var peers = _c.Cluster.Members.Where(m => m.Id != _c.Self.Value).ToDictionary(m => m.Id,
+            m => IPAddress.TryParse(m.Host, out var ip) ? (EndPoint)new IPEndPoint(ip, m.ReplicationPort) : new DnsEndPoint(m.Host, m.ReplicationPort));
+        var seed = HashCode.Combine(_c.Self.Value, Environment.ProcessId, _origin);
+        lock (_electionLock)
+        {
+            _leaseUntilTicks = long.MinValue;
+            var generation = Math.Max(Generation.Value, saved.Generation);
+            _election = new ElectionState(_c.Self.Value, members, options, new Random(seed), generation,
+                saved.Generation, saved.VotedFor, ElectionNow) { Log = LogNow() };
+        }
+        _lane = new ControlLane(peers, OnControlMessage, (int)_c.Replication.MaxFrameBytes, _loggers.CreateLogger<ControlLane>());
+        if (Role == NodeRole.Primary && WritingGeneration is { } writing) Elect(s => s.AssumePrimary(ElectionNow, writing.Value));
+        else Elect(s => s.AssumeReplica(ElectionNow, PrimaryId, Generation.Value));
+        _roleWorker = Task.Run(() => RoleWorkerAsync(_stop.Token));
+        _electionLoop = Task.Run(() => ElectionLoopAsync(_stop.Token));
+        LogElectionsOn(_logger, options.HeartbeatInterval.TotalMilliseconds, options.ElectionTimeout.TotalMilliseconds, options.Lease.TotalMilliseconds);
+    }
+
+    private async Task StopElectionsAsync()
+    {
+        _roleWork.Writer.TryComplete();
+        try { await Task.WhenAll(_electionLoop, _roleWorker).ConfigureAwait(false); } catch (OperationCanceledException) { }
+        if (_lane is not null) await _lane.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private LogPosition LogNow() => new(_c.Wal.LastGeneration.Value, _c.Wal.FlushedLsn.Value);
+
+    private Task ServeControlAsync(FrameConnection link, ControlFrame first, CancellationToken ct) =>
+        _lane?.ServeAsync(link, first, ct) ?? Task.CompletedTask;
+
+    private void OnControlMessage(ControlMessage message) => Elect(s => s.Receive(ElectionNow, message));
+
+    private async Task ElectionLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(ElectionTickEvery, _c.Time, ct).ConfigureAwait(false);
+                Elect(s => s.Tick(ElectionNow));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception ex) { LogElectionFailed(_logger, ex.Message); }
+        }
+    }
+
+    /// <summary>One input to the state machine, and its output carried out in order under the same lock: votes are
+    /// durable before any message of this or a later output is queued.</summary>
+    private void Elect(Func<ElectionState, ElectionOutput> input)
+    {
+        lock (_electionLock)
+        {
+            if (_election is not { } state) return;
+            state.Log = LogNow();
+            var output = input(state);
+            foreach (var action in output.Actions) Carry(action);
+            Volatile.Write(ref _leaseUntilTicks, state.Role == ElectionRole.Primary ? state.LeaseExpiry.Ticks : long.MinValue);
+            foreach (var send in output.Sends) _lane?.Send(send.To, send.Message);
+        }
+    }
+
+    private void Carry(ElectionAction action)
+    {
+        switch (action)
+        {
+            case SaveVote v:
+                _votes!.Save(new SavedVote(v.Generation, v.VotedFor));
+                if (v.Generation > Generation.Value) SaveHighest(new Generation(v.Generation), Role, PrimaryId);
+                break;
+            case BecameCandidate c:
+                Record(NodeRole.Candidate, new Generation(c.Generation), null, c.Reason);
+                break;
+            case BecomePrimary p:
+                _roleWork.Writer.TryWrite(async () =>
+                {
+                    bool still;
+                    lock (_electionLock) still = _election is { Role: ElectionRole.Primary } s && s.Generation == p.Generation;
+                    if (still && Role != NodeRole.Primary)
+                        await BecomePrimaryAsync(newGeneration: true, p.Reason, _stop.Token, elected: new Generation(p.Generation)).ConfigureAwait(false);
+                });
+                break;
+            case StepDown d:
+                _acceptsWrites = false; // at once, not when the worker gets to it
+                _roleWork.Writer.TryWrite(async () =>
+                {
+                    if (Role == NodeRole.Primary) await BecomeReplicaAsync(null, Generation, d.Reason, _stop.Token).ConfigureAwait(false);
+                });
+                break;
+            case FollowPrimary f:
+                _roleWork.Writer.TryWrite(async () =>
+                {
+                    if ((Role != NodeRole.Replica || PrimaryId != f.Primary) && f.Generation >= Generation.Value)
+                        await BecomeReplicaAsync(f.Primary, new Generation(f.Generation), f.Reason, _stop.Token).ConfigureAwait(false);
+                });
+                break;
+        }
+    }
+
+    private async Task RoleWorkerAsync(CancellationToken ct)
+    {
+        await foreach (var work in _roleWork.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            try { await work().ConfigureAwait(false); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception ex) { LogElectionFailed(_logger, ex.Message); }
+        }
+    }
+
+    /// <summary>Tells the state machine about a role change made by other means (start-up, manual promote or follow).</summary>
+    private void ElectionRoleChanged(NodeRole role, Generation generation, string? primary)
+    {
+        if (role == NodeRole.Primary) Elect(s => s.AssumePrimary(ElectionNow, generation.Value));
+        else Elect(s => s.AssumeReplica(ElectionNow, primary, generation.Value));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Automatic failover on: heartbeat every {Heartbeat} ms, election timeout {Timeout} ms, lease {Lease} ms")]
+    private static partial void LogElectionsOn(ILogger logger, double heartbeat, double timeout, double lease);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Election step failed: {Error}")]
+    private static partial void LogElectionFailed(ILogger logger, string error);
+}

@@ -1,0 +1,53 @@
+using AkkaRepl.Core.Errors;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Cluster.Election;
+
+namespace AkkaRepl.Replication.Cluster;
+
+/// <summary>Planned switchover: hand the primary role to a chosen member with no write lost at any durability.</summary>
+public sealed partial class Coordinator
+{
+    /// <summary>
+    /// On the primary: stop accepting writes, wait until <paramref name="target"/> has flushed everything this node
+    /// wrote, give up the lease and tell the target to start an election at once; it wins a new generation (its log
+    /// is at least everyone's) and this node follows it. If the target does not catch up within the durability
+    /// timeout, writes resume here and the switchover fails with the reason. Returns the new primary's generation.
+    /// </summary>
+    public async Task<Generation> SwitchoverAsync(string target, CancellationToken ct)
+    {
+        if (_election is null)
+            throw new AkkaReplException("switchover needs automatic failover: akkarepl.election.enabled is off (use akkarepl promote)");
+        if (Role != NodeRole.Primary || WritingGeneration is not { } generation)
+            throw new AkkaReplException($"node {_c.Self} is not the primary" + (PrimaryId is { } p ? $"; ask {p}" : ""));
+        var member = _c.Cluster.Members.FirstOrDefault(m => m.Id == target)
+            ?? throw new AkkaReplException($"'{target}' is not a member ({string.Join(", ", _c.Cluster.Members.Select(m => m.Id))})");
+        if (member.Id == _c.Self.Value) throw new AkkaReplException($"{target} is already the primary");
+        if (!member.Voting || member.NoPromote) throw new AkkaReplException($"{target} may not be primary (voting = {member.Voting}, no-promote = {member.NoPromote})");
+
+        _acceptsWrites = false; // new writes get READONLY; writes already appended finish below
+        var deadline = _c.Time.GetUtcNow() + _c.Replication.DurabilityTimeout;
+        var end = _c.Wal.WrittenLsn;
+        while (true)
+        {
+            // Writes that passed the accepts-writes check just before it closed are appended by now or soon.
+            end = Lsn.Max(end, _c.Wal.WrittenLsn);
+            var held = _gate?.Replicas.TryGetValue(new NodeId(target), out var position) == true ? position.Flush : Lsn.Zero;
+            if (held >= end && _c.Wal.FlushedLsn >= end) break;
+            if (_c.Time.GetUtcNow() > deadline || Role != NodeRole.Primary)
+            {
+                if (Role == NodeRole.Primary && WritingGeneration == generation) _acceptsWrites = true;
+                throw new AkkaReplException($"switchover to {target} aborted: it holds the log to {held}, not {end}, after {_c.Replication.DurabilityTimeout.TotalMilliseconds:0} ms; writes resumed here");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(2), _c.Time, ct).ConfigureAwait(false);
+        }
+        Elect(s => s.HandOver(ElectionNow, target));
+        var waitUntil = _c.Time.GetUtcNow() + _c.Election!.ElectionTimeout * 4;
+        while (!(Role == NodeRole.Replica && PrimaryId == target))
+        {
+            if (_c.Time.GetUtcNow() > waitUntil)
+                throw new AkkaReplException($"handed over to {target}, but it did not lead within {(_c.Election.ElectionTimeout * 4).TotalMilliseconds:0} ms; the cluster elects a primary on its own");
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _c.Time, ct).ConfigureAwait(false);
+        }
+        return Generation;
+    }
+}

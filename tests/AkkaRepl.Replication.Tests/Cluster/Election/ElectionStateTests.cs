@@ -1,0 +1,189 @@
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Cluster.Election;
+using AkkaRepl.Replication.Protocol;
+
+namespace AkkaRepl.Replication.Tests.Cluster.Election;
+
+public sealed class ElectionStateTests
+{
+    private static readonly ElectionOptions O = new();
+    private static readonly ElectionMember[] Three = [new("a"), new("b"), new("c")];
+    private static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
+
+    private static ElectionState Node(string id, ulong generation = 1, TimeSpan? now = null, ElectionMember[]? members = null) =>
+        new(id, members ?? Three, O, new Random(7), generation, generation, null, now ?? TimeSpan.Zero) { Log = new LogPosition(generation, 100) };
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_voter_refuses_while_it_still_hears_a_healthy_primary()
+    {
+        await Task.Yield();
+        var voter = Node("b");
+        voter.Receive(Ms(1000), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0));
+        var reply = voter.Receive(Ms(1000 + O.ElectionTimeout.TotalMilliseconds - 1), new VoteRequest("c", 2, new LogPosition(1, 100), 5));
+        Assert.False(((VoteReply)reply.Sends.Single().Message).Granted);
+        Assert.Equal(1ul, voter.Generation); // not even the higher generation is taken: it would fence a working primary
+        var pre = voter.Receive(Ms(1500), new PreVoteRequest("c", 1, new LogPosition(1, 100), 1, 0));
+        Assert.False(((PreVoteReply)pre.Sends.Single().Message).Granted);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_voter_grants_once_per_generation_and_saves_the_vote_before_replying()
+    {
+        await Task.Yield();
+        var voter = Node("b");
+        var late = Ms(5000);
+        var first = voter.Receive(late, new VoteRequest("a", 2, new LogPosition(1, 100), 11));
+        Assert.Equal(new SaveVote(2, "a"), first.Actions.OfType<SaveVote>().Last());
+        Assert.Equal(new VoteReply("b", 2, true, 11), first.Sends.Single().Message);
+        var second = voter.Receive(late + O.ElectionTimeout * 2, new VoteRequest("c", 2, new LogPosition(1, 200), 12));
+        Assert.False(((VoteReply)second.Sends.Single().Message).Granted);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_voter_refuses_a_candidate_whose_log_is_behind_its_own()
+    {
+        await Task.Yield();
+        var voter = Node("b");
+        voter.Log = new LogPosition(1, 500);
+        var shorter = voter.Receive(Ms(5000), new VoteRequest("a", 2, new LogPosition(1, 499), 1));
+        Assert.False(((VoteReply)shorter.Sends.Single().Message).Granted);
+        var olderGeneration = voter.Receive(Ms(5000), new VoteRequest("c", 3, new LogPosition(0, 9999), 1));
+        Assert.False(((VoteReply)olderGeneration.Sends.Single().Message).Granted);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_primary_that_no_majority_acknowledges_steps_down_when_its_lease_ends()
+    {
+        await Task.Yield();
+        var primary = Node("a");
+        primary.AssumePrimary(Ms(0), 1);
+        primary.Tick(Ms(0));
+        Assert.False(primary.LeaseValid(Ms(1)));                   // no lease before a majority acknowledged
+        Assert.Empty(primary.Tick(Ms(2000)).Actions);              // but nothing to give up either: it waits for its replicas
+        primary.Receive(Ms(5), new HeartbeatAck("b", 1, Ms(0).Ticks));
+        Assert.True(primary.LeaseValid(Ms(5)));
+        Assert.True(primary.LeaseValid(O.Lease - Ms(1)));          // counted from the heartbeat's send time
+        Assert.False(primary.LeaseValid(O.Lease));
+        var output = primary.Tick(O.Lease);
+        var stepDown = output.Actions.OfType<StepDown>().Single();
+        Assert.StartsWith("lost lease", stepDown.Reason);
+        Assert.Equal(ElectionRole.Follower, primary.Role);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_primary_steps_down_when_any_message_shows_a_higher_generation()
+    {
+        await Task.Yield();
+        var primary = Node("a");
+        primary.AssumePrimary(Ms(0), 1);
+        var output = primary.Receive(Ms(10), new Heartbeat("b", 2, false, new LogPosition(1, 100), 0));
+        Assert.Contains(output.Actions, a => a is StepDown s && s.Reason.StartsWith("higher generation seen"));
+        Assert.Equal(2ul, primary.Generation);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_no_promote_member_never_stands_but_still_votes()
+    {
+        await Task.Yield();
+        ElectionMember[] members = [new("a"), new("b", NoPromote: true), new("c")];
+        var b = Node("b", members: members);
+        for (var t = 0; t < 10_000; t += 10)
+            Assert.DoesNotContain(b.Tick(Ms(t)).Sends, s => s.Message is PreVoteRequest or VoteRequest);
+        var vote = b.Receive(Ms(10_000), new VoteRequest("a", 2, new LogPosition(1, 100), 1));
+        Assert.True(((VoteReply)vote.Sends.Single().Message).Granted);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_follower_that_loses_its_primary_runs_a_pre_vote_before_raising_the_generation()
+    {
+        await Task.Yield();
+        var b = Node("b");
+        b.Receive(Ms(0), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0));
+        var sends = new List<Outgoing>();
+        for (var t = 10; t < 2000 && sends.Count == 0; t += 10)
+            sends.AddRange(b.Tick(Ms(t)).Sends.Where(s => s.Message is not Heartbeat));
+        Assert.All(sends, s => Assert.IsType<PreVoteRequest>(s.Message));
+        Assert.Equal(1ul, b.Generation);
+        var won = b.Receive(Ms(2000), new PreVoteReply("c", 1, 2, true));
+        Assert.Equal(2ul, b.Generation);
+        Assert.Contains(won.Actions, a => a is SaveVote { Generation: 2, VotedFor: "b" });
+        Assert.Contains(won.Sends, s => s.Message is VoteRequest { Generation: 2 });
+        var elected = b.Receive(Ms(2001), new VoteReply("c", 2, true, Ms(2000).Ticks));
+        Assert.Contains(elected.Actions, a => a is BecomePrimary { Generation: 2 });
+        Assert.True(b.LeaseValid(Ms(2001)));
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_handover_ends_the_lease_first_and_the_target_wins_a_transfer_vote_though_voters_just_heard_the_primary()
+    {
+        await Task.Yield();
+        var a = Node("a");
+        a.AssumePrimary(Ms(0), 1);
+        a.Receive(Ms(1), new HeartbeatAck("b", 1, Ms(0).Ticks));
+        Assert.True(a.LeaseValid(Ms(2)));
+        var handover = a.HandOver(Ms(2), "b");
+        Assert.False(a.LeaseValid(Ms(2)));
+        Assert.Contains(handover.Actions, x => x is StepDown { Reason: "switchover to b" });
+        var timeoutNow = Assert.IsType<TimeoutNow>(handover.Sends.Single().Message);
+
+        var b = Node("b");
+        b.Receive(Ms(2), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0)); // b still hears a
+        var candidacy = b.Receive(Ms(3), timeoutNow);
+        var request = candidacy.Sends.Select(x => x.Message).OfType<VoteRequest>().First();
+        Assert.True(request.Transfer);
+        Assert.Equal(2ul, request.Generation);
+        var c = Node("c");
+        c.Receive(Ms(2), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0));
+        var vote = (VoteReply)c.Receive(Ms(4), request).Sends.Single().Message;
+        Assert.True(vote.Granted);
+        var other = Node("c");
+        other.Receive(Ms(2), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0));
+        var plain = (VoteReply)other.Receive(Ms(4), request with { Transfer = false }).Sends.Single().Message;
+        Assert.False(plain.Granted); // without the transfer flag the same voter refuses: it hears a healthy primary
+        var won = b.Receive(Ms(5), vote);
+        Assert.Contains(won.Actions, x => x is BecomePrimary { Generation: 2 });
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task Control_messages_round_trip_and_bad_bytes_are_refused()
+    {
+        await Task.Yield();
+        ControlMessage[] all =
+        [
+            new Heartbeat("node-1", 7, true, new LogPosition(6, 1234), -5), new HeartbeatAck("b", 7, 99),
+            new PreVoteRequest("c", 7, new LogPosition(7, 1), 3, 2), new PreVoteReply("d", 7, 8, true),
+            new VoteRequest("e", 8, new LogPosition(7, 9), 123456789), new VoteReply("f", 8, false, 42),
+            new VoteRequest("g", 9, new LogPosition(8, 1), 5, Transfer: true), new TimeoutNow("h", 9),
+        ];
+        foreach (var m in all) Assert.Equal(m, ControlMessageCodec.Decode(ControlMessageCodec.Encode(m)));
+        var random = new Random(5);
+        foreach (var m in all)
+        {
+            var bytes = ControlMessageCodec.Encode(m);
+            for (var cut = 0; cut < bytes.Length; cut++)
+                Assert.Throws<ProtocolException>(() => ControlMessageCodec.Decode(bytes.AsSpan(0, cut)));
+        }
+        for (var i = 0; i < 2000; i++)
+        {
+            var junk = new byte[random.Next(0, 64)];
+            random.NextBytes(junk);
+            try { ControlMessageCodec.Decode(junk); } catch (ProtocolException) { } // anything else fails the test
+        }
+        var frame = new ControlFrame(ControlMessageCodec.Encode(all[0]));
+        var seq = new System.Buffers.ReadOnlySequence<byte>(FrameCodec.ToBytes(frame));
+        Assert.True(FrameCodec.TryRead(ref seq, 1 << 20, out var decoded));
+        Assert.Equal(frame, decoded);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task Phi_grows_with_silence_and_crosses_the_threshold_after_the_acceptable_pause()
+    {
+        await Task.Yield();
+        var d = new PhiAccrualDetector(O.HeartbeatInterval, O.MinStdDeviation, O.AcceptablePause);
+        for (var t = 0; t <= 2000; t += 100) d.Heartbeat(Ms(t));
+        Assert.True(d.Phi(Ms(2100)) < 1);
+        Assert.True(d.IsAvailable(Ms(2000) + O.AcceptablePause, O.PhiThreshold));
+        Assert.False(d.IsAvailable(Ms(2000) + O.ElectionTimeout, O.PhiThreshold));
+        Assert.True(d.Phi(Ms(2600)) < d.Phi(Ms(2700)));
+    }
+}
