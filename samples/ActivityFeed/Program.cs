@@ -49,6 +49,8 @@ async Task<IHost> StartAsync(string id, int? primaryReplicationPort)
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Configuration.AddHoconString($$"""
         akkarepl.node { node-id = {{id}}, data-dir = "{{Path.Combine(dir, id)}}", resp-port = 0, http-port = 0, replication-port = 0 }
+        # Static roles: the nodes start on port 0, so automatic failover (every member's address known up front) is off.
+        akkarepl.election.enabled = off
         akkarepl.cluster { initial-primary = web1, members = [
           { id = web1, replication-port = {{primaryReplicationPort ?? 1}} }, { id = web2, replication-port = 1 } ] }
         # Posts need not wait for the replica; the replica applies each record only once it is this old.

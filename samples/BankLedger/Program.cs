@@ -56,8 +56,8 @@ hosts.Remove(primary);
 await Task.WhenAll(workers);
 var survivors = hosts.Keys.ToList();
 
-// Until automatic failover is on main, a new primary may not appear by itself. Wait a little for one; if none
-// appears, promote the most up-to-date replica (highest flushed LSN), as an operator would with `akkarepl promote`.
+// With automatic failover off (see the config below), no new primary appears by itself: wait a little for one, then
+// promote the most up-to-date replica (highest flushed LSN), as an operator would with `akkarepl promote`.
 var elected = await WaitForPrimaryAsync(survivors, TimeSpan.FromSeconds(3));
 if (elected is null)
 {
@@ -104,6 +104,9 @@ async Task<IHost> StartAsync(string id)
     builder.Configuration.AddHoconString($$"""
         akkarepl.node { node-id = {{id}}, data-dir = "{{Path.Combine(dir, id)}}", resp-port = 0, http-port = {{own.Item2}}, replication-port = {{own.Item1}} }
         akkarepl.cluster { initial-primary = a, members = [{{string.Join(", ", ids.Select(Member))}}] }
+        # The nodes start on port 0 (each learns the others' ports only as they start), so automatic failover, which
+        # needs every member's address up front, is off here and the sample promotes a survivor itself (below).
+        akkarepl.election.enabled = off
         """);
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
     builder.Services.AddAkkaRepl(builder.Configuration).AddStateMachine<Ledger, LedgerCommand>(() => new Ledger());

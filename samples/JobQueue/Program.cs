@@ -43,6 +43,8 @@ async Task<IHost> StartNodeAsync(string id, int replicationPort, int? primaryPor
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Configuration.AddHoconString($$"""
         akkarepl.node { node-id = {{id}}, data-dir = "{{Path.Combine(dir, id)}}", resp-port = 0, http-port = 0, replication-port = {{replicationPort}} }
+        # Static roles: the nodes start on port 0, so automatic failover (every member's address known up front) is off.
+        akkarepl.election.enabled = off
         akkarepl.cluster { initial-primary = a, members = [
           { id = a, replication-port = {{primaryPort ?? 1}} }, { id = b, replication-port = 1 } ] }
         """);

@@ -23,7 +23,7 @@ public sealed class LinearizableReadSpec(ITestOutputHelper output)
     {
         var seed = TestSeed.Pick(output);
         await using var cluster = new ReplicationCluster(nameof(Linearizable_reads_stay_linearizable_across_kill_9_of_the_primary_and_a_promotion),
-            output, [P, R1, R2], P);
+            output, [P, R1, R2], P, ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

@@ -19,7 +19,7 @@ public sealed class StatusPageSpec(ITestOutputHelper output)
     public async Task The_status_page_on_a_replica_shows_the_new_primary_after_the_old_one_is_killed()
     {
         await using var cluster = new ReplicationCluster(
-            nameof(The_status_page_on_a_replica_shows_the_new_primary_after_the_old_one_is_killed), output, [P, R1, R2], P);
+            nameof(The_status_page_on_a_replica_shows_the_new_primary_after_the_old_one_is_killed), output, [P, R1, R2], P, ManualPromotion.Setting);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

@@ -14,6 +14,10 @@ namespace AkkaRepl.Client.Tests.Cluster;
 /// followed by a manual promotion (POST /admin/promote), with only the errors the failure policy allows.</summary>
 public sealed class ClientClusterTests(ITestOutputHelper output)
 {
+    // These tests promote by hand (POST /admin/promote) and measure the client, not elections: automatic failover
+    // would race the promotion. Their kill -9 test also runs with elections on, nobody promoting.
+    private const string StaticRoles = "akkarepl.election.enabled = off";
+
     private static readonly Role P = new("p"), R1 = new("r1"), R2 = new("r2");
 
     private static string Address(ReplicationCluster cluster, Role role) => $"127.0.0.1:{cluster[role].Endpoints.Resp}";
@@ -21,7 +25,7 @@ public sealed class ClientClusterTests(ITestOutputHelper output)
     [Fact(Timeout = 90_000)]
     public async Task From_one_replica_address_the_client_finds_the_primary_writes_there_and_reads_per_preference()
     {
-        await using var cluster = new ReplicationCluster(nameof(From_one_replica_address_the_client_finds_the_primary_writes_there_and_reads_per_preference), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(From_one_replica_address_the_client_finds_the_primary_writes_there_and_reads_per_preference), output, [P, R1, R2], P, StaticRoles);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);
@@ -59,7 +63,7 @@ public sealed class ClientClusterTests(ITestOutputHelper output)
     public async Task Sessions_read_their_own_writes_on_replicas_behind_delayed_links_under_load()
     {
         var seed = TestSeed.Pick(output);
-        await using var cluster = new ReplicationCluster(nameof(Sessions_read_their_own_writes_on_replicas_behind_delayed_links_under_load), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Sessions_read_their_own_writes_on_replicas_behind_delayed_links_under_load), output, [P, R1, R2], P, StaticRoles);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);
@@ -93,11 +97,20 @@ public sealed class ClientClusterTests(ITestOutputHelper output)
     }
 
     [Fact(Timeout = 150_000)]
-    public async Task The_client_keeps_working_through_kill_9_of_the_primary_and_a_promotion_with_only_unknown_outcomes_for_in_flight_writes()
+    public Task The_client_keeps_working_through_kill_9_of_the_primary_and_a_promotion_with_only_unknown_outcomes_for_in_flight_writes() =>
+        ThroughFailoverAsync(nameof(The_client_keeps_working_through_kill_9_of_the_primary_and_a_promotion_with_only_unknown_outcomes_for_in_flight_writes), automatic: false);
+
+    /// <summary>The same, with nobody promoting: the replicas elect a new primary and the client finds it by itself.</summary>
+    [Fact(Timeout = 150_000)]
+    public Task The_client_keeps_working_through_kill_9_of_the_primary_and_an_election_with_only_unknown_outcomes_for_in_flight_writes() =>
+        ThroughFailoverAsync(nameof(The_client_keeps_working_through_kill_9_of_the_primary_and_an_election_with_only_unknown_outcomes_for_in_flight_writes), automatic: true);
+
+    private async Task ThroughFailoverAsync(string name, bool automatic)
     {
         var seed = TestSeed.Pick(output);
-        await using var cluster = new ReplicationCluster(nameof(The_client_keeps_working_through_kill_9_of_the_primary_and_a_promotion_with_only_unknown_outcomes_for_in_flight_writes),
-            output, [P, R1, R2], P);
+        await using var cluster = automatic
+            ? new ReplicationCluster(name, output, [P, R1, R2], P)
+            : new ReplicationCluster(name, output, [P, R1, R2], P, StaticRoles);
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);
@@ -153,14 +166,29 @@ public sealed class ClientClusterTests(ITestOutputHelper output)
             await Eventually.WaitAsync(() => Interlocked.Read(ref acked) >= 200, TimeSpan.FromSeconds(30), "200 acknowledged INCRs before the kill", ct);
             await cluster.KillAsync(P);
             cluster.Checkpoint("primary-killed");
-            var s1 = await cluster.StatusAsync(R1, ct);
-            var s2 = await cluster.StatusAsync(R2, ct);
-            var (next, other) = s2.FlushedLsn > s1.FlushedLsn ? (R2, R1) : (R1, R2);
-            await cluster.PromoteAsync(next, ct);
-            var promoted = await cluster.WaitForPrimaryAsync(next, before.Generation + 1, ct);
-            await cluster.FollowAsync(other, next, promoted.Generation, ct);
-            await cluster.WaitForReplicaOfAsync(other, next, ct);
-            cluster.Checkpoint($"{next}-promoted");
+            Role next;
+            if (automatic)
+            {
+                // Nobody promotes: wait for the survivors to elect one of them.
+                var elected = await Eventually.WaitAsync(async () => (R1: await cluster.StatusAsync(R1, ct), R2: await cluster.StatusAsync(R2, ct)),
+                    s => (s.R1.Role == "primary" && s.R1.Generation > before.Generation) || (s.R2.Role == "primary" && s.R2.Generation > before.Generation),
+                    TimeSpan.FromSeconds(30), "r1 or r2 to be elected primary", ct);
+                next = elected.R1.Role == "primary" && elected.R1.Generation > before.Generation ? R1 : R2;
+                await cluster.WaitForPrimaryAsync(next, before.Generation + 1, ct);
+                cluster.Checkpoint($"{next}-elected");
+            }
+            else
+            {
+                var s1 = await cluster.StatusAsync(R1, ct);
+                var s2 = await cluster.StatusAsync(R2, ct);
+                Role other;
+                (next, other) = s2.FlushedLsn > s1.FlushedLsn ? (R2, R1) : (R1, R2);
+                await cluster.PromoteAsync(next, ct);
+                var promoted = await cluster.WaitForPrimaryAsync(next, before.Generation + 1, ct);
+                await cluster.FollowAsync(other, next, promoted.Generation, ct);
+                await cluster.WaitForReplicaOfAsync(other, next, ct);
+                cluster.Checkpoint($"{next}-promoted");
+            }
             var ackedAtPromotion = Interlocked.Read(ref acked);
             var readsAtPromotion = Interlocked.Read(ref reads);
             await Eventually.WaitAsync(() => Interlocked.Read(ref acked) >= ackedAtPromotion + 200 && Interlocked.Read(ref reads) > readsAtPromotion + 20,

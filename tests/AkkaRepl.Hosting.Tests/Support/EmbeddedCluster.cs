@@ -38,6 +38,9 @@ internal sealed class EmbeddedCluster(params string[] ids) : IAsyncDisposable
               node { node-id = {{id}}, data-dir = "{{DataDir(id)}}", resp-port = 0, http-port = 0, replication-port = {{(_replicationPorts.TryGetValue(id, out var own) ? own : 0)}} }
               cluster { members = [{{(ids.Length > 1 ? members : "")}}], initial-primary = {{ids[0]}} }
               replication { heartbeat-interval = 50 ms }
+              # Static roles: members start on port 0, so a primary does not know its replicas' addresses when it
+              # starts, and automatic failover needs every member reachable from every other (docs/failover.md).
+              election.enabled = off
             }
             {{ExtraHocon}}
             """;

@@ -63,6 +63,18 @@ public sealed class ReplicationCluster : IAsyncDisposable
     /// <summary>Extra config lines for every node.</summary>
     public IReadOnlyList<string> Settings { get; }
 
+    /// <summary>The lease specs run with (<see cref="ElectionTiming"/>), three times the product's 500 ms default.</summary>
+    public static readonly TimeSpan SpecLease = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// Election timing written before the spec's own settings (which may override it); null for the product defaults.
+    /// Specs check safety and progress, not speed: a full CI run puts dozens of processes on 2 cores, where a
+    /// 500 ms lease can lapse on a starved host and turn a spec about something else into an election. How fast
+    /// failover is with the defaults is measured by <c>akkarepl bench failover</c> (docs/benchmarks.md).
+    /// </summary>
+    public string? ElectionTiming { get; init; } =
+        $"akkarepl.election {{ lease = {SpecLease.TotalMilliseconds:F0} ms, election-timeout = 2500 ms, acceptable-pause = 1 s }}";
+
     /// <summary>Command-line arguments added to every node's start (for example <c>--log-level Debug</c>).</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
@@ -117,6 +129,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
         text.AppendLine("}");
         // Specs may bind nodes to non-loopback addresses (network namespaces) without RESP users: allowed explicitly.
         text.AppendLine("akkarepl.security.allow-unauthenticated-remote = on");
+        if (ElectionTiming is { } timing)
+            text.AppendLine(timing);
         foreach (var line in Settings)
             text.AppendLine(line);
         return text.ToString();
