@@ -74,6 +74,13 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
         m.CreateObservableCounter("akkarepl.archive.catch_ups", () => Upstream(u => (double)u.ArchiveCatchUps), "{catch_up}",
             "Replica only: catch-ups read from the WAL archive since the node started.");
 
+        m.CreateObservableCounter("akkarepl.verify.runs", () => Verified(v => v.Runs), "{run}",
+            "Verifications this node ran (akkarepl verify, POST /admin/verify, or periodic) since it started.");
+        m.CreateObservableGauge("akkarepl.verify.differing_nodes", () => Verified(v => v.DifferentNodes.Count), "{node}",
+            "After this node's last verification: how many nodes' state differed from the reference (0: all equal).");
+        m.CreateObservableGauge("akkarepl.verify.differing_keys", () => Verified(v => v.DifferingKeys), "{key}",
+            "After this node's last verification: how many keys differed, over all nodes.");
+
         m.CreateObservableGauge("akkarepl.durability.degraded", () => Status().Degraded ? 1 : 0, "{state}",
             "Primary only: 1 while writes are answered below their durability level (degrade policy), else 0.");
         m.CreateObservableCounter("akkarepl.durability.degraded.time", () => Status().DegradedSeconds, "s",
@@ -135,6 +142,12 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
             _cached = (status, now);
             return status;
         }
+    }
+
+    /// <summary>A figure of the last verification, or nothing before the first one (so a scrape never shows a false 0).</summary>
+    private IEnumerable<Measurement<long>> Verified(Func<Verify.VerifyStatus, long> value)
+    {
+        if (Status().Verify is { Runs: > 0 } verify) yield return new Measurement<long>(value(verify));
     }
 
     private IEnumerable<Measurement<long>> Roles()

@@ -36,7 +36,11 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             var end = p.GetStatus().FlushedLsn;
             await Wait.Until(() => p.GetStatus().Replicas.All(r => r.FlushLsn >= end), "the replica's ack");
 
-            var after = await ScrapeAsync(p);
+            // Positions come from a status read at most 200 ms old: wait for the scrape to catch up with the writes.
+            var after = await AkkaRepl.Testing.Waits.Eventually.WaitAsync(() => ScrapeAsync(p),
+                m => m.Value("akkarepl_log_position_bytes", ("position", "written")) > writtenBefore
+                     && m.Value("akkarepl_log_position_bytes", ("position", "committed")) >= end,
+                TimeSpan.FromSeconds(10), "the scraped positions to include the writes");
             Assert.Equal(1, after.Value("akkarepl_node_role", ("role", "primary")));
             Assert.Equal(0, after.Value("akkarepl_node_role", ("role", "replica")));
             Assert.True(after.Value("akkarepl_node_generation") >= 1);

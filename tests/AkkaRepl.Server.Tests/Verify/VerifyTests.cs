@@ -1,3 +1,4 @@
+using AkkaRepl.Testing.Waits;
 using System.Net.Http.Json;
 using System.Text;
 using AkkaRepl.Client.Resp;
@@ -92,6 +93,13 @@ public sealed class VerifyTests(ITestOutputHelper output)
             var status = cluster["r2"].GetStatus().Verify!;
             Assert.Equal(("different", 3), (status.Result, status.DifferingKeys));
             Assert.Equal(["r1"], status.DifferentNodes);
+            // ... and in its metrics (which read /status at most 200 ms old).
+            var metrics = await Eventually.WaitAsync(
+                async () => Metrics.PrometheusText.Parse(await http.GetStringAsync($"http://127.0.0.1:{cluster["r2"].HttpPort}/metrics")),
+                m => m.Has("akkarepl_verify_differing_keys"), TimeSpan.FromSeconds(10), "the verification in r2's metrics");
+            Assert.Equal(3, metrics.Value("akkarepl_verify_differing_keys"));
+            Assert.Equal(1, metrics.Value("akkarepl_verify_differing_nodes"));
+            Assert.Equal(1, metrics.Value("akkarepl_verify_runs_total"));
         });
     }
 
