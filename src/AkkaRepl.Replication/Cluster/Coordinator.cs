@@ -174,9 +174,13 @@ public sealed partial class Coordinator : IAsyncDisposable
             {
                 SaveHighest(generation, NodeRole.Primary, _c.Self.Value);
             }
-            var replicas = _c.Cluster.Members.Where(m => m.Id != _c.Self.Value).Select(m => new NodeId(m.Id));
-            var voting = Math.Max(1, _c.Cluster.Members.Count);
-            _gate = new DurabilityGate(new CommitTracker(replicas, voting), _c.Time);
+            var others = _c.Cluster.Members.Where(m => m.Id != _c.Self.Value).ToList();
+            var replicas = others.Select(m => new NodeId(m.Id));
+            // Quorum counts voters only (G1): a majority of the voting members, this node included when it votes.
+            var selfVotes = _c.Cluster.Members.FirstOrDefault(m => m.Id == _c.Self.Value)?.Voting ?? true;
+            var voting = Math.Max(1, _c.Cluster.Members.Count(m => m.Voting));
+            var votingReplicas = others.Where(m => m.Voting).Select(m => new NodeId(m.Id));
+            _gate = new DurabilityGate(new CommitTracker(replicas, voting, votingReplicas, selfVotes), _c.Time);
             _gate.PrimaryFlushedTo(_c.Wal.FlushedLsn);
             _server?.DropAll(); // downstream sessions were in the old role's generation
             Role = NodeRole.Primary;

@@ -14,15 +14,23 @@ public sealed class CommitTracker
 {
     private readonly Dictionary<NodeId, ReplicaPosition> _replicas = new();
     private readonly int _votingMembers;
+    private readonly HashSet<NodeId>? _votingReplicas;   // null: every replica votes
+    private readonly bool _primaryVotes;
     private Lsn _primaryFlushed;
 
     /// <param name="replicas">The replicas that count toward durability.</param>
     /// <param name="votingMembers">Members whose majority makes a quorum, the primary included.</param>
-    public CommitTracker(IEnumerable<NodeId> replicas, int votingMembers)
+    /// <param name="votingReplicas">The replicas among <paramref name="replicas"/> that vote in elections (null: all). Only
+    /// their flushes count toward <c>quorum</c>: a write is safe from a new election (G1) only once a majority of the
+    /// voters hold it, since a winner needs the votes of a majority and each voter checks the candidate's log.</param>
+    /// <param name="primaryVotes">Whether the primary itself is a voter (its own flush then counts toward a quorum).</param>
+    public CommitTracker(IEnumerable<NodeId> replicas, int votingMembers, IEnumerable<NodeId>? votingReplicas = null, bool primaryVotes = true)
     {
         foreach (var r in replicas) _replicas[r] = default;
         if (votingMembers < 1) throw new ArgumentOutOfRangeException(nameof(votingMembers), "a cluster has at least one voting member");
         _votingMembers = votingMembers;
+        _votingReplicas = votingReplicas?.ToHashSet();
+        _primaryVotes = primaryVotes;
     }
 
     public Lsn PrimaryFlushed => _primaryFlushed;
@@ -50,7 +58,7 @@ public sealed class CommitTracker
     {
         DurabilityKind.Local => _primaryFlushed,
         DurabilityKind.Replicas => Lsn.Min(_primaryFlushed, KthHighest(level.Count, static p => p.Flush)),
-        DurabilityKind.Quorum => QuorumSize <= 1 ? _primaryFlushed : Lsn.Min(_primaryFlushed, KthHighest(QuorumSize - 1, static p => p.Flush)),
+        DurabilityKind.Quorum => QuorumFlushed(),
         DurabilityKind.All => Lsn.Min(_primaryFlushed, _replicas.Count == 0 ? _primaryFlushed : _replicas.Values.Min(p => p.Flush)),
         DurabilityKind.Applied => Lsn.Min(_primaryFlushed, KthHighest(level.Count, static p => p.Apply)),
         _ => throw new ArgumentOutOfRangeException(nameof(level)),
@@ -72,9 +80,21 @@ public sealed class CommitTracker
     public bool IsReachable(Durability level) => level.Kind switch
     {
         DurabilityKind.Replicas or DurabilityKind.Applied => level.Count <= _replicas.Count,
-        DurabilityKind.Quorum => QuorumSize - 1 <= _replicas.Count,
+        DurabilityKind.Quorum => QuorumSize - (_primaryVotes ? 1 : 0) <= VotingReplicaCount,
         _ => true,
     };
+
+    private int VotingReplicaCount => _votingReplicas is null ? _replicas.Count : _replicas.Keys.Count(_votingReplicas.Contains);
+
+    /// <summary>The end of the log a majority of the voters have flushed (never beyond the primary's own flush).</summary>
+    private Lsn QuorumFlushed()
+    {
+        var needed = QuorumSize - (_primaryVotes ? 1 : 0);   // voting replicas that must hold it
+        if (needed <= 0) return _primaryFlushed;
+        var voters = _votingReplicas is null ? _replicas.Values : _replicas.Where(r => _votingReplicas.Contains(r.Key)).Select(r => r.Value);
+        var flushes = voters.Select(p => p.Flush).OrderByDescending(l => l.Value).ToList();
+        return needed > flushes.Count ? Lsn.Zero : Lsn.Min(_primaryFlushed, flushes[needed - 1]);
+    }
 
     private Lsn KthHighest(int k, Func<ReplicaPosition, Lsn> pick)
     {

@@ -44,6 +44,23 @@ public sealed class CommitTrackerTests
     }
 
     [Fact(Timeout = 5_000)]
+    public async Task Quorum_counts_only_voters_a_non_voting_replica_holding_a_write_does_not_make_it_quorum_durable()
+    {
+        await Task.Yield();
+        // p, a, b vote; c does not. A quorum is 2 of the 3 voters: p and one of a, b. c's flush is no help, since
+        // an election among a and b (which c cannot influence) could pick a node without the write (G1).
+        var t = new CommitTracker([A, B, C], votingMembers: 3, votingReplicas: [A, B]);
+        t.PrimaryFlushedTo(new Lsn(1000));
+        t.ReplicaAcked(C, new ReplicaPosition(new Lsn(1000), new Lsn(1000), default));
+        Assert.Equal(Lsn.Zero, t.DurableAt(Durability.Quorum));
+        Assert.Equal(new Lsn(1000), t.DurableAt(Durability.Replicas(1)));   // replicas K counts any replica, as documented
+        t.ReplicaAcked(B, new ReplicaPosition(new Lsn(600), new Lsn(600), default));
+        Assert.Equal(new Lsn(600), t.DurableAt(Durability.Quorum));
+        Assert.True(t.IsReachable(Durability.Quorum));
+        Assert.False(new CommitTracker([C], votingMembers: 3, votingReplicas: []).IsReachable(Durability.Quorum));
+    }
+
+    [Fact(Timeout = 5_000)]
     public async Task A_replica_reporting_a_lower_position_never_moves_a_level_back()
     {
         await Task.Yield();
