@@ -168,17 +168,25 @@ run_postgres() {  # $1 = synchronous_commit, $2 = clients, $3 = round
   point postgresql "$1" "$2" "$3" "${tps%.*}" "$p50" "$p99"
 }
 
+warm_up() {  # $1 = port, then extra bench options: 2 s of SETs whose figures are thrown away
+  local port=$1; shift
+  akkarepl bench resp --port "$port" --clients 16 --seconds 2 --mix set "$@" >/dev/null 2>&1 || true
+}
+
 # --- the runs: systems alternate at every client count ------------------------------------------------------------
 for round in $(seq "$rounds"); do
   for c in $clients_list; do
     echo "round $round, $c client(s):" >&2
     start_akkarepl 2 local
+    warm_up "$akka_port" --durability local   # JIT and the first segment's allocation, not charged to the first level
     for level in local "replicas 1" "applied 1"; do run_akkarepl "$level" "$c" "$round"; done
     stop_akkarepl
     start_redis
+    warm_up 16379
     for level in set set+wait1; do run_redis "$level" "$c" "$round"; done
     stop_redis
     start_postgres
+    "$pgbin/pgbench" -h 127.0.0.1 -p 15432 -U postgres -N -M prepared -c "$c" -T 2 postgres >/dev/null 2>&1 || true   # warm-up
     for level in off local on remote_apply; do run_postgres "$level" "$c" "$round"; done
     stop_postgres
   done
