@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AkkaRepl.Testing.Waits;
 
 namespace AkkaRepl.Testing.Browser;
 
@@ -96,24 +97,20 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         return result?["result"]?["value"];
     }
 
-    /// <summary>Waits until <paramref name="expression"/> is true in the page (polled every 200 ms); on timeout the
-    /// message names the condition and the value of <paramref name="describe"/>, to show what the page showed instead.</summary>
+    /// <summary>Waits until <paramref name="expression"/> is true in the page (polled by <see cref="Eventually"/>; a
+    /// script error while the page still loads counts as "not yet"); on timeout the message names the condition and the
+    /// value of <paramref name="describe"/>, to show what the page showed instead.</summary>
     public async Task WaitForAsync(string expression, string what, TimeSpan timeout, CancellationToken ct, string describe = "document.body.innerText")
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            try
-            {
-                if ((await EvaluateAsync(expression, ct).ConfigureAwait(false))?.GetValueKind() == JsonValueKind.True) return;
-            }
-            catch (InvalidOperationException) when (deadline.Elapsed < timeout) { /* the page is still loading */ }
-            if (deadline.Elapsed >= timeout)
-            {
-                var shown = await EvaluateAsync(describe, ct).ConfigureAwait(false);
-                throw new TimeoutException($"the page did not show {what} within {timeout.TotalSeconds:F0} s; it showed:\n{shown}");
-            }
-            await Task.Delay(200, ct).ConfigureAwait(false);
+            await Eventually.WaitAsync(async () => (await EvaluateAsync(expression, ct).ConfigureAwait(false))?.GetValueKind() == JsonValueKind.True,
+                timeout, $"the page to show {what}", ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var shown = await EvaluateAsync(describe, ct).ConfigureAwait(false);
+            throw new TimeoutException($"the page did not show {what} within {timeout.TotalSeconds:F0} s; it showed:\n{shown}");
         }
     }
 

@@ -322,16 +322,16 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         if (!OperatingSystem.IsLinux())
             return;
-        var clock = Stopwatch.StartNew();
-        while (true)
+        // The kernel applies the signal asynchronously: wait for the state it reports.
+        try
         {
-            var state = Posix.ProcessState(run.Process.Id);
-            if (state is null || (state == 'T') == stopped)
-                return;
-            if (clock.Elapsed > TimeSpan.FromSeconds(5))
-                throw new TimeoutException($"pid {run.Process.Id} still in state '{state}' 5 s after {(stopped ? "SIGSTOP" : "SIGCONT")}.");
-            // The kernel applies the signal asynchronously; poll its reported state.
-            await Task.Delay(5, ct).ConfigureAwait(false);
+            await Waits.Eventually.WaitAsync(() => Posix.ProcessState(run.Process.Id) is not { } state || (state == 'T') == stopped,
+                TimeSpan.FromSeconds(5), $"pid {run.Process.Id} to be {(stopped ? "stopped" : "running")}", ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(
+                $"pid {run.Process.Id} still in state '{Posix.ProcessState(run.Process.Id)}' 5 s after {(stopped ? "SIGSTOP" : "SIGCONT")}.");
         }
     }
 
