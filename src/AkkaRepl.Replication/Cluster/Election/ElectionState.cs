@@ -120,7 +120,7 @@ public sealed class ElectionState
         switch (message)
         {
             case PreVoteRequest r:
-                o.Send(r.From, new PreVoteReply(_self, Generation, r.Generation + 1, GrantsPreVote(r, now)));
+                o.Send(r.From, new PreVoteReply(_self, Generation, NextElected(r.Generation), GrantsPreVote(r, now)));
                 break;
             case VoteRequest r:
                 OnVoteRequest(o, r, now);
@@ -141,8 +141,8 @@ public sealed class ElectionState
                 {
                     case Heartbeat { IsPrimary: true } h: OnPrimaryHeartbeat(o, h, now); break;
                     case TimeoutNow tn when tn.Generation == Generation && _me.CanBePrimary && Role != ElectionRole.Primary:
-                        _roundGeneration = Generation + 1;
-                        StartVote(o, now, transfer: true, $"switchover from {tn.From}: asking for votes in generation {Generation + 1}");
+                        _roundGeneration = NextElected(Generation);
+                        StartVote(o, now, transfer: true, $"switchover from {tn.From}: asking for votes in generation {_roundGeneration}");
                         break;
                     case HeartbeatAck a when Role == ElectionRole.Primary:
                         if (!_ackedTicks.TryGetValue(a.From, out var t) || a.EchoTicks > t) _ackedTicks[a.From] = a.EchoTicks;
@@ -212,7 +212,7 @@ public sealed class ElectionState
     private bool GrantsPreVote(PreVoteRequest r, TimeSpan now)
     {
         if (!_me.Voting || !_members[r.From].CanBePrimary) return false;
-        if (r.Generation + 1 <= Generation) return false;
+        if (NextElected(r.Generation) <= Generation) return false;
         if (HearsHealthyPrimary(now)) return false;
         if (r.Log < Log) return false;
         // Priority: on a first attempt, defer to this node when it is as up to date and preferred (it will run itself).
@@ -257,10 +257,19 @@ public sealed class ElectionState
         o.Send(h.From, new HeartbeatAck(_self, Generation, h.SentAtTicks));
     }
 
+    /// <summary>The first generation an election may create. Generation 1 belongs to the configured initial primary,
+    /// which takes it at bootstrap without a vote; were an election allowed to create it too, a node that started
+    /// before that primary was heard could be elected in the same generation and G2 (one primary per generation)
+    /// would break. Elections therefore start at 2, and a configured primary of 1 is fenced by any elected one.</summary>
+    public const ulong FirstElectedGeneration = 2;
+
+    /// <summary>The generation an election run from <paramref name="generation"/> asks for.</summary>
+    public static ulong NextElected(ulong generation) => Math.Max(generation + 1, FirstElectedGeneration);
+
     private void StartPreVote(Builder o, TimeSpan now)
     {
         Role = ElectionRole.PreCandidate;
-        _roundGeneration = Generation + 1;
+        _roundGeneration = NextElected(Generation);
         _roundDeadline = now + RoundTimeout;
         _grants.Clear();
         if (_me.Voting) _grants.Add(_self);

@@ -186,4 +186,31 @@ public sealed class ElectionStateTests
         Assert.False(d.IsAvailable(Ms(2000) + O.ElectionTimeout, O.PhiThreshold));
         Assert.True(d.Phi(Ms(2600)) < d.Phi(Ms(2700)));
     }
+    [Fact(Timeout = 5_000)]
+    public async Task An_election_never_creates_generation_1_which_the_configured_initial_primary_takes_without_a_vote()
+    {
+        await Task.Yield();
+        // The race seen at a cold start: a (configured primary) is still recovering its log and takes generation 1
+        // without a vote; c and b start at 0 and never hear it, so c runs an election. It must ask for 2, not 1.
+        var b = Node("b", generation: 0);
+        var c = Node("c", generation: 0);
+        c.AssumeReplica(Ms(0), "a", 0);
+        var late = Ms(10_000);
+        var pre = c.Tick(late).Sends.Select(s => s.Message).OfType<PreVoteRequest>().First();
+        var preReply = (PreVoteReply)b.Receive(late, pre).Sends.Single().Message;
+        Assert.True(preReply.Granted);
+        Assert.Equal(ElectionState.FirstElectedGeneration, preReply.ForGeneration);
+        var vote = c.Receive(late, preReply).Sends.Select(s => s.Message).OfType<VoteRequest>().First();
+        Assert.Equal(2ul, vote.Generation);
+        var voteReply = (VoteReply)b.Receive(late, vote).Sends.Single().Message;
+        Assert.True(voteReply.Granted);
+        Assert.Contains(c.Receive(late, voteReply).Actions, a => a is BecomePrimary { Generation: 2 });
+
+        // The configured primary of generation 1 is fenced by the elected one as soon as it hears it.
+        var a = Node("a");
+        a.AssumePrimary(Ms(0), 1);
+        var heard = a.Receive(late, new Heartbeat("c", 2, true, new LogPosition(0, 0), late.Ticks));
+        Assert.Contains(heard.Actions, x => x is StepDown);
+        Assert.Equal(2ul, a.Generation);
+    }
 }
