@@ -3,6 +3,7 @@ using AkkaRepl.Core.Options;
 using AkkaRepl.Hosting.StateMachines;
 using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Server.Node;
+using AkkaRepl.Server.Reads;
 using AkkaRepl.Storage.StateMachine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
     private readonly ILogger _logger = loggers.CreateLogger("AkkaRepl.Hosting");
     private readonly TaskCompletionSource<NodeHost> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile NodeHost? _node;
+    private volatile NodeReadGate? _reads; // one per running node: concurrent linearizable reads share read-index rounds
     private volatile bool _stopped;
     private readonly CancellationTokenSource _stopping = new();
 
@@ -36,6 +38,10 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
         ? "the AkkaRepl node has stopped (the host is shutting down)"
         : "the AkkaRepl node has not started yet: the host starts it (await IReplicatedStore.WhenReadyAsync to wait)");
 
+    /// <summary>The running node's read gate (bounded staleness and leadership checks, shared with RESP's code).</summary>
+    /// <exception cref="NodeNotRunningException">Not started yet, or stopped.</exception>
+    public NodeReadGate Reads => _node is not null && _reads is { } reads ? reads : throw new NodeNotRunningException("the AkkaRepl node is not running");
+
     /// <summary>Completes when the node runs; faults when it failed to start.</summary>
     public Task<NodeHost> Started => _started.Task;
 
@@ -47,6 +53,7 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
             var start = new NodeStartOptions { StateMachineFactory = machines.Machine is { } m ? kv => Compose(kv, m) : null };
             var node = await NodeHost.StartAsync(Options, loggers, start, ct).ConfigureAwait(false);
             node.Coordinator.RoleChanged += OnRoleChanged;
+            _reads = new NodeReadGate(node);
             _node = node;
             CurrentApp()?.NotifyRole(node.Coordinator.Role);
             _started.TrySetResult(node);

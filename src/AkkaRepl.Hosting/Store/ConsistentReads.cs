@@ -1,38 +1,56 @@
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Replication.Primary;
-using AkkaRepl.Server.Node;
+using AkkaRepl.Storage.Kv;
+using Resp = AkkaRepl.Server.Reads;
 
 namespace AkkaRepl.Hosting.Store;
 
 /// <summary>
-/// The waits that make a read as fresh as its <see cref="ReadConsistency"/> asks: one before reading (the token is
-/// applied; for linearizable, everything acknowledged so far is committed at quorum) and one after (for
-/// linearizable, the LSN of the value actually read is committed at quorum, so a value that a failover could still
-/// take away is waited for, never shown).
+/// The waits and checks that make a read as fresh as its <see cref="ReadConsistency"/> asks. Bounded staleness and
+/// linearizable go through the node's <see cref="Resp.NodeReadGate"/>, the same code that serves RESP's
+/// <c>CONSISTENCY</c>, so the two front ends cannot drift apart:
+/// <list type="bullet">
+/// <item>read-your-writes: wait until the token is applied (until cancelled);</item>
+/// <item>bounded staleness: the gate's freshness check (apply lag from commit timestamps and the primary's
+/// heartbeats);</item>
+/// <item>linearizable: on the primary only; the gate confirms leadership with a majority (read-index round), then
+/// everything applied so far (every acknowledged write was applied before it was acknowledged) must be committed at
+/// quorum; after reading, the value's own LSN must be, so a value a failover could take away is never shown (G6).</item>
+/// </list>
 /// </summary>
 internal static class ConsistentReads
 {
-    public static async Task BeforeAsync(NodeHost node, ReadConsistency consistency, CancellationToken ct)
+    public static async Task BeforeAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, CancellationToken ct)
     {
+        var node = embedded.Running;
         switch (consistency.Kind)
         {
             case ReadConsistencyKind.ReadYourWrites:
                 await node.Applier.WaitForAppliedAsync(consistency.Token, ct).ConfigureAwait(false);
                 break;
+            case ReadConsistencyKind.BoundedStaleness:
+                Refuse(embedded, consistency, await embedded.Reads.AdmitAsync(Resp.ReadConsistency.BoundedStaleness(consistency.Bound), ct).ConfigureAwait(false));
+                break;
             case ReadConsistencyKind.Linearizable:
-                // Every acknowledged write was applied before it was acknowledged, so it is at or below this LSN.
-                await QuorumAsync(node, node.Applier.AppliedLsn, ct).ConfigureAwait(false);
+                if (!node.AcceptsWrites) throw new NotPrimaryException(node.Coordinator.PrimaryId);
+                Refuse(embedded, consistency, await embedded.Reads.AdmitAsync(Resp.ReadConsistency.Linearizable, ct).ConfigureAwait(false));
+                Refuse(embedded, consistency, await embedded.Reads.CompleteAsync(Resp.ReadConsistency.Linearizable, node.Applier.AppliedLsn, ct).ConfigureAwait(false));
                 break;
         }
     }
 
-    public static Task AfterAsync(NodeHost node, ReadConsistency consistency, Lsn valueLsn, CancellationToken ct) =>
-        consistency.Kind == ReadConsistencyKind.Linearizable ? QuorumAsync(node, valueLsn, ct) : Task.CompletedTask;
-
-    private static Task QuorumAsync(NodeHost node, Lsn lsn, CancellationToken ct)
+    public static async Task AfterAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, Lsn valueLsn, CancellationToken ct)
     {
-        var coordinator = node.Coordinator;
-        if (!node.AcceptsWrites || coordinator.Gate is not { } gate) throw new NotPrimaryException(coordinator.PrimaryId);
-        return gate.WaitForAsync(lsn, Durability.Quorum, ct);
+        if (consistency.Kind == ReadConsistencyKind.Linearizable)
+            Refuse(embedded, consistency, await embedded.Reads.CompleteAsync(Resp.ReadConsistency.Linearizable, valueLsn, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Turns the gate's refusal (a <c>TRYAGAIN ...</c> error reply) into the typed exception.</summary>
+    private static void Refuse(Node.EmbeddedNode embedded, ReadConsistency consistency, KvReply? refusal)
+    {
+        if (refusal is not { IsError: true, Text: { } text }) return;
+        const string Code = "TRYAGAIN ";
+        throw new ReadNotServedException(consistency, embedded.Running.Coordinator.PrimaryId,
+            text.StartsWith(Code, StringComparison.Ordinal) ? text[Code.Length..] : text);
     }
 }

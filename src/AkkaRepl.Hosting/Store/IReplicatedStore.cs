@@ -9,7 +9,9 @@ namespace AkkaRepl.Hosting.Store;
 /// The embedded node's key-value store, typed, in process. Writes go to the primary's log and answer with a
 /// <see cref="WriteReceipt"/> (generation, LSN, the durability reached); reads take a <see cref="ReadConsistency"/>.
 /// <para>Errors: <see cref="NotPrimaryException"/> (a write or a linearizable read on a replica; it names the
-/// primary), <see cref="DurabilityNotReachedException"/> (policy <c>fail</c>), <see cref="DurabilityUnreachableException"/>,
+/// primary), <see cref="ReadNotServedException"/> (retryable: a bounded-staleness read on a replica too far behind,
+/// or a linearizable read on a primary that could not confirm its leadership with a majority; it names the primary),
+/// <see cref="DurabilityNotReachedException"/> (policy <c>fail</c>), <see cref="DurabilityUnreachableException"/>,
 /// <see cref="StateMachines.CommandRejectedException"/> (e.g. incrementing text), <see cref="Node.NodeNotRunningException"/>,
 /// and <see cref="OperationCanceledException"/> when the token is cancelled. Cancelling a write stops the wait, not the
 /// write: once in the log it is applied.</para>

@@ -46,14 +46,14 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
     {
         ArgumentNullException.ThrowIfNull(key);
         var node = embedded.Running;
-        await ConsistentReads.BeforeAsync(node, consistency, ct).ConfigureAwait(false);
+        await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false);
         var store = node.Store;
         var keyBytes = Encoding.UTF8.GetBytes(key);
         // The version is read after the value: it is at least the value's, so waiting for it covers the value.
         var applied = node.Applier.AppliedLsn;
         var reply = store.ExecuteRead([Encoding.UTF8.GetBytes("GET"), keyBytes]);
         var version = store.GetVersion(keyBytes);
-        await ConsistentReads.AfterAsync(node, consistency, version, ct).ConfigureAwait(false);
+        await ConsistentReads.AfterAsync(embedded, consistency, version, ct).ConfigureAwait(false);
         if (reply.IsError) throw new CommandRejectedException(reply.Text!);
         return new ReadResult<string?>(reply.Bulk is null ? null : Encoding.UTF8.GetString(reply.Bulk), version, applied);
     }

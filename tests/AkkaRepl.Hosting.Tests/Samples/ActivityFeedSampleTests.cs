@@ -12,6 +12,8 @@ public sealed class ActivityFeedSampleTests(ITestOutputHelper output)
         Assert.Contains("alice posted #3: generation 1", text);
         Assert.Contains("durability local", text);
         Assert.Contains("read-your-writes on the replica: alice's post #3", text);
+        Assert.Matches(@"the replica applied it \d+ ms after the primary committed it \(apply-delay 200 ms\)", text);
+        Assert.Matches(@"eventual reads right after posting missed [1-3] of 3 posts", text);
         Assert.Contains("alice saw each of her posts on the replica", text);
     }
 }

@@ -1,5 +1,7 @@
+using System.Net;
 using AkkaRepl.Core.Config;
 using AkkaRepl.Hosting.Store;
+using AkkaRepl.Testing.Network;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,14 +9,23 @@ using Microsoft.Extensions.Logging;
 namespace AkkaRepl.Hosting.Tests.Support;
 
 /// <summary>
-/// Application hosts, each running an embedded node, on free ports. The first id is the initial primary and starts
-/// first, so the others' configs name its real replication port. Members not started yet are listed with port 1
-/// (only status probes use it).
+/// Application hosts, each running an embedded node, on free ports. The first id is the initial primary.
+/// <para>Static roles (the default): the first id starts first, so the others' configs name its real replication
+/// port; members not started yet are listed with port 1 (only status probes use it).</para>
+/// <para>With <see cref="Elections"/>: automatic failover on. Every node reaches each peer through a
+/// <see cref="FaultProxy"/> of its own (one per direction of each pair, bound before any node starts), so every config
+/// names every member's address up front with no port picking; a proxy forwards to its node once that node started.
+/// <see cref="Isolate"/> cuts a node off from all others.</para>
 /// </summary>
-internal sealed class EmbeddedCluster(params string[] ids) : IAsyncDisposable
+internal sealed class EmbeddedCluster : IAsyncDisposable
 {
+    private readonly string[] _ids;
     private readonly TempDir _dir = new();
     private readonly Dictionary<string, int> _replicationPorts = new();
+    private readonly Dictionary<(string From, string To), FaultProxy> _links = new();
+
+    public EmbeddedCluster(params string[] ids) => _ids = ids;
+
     public Dictionary<string, IHost> Hosts { get; } = new();
 
     /// <summary>Adds to every host's services (an application state machine, for instance).</summary>
@@ -22,6 +33,25 @@ internal sealed class EmbeddedCluster(params string[] ids) : IAsyncDisposable
 
     /// <summary>Extra HOCON appended to every node's config.</summary>
     public string ExtraHocon { get; init; } = "";
+
+    /// <summary>Extra HOCON appended to one node's config (given its id), after <see cref="ExtraHocon"/>.</summary>
+    public Func<string, string>? NodeHocon { get; init; }
+
+    /// <summary>Automatic failover on, every link through a proxy. Timing: a 1 s lease and a 2 s election timeout, so a
+    /// starved test machine does not lose the lease by itself.</summary>
+    public bool Elections
+    {
+        get => _elections;
+        init
+        {
+            _elections = value;
+            if (!value) return;
+            foreach (var from in _ids)
+                foreach (var to in _ids.Where(to => to != from))
+                    _links[(from, to)] = FaultProxy.Start(null, $"{from}->{to}");
+        }
+    }
+    private readonly bool _elections;
 
     public string DataDir(string id) => _dir.Sub(id);
 
@@ -31,18 +61,21 @@ internal sealed class EmbeddedCluster(params string[] ids) : IAsyncDisposable
 
     public string Hocon(string id)
     {
-        var members = string.Join(", ", ids.Select(m =>
-            $"{{ id = {m}, replication-port = {(_replicationPorts.TryGetValue(m, out var p) ? p : 1)}, resp-port = 1, http-port = 1 }}"));
+        var members = string.Join(", ", _ids.Select(m => $"{{ id = {m}, replication-port = {PeerPort(id, m)}, resp-port = 1, http-port = 1 }}"));
+        var election = _elections
+            ? "election { heartbeat-interval = 100 ms, lease = 1 s, clock-drift-margin = 300 ms, election-timeout = 2 s }"
+            // Static roles: members start on port 0, so a primary does not know its replicas' addresses when it
+            // starts, and automatic failover needs every member reachable from every other (docs/failover.md).
+            : "election.enabled = off";
         return $$"""
             akkarepl {
               node { node-id = {{id}}, data-dir = "{{DataDir(id)}}", resp-port = 0, http-port = 0, replication-port = {{(_replicationPorts.TryGetValue(id, out var own) ? own : 0)}} }
-              cluster { members = [{{(ids.Length > 1 ? members : "")}}], initial-primary = {{ids[0]}} }
+              cluster { members = [{{(_ids.Length > 1 ? members : "")}}], initial-primary = {{_ids[0]}} }
               replication { heartbeat-interval = 50 ms }
-              # Static roles: members start on port 0, so a primary does not know its replicas' addresses when it
-              # starts, and automatic failover needs every member reachable from every other (docs/failover.md).
-              election.enabled = off
+              {{election}}
             }
             {{ExtraHocon}}
+            {{NodeHocon?.Invoke(id)}}
             """;
     }
 
@@ -57,6 +90,8 @@ internal sealed class EmbeddedCluster(params string[] ids) : IAsyncDisposable
         await host.StartAsync();
         Hosts[id] = host;
         _replicationPorts[id] = ReplicationPortOf(host);
+        foreach (var ((_, to), proxy) in _links)
+            if (to == id) proxy.Target = new IPEndPoint(IPAddress.Loopback, _replicationPorts[id]);
         return host;
     }
 
@@ -68,12 +103,31 @@ internal sealed class EmbeddedCluster(params string[] ids) : IAsyncDisposable
         host.Dispose();
     }
 
+    /// <summary>Blackholes every link to and from <paramref name="id"/> (elections mode only).</summary>
+    public void Isolate(string id) => SetLinks(id, LinkMode.Blackhole);
+
+    /// <summary>Lets every link to and from <paramref name="id"/> pass again.</summary>
+    public void Heal(string id) => SetLinks(id, LinkMode.Pass);
+
+    private void SetLinks(string id, LinkMode mode)
+    {
+        if (_links.Count == 0) throw new InvalidOperationException("links are proxied only with Elections = true");
+        foreach (var ((from, to), proxy) in _links)
+            if (from == id || to == id) proxy.SetMode(mode);
+    }
+
+    /// <summary>The port <paramref name="self"/> dials to reach <paramref name="peer"/>: its proxy, else the real port (1 when unknown).</summary>
+    private int PeerPort(string self, string peer) =>
+        _links.TryGetValue((self, peer), out var proxy) ? proxy.Port
+        : _replicationPorts.TryGetValue(peer, out var port) ? port : 1;
+
     private static int ReplicationPortOf(IHost host) =>
         host.Services.GetRequiredService<Node.EmbeddedNode>().Running.ReplicationPort;
 
     public async ValueTask DisposeAsync()
     {
         foreach (var id in Hosts.Keys.ToList()) await StopAsync(id);
+        foreach (var proxy in _links.Values) await proxy.DisposeAsync();
         _dir.Dispose();
     }
 }
