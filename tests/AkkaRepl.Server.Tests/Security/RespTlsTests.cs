@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using AkkaRepl.Client.Resp;
 using AkkaRepl.Core.Options;
 
+using AkkaRepl.Core.Security;
 using AkkaRepl.Server.Security;
 using AkkaRepl.Server.Tests.Node;
 using AkkaRepl.Server.Tests.Resp;
