@@ -28,6 +28,14 @@ public sealed class LinkSecurity(string? clusterSecret, LinkTls? tls)
             await LinkAuthentication.ConnectAsync(stream, clusterSecret, peer, ct).ConfigureAwait(false);
             return stream;
         }
+        catch (Exception e) when (tls is not null && e is ProtocolException or IOException && e.Message.Contains("closed the link", StringComparison.Ordinal))
+        {
+            // With TLS 1.3 the client's handshake ends before the server has judged the client certificate, so a
+            // refused certificate shows up here, as the link closing during the secret exchange.
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"{peer} closed the link right after the TLS handshake: it refused this node's TLS client certificate " +
+                                  "(akkarepl.tls.mutual is on there; its log says why), or its akkarepl.replication.cluster-secret differs", e);
+        }
         catch
         {
             await stream.DisposeAsync().ConfigureAwait(false);
