@@ -319,7 +319,8 @@ public sealed partial class Coordinator : IAsyncDisposable
         HigherGenerationSeen: OnHigherGeneration,
         CaptureImage: _c.CaptureImage,
         ScratchDirectory: _c.ScratchDirectory,
-        ControlLink: ServeControlAsync);
+        ControlLink: ServeControlAsync,
+        Links: _c.LinkSecurity);
 
     private ReceiverContext ReceiverContext() => new(
         _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Applier, _c.Replication, _c.Time,
@@ -330,7 +331,8 @@ public sealed partial class Coordinator : IAsyncDisposable
         NeedsRebuild: _ => { },
         RebuildFrom: _c.RebuildFrom,
         ScratchDirectory: _c.ScratchDirectory,
-        Archive: _c.Archive);
+        Archive: _c.Archive,
+        Links: _c.LinkSecurity);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} is now {Role} in generation {Generation} (primary: {Primary}); reason: {Reason}")]
     private static partial void LogRoleChanged(ILogger logger, string node, string role, ulong generation, string primary, string reason);

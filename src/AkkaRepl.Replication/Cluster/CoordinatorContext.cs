@@ -35,4 +35,10 @@ public sealed record CoordinatorContext(
     /// <summary>Automatic failover settings; null: elections off (static roles and manual promotion).</summary>
     ElectionOptions? Election = null,
     /// <summary>The data directory, where the vote is saved; required when <see cref="Election"/> is on.</summary>
-    string? DataDirectory = null);
+    string? DataDirectory = null,
+    /// <summary>TLS and the cluster secret on every node link; null: the cluster secret of <see cref="Replication"/> only.</summary>
+    Security.LinkSecurity? Links = null)
+{
+    /// <summary>How node links are opened: <see cref="Links"/>, or the cluster secret alone.</summary>
+    public Security.LinkSecurity LinkSecurity => Links ?? new Security.LinkSecurity(Replication.ClusterSecret, null);
+}

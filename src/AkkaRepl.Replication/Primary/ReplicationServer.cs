@@ -67,15 +67,16 @@ public sealed partial class ReplicationServer : IAsyncDisposable
 
     private async Task HandleAsync(Socket socket)
     {
-        // A peer that cannot prove the cluster secret is dropped before it is read as frames or sent any.
+        // A peer that fails TLS or cannot prove the cluster secret is dropped before it is read as frames or sent any.
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        if (await Security.LinkAuthentication.AcceptAsync(socket, _context.Options.ClusterSecret, _stop.Token).ConfigureAwait(false) is { } refused)
+        var (stream, refused) = await _context.LinkSecurity.AcceptAsync(socket, _stop.Token).ConfigureAwait(false);
+        if (stream is null)
         {
-            if (!_stop.IsCancellationRequested) LogUnauthenticated(_logger, remote, refused);
+            if (!_stop.IsCancellationRequested) LogUnauthenticated(_logger, remote, refused!);
             socket.Dispose();
             return;
         }
-        var link = new FrameConnection(socket, (int)_context.Options.MaxFrameBytes);
+        var link = new FrameConnection(socket, stream, (int)_context.Options.MaxFrameBytes);
         try
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);

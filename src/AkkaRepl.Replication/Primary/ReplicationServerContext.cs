@@ -28,4 +28,10 @@ public sealed record ReplicationServerContext(
     /// <summary>Where snapshot images are staged before they are sent.</summary>
     string ScratchDirectory,
     /// <summary>Serves an incoming control-lane connection (its first frame given); null: control links are refused.</summary>
-    Func<Transport.FrameConnection, Protocol.ControlFrame, CancellationToken, Task>? ControlLink = null);
+    Func<Transport.FrameConnection, Protocol.ControlFrame, CancellationToken, Task>? ControlLink = null,
+    /// <summary>TLS and the cluster secret on accepted links; null: the cluster secret of <see cref="Options"/> only.</summary>
+    Security.LinkSecurity? Links = null)
+{
+    /// <summary>How links are opened: <see cref="Links"/>, or the cluster secret alone.</summary>
+    public Security.LinkSecurity LinkSecurity => Links ?? new Security.LinkSecurity(Options.ClusterSecret, null);
+}

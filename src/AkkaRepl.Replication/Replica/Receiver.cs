@@ -89,8 +89,8 @@ public sealed partial class Receiver : IAsyncDisposable
             {
                 State = UpstreamLinkState.Connecting;
                 var peer = $"upstream {upstream.Value.Id} at {upstream.Value.Address}";
-                await using var link = await FrameConnection.ConnectAsync(upstream.Value.Address, (int)_c.Options.MaxFrameBytes, _stop.Token,
-                    (socket, ct) => Security.LinkAuthentication.ConnectAsync(socket, _c.Options.ClusterSecret, peer, ct)).ConfigureAwait(false);
+                await using var link = await FrameConnection.ConnectAsync(upstream.Value.Address, (int)_c.Options.MaxFrameBytes,
+                    (socket, ct) => _c.LinkSecurity.ConnectAsync(socket, upstream.Value.Address, peer, ct), _stop.Token).ConfigureAwait(false);
                 var streamed = await StreamAsync(link, upstream.Value.Id).ConfigureAwait(false);
                 if (streamed) backoff = TimeSpan.FromMilliseconds(50);
             }

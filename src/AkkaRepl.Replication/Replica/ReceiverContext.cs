@@ -24,4 +24,10 @@ public sealed record ReceiverContext(
     Action<NodeId> NeedsRebuild,
     Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
     string ScratchDirectory,
-    Archive.WalArchive? Archive);
+    Archive.WalArchive? Archive,
+    /// <summary>TLS and the cluster secret on the upstream link; null: the cluster secret of <see cref="Options"/> only.</summary>
+    Security.LinkSecurity? Links = null)
+{
+    /// <summary>How the upstream link is opened: <see cref="Links"/>, or the cluster secret alone.</summary>
+    public Security.LinkSecurity LinkSecurity => Links ?? new Security.LinkSecurity(Options.ClusterSecret, null);
+}

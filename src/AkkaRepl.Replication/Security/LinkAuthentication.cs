@@ -6,8 +6,9 @@ using AkkaRepl.Replication.Protocol;
 namespace AkkaRepl.Replication.Security;
 
 /// <summary>
-/// Mutual challenge-response on a node link, run on the raw socket right after connect and before the first frame,
-/// so any link (replication today, election and control links later) reuses it without changing frame types.
+/// Mutual challenge-response on a node link, run on the link's stream (inside TLS when it is on) right after connect
+/// and before the first frame, so every link on the replication port (the log stream and the control lane) uses it
+/// without changing frame types.
 /// Both ends prove they know the cluster secret with HMAC-SHA256 over a nonce from each side; the secret never
 /// crosses the wire, a recorded exchange cannot be replayed (the other side's nonce is fresh), and the two proofs
 /// carry different labels so neither can be reflected back as the other. Byte layout: docs/protocol.md.
@@ -31,17 +32,17 @@ public static class LinkAuthentication
     /// <paramref name="secret"/> is null (links are not authenticated).</summary>
     /// <exception cref="ProtocolException">The other end does not know the secret, refused ours, or does not
     /// authenticate links; the message says which.</exception>
-    public static async Task ConnectAsync(Socket socket, string? secret, string peer, CancellationToken ct)
+    public static async Task ConnectAsync(Stream stream, string? secret, string peer, CancellationToken ct)
     {
         if (secret is null) return;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Timeout);
         var key = Encoding.UTF8.GetBytes(secret);
         var clientNonce = RandomNumberGenerator.GetBytes(NonceBytes);
-        await socket.SendAsync(Concat(Magic, clientNonce), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        await SendAsync(stream, Concat(Magic, clientNonce), timeout.Token).ConfigureAwait(false);
 
         var answer = new byte[Magic.Length + NonceBytes + ProofBytes];
-        if (!await ReceiveExactlyAsync(socket, answer, timeout.Token).ConfigureAwait(false))
+        if (!await ReceiveExactlyAsync(stream, answer, timeout.Token).ConfigureAwait(false))
             throw new ProtocolException($"{peer} closed the link during authentication: is akkarepl.replication.cluster-secret set there too?");
         if (!answer.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ProtocolException($"{peer} does not speak link authentication (version 1)");
@@ -50,15 +51,15 @@ public static class LinkAuthentication
         if (!CryptographicOperations.FixedTimeEquals(serverProof, Proof(key, ServerLabel, clientNonce, serverNonce)))
             throw new ProtocolException($"{peer} failed to prove the cluster secret: it is not a member, or its akkarepl.replication.cluster-secret differs");
 
-        await socket.SendAsync(Proof(key, ClientLabel, clientNonce, serverNonce), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        await SendAsync(stream, Proof(key, ClientLabel, clientNonce, serverNonce), timeout.Token).ConfigureAwait(false);
         var verdict = new byte[1];
-        if (!await ReceiveExactlyAsync(socket, verdict, timeout.Token).ConfigureAwait(false) || verdict[0] != Accepted)
+        if (!await ReceiveExactlyAsync(stream, verdict, timeout.Token).ConfigureAwait(false) || verdict[0] != Accepted)
             throw new ProtocolException($"{peer} refused this node's proof of the cluster secret: akkarepl.replication.cluster-secret differs between the two");
     }
 
     /// <summary>The accepting side: checks the connecting end and proves itself. Null when the link may go on
     /// (or <paramref name="secret"/> is null); otherwise why it was refused, and nothing more is sent.</summary>
-    public static async Task<string?> AcceptAsync(Socket socket, string? secret, CancellationToken ct)
+    public static async Task<string?> AcceptAsync(Stream stream, string? secret, CancellationToken ct)
     {
         if (secret is null) return null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -67,30 +68,30 @@ public static class LinkAuthentication
         {
             var key = Encoding.UTF8.GetBytes(secret);
             var hello = new byte[Magic.Length + NonceBytes];
-            if (!await ReceiveExactlyAsync(socket, hello, timeout.Token).ConfigureAwait(false))
+            if (!await ReceiveExactlyAsync(stream, hello, timeout.Token).ConfigureAwait(false))
                 return "it closed the link before authenticating";
             if (!hello.AsSpan(0, Magic.Length).SequenceEqual(Magic))
                 return "it did not authenticate (is akkarepl.replication.cluster-secret set on that node?)";
             var clientNonce = hello.AsSpan(Magic.Length).ToArray();
             var serverNonce = RandomNumberGenerator.GetBytes(NonceBytes);
-            await socket.SendAsync(Concat(Magic, serverNonce, Proof(key, ServerLabel, clientNonce, serverNonce)), SocketFlags.None, timeout.Token)
+            await SendAsync(stream, Concat(Magic, serverNonce, Proof(key, ServerLabel, clientNonce, serverNonce)), timeout.Token)
                 .ConfigureAwait(false);
             var proof = new byte[ProofBytes];
-            if (!await ReceiveExactlyAsync(socket, proof, timeout.Token).ConfigureAwait(false))
+            if (!await ReceiveExactlyAsync(stream, proof, timeout.Token).ConfigureAwait(false))
                 return "it closed the link during authentication (it does not know this node's cluster secret)";
             if (!CryptographicOperations.FixedTimeEquals(proof, Proof(key, ClientLabel, clientNonce, serverNonce)))
             {
-                await socket.SendAsync(new byte[] { 0 }, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                await SendAsync(stream, new byte[] { 0 }, timeout.Token).ConfigureAwait(false);
                 return "wrong cluster secret: it is not a member, or its akkarepl.replication.cluster-secret differs";
             }
-            await socket.SendAsync(new[] { Accepted }, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            await SendAsync(stream, new[] { Accepted }, timeout.Token).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return $"it did not finish authenticating within {Timeout.TotalSeconds:0} s";
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             return "the link failed during authentication: " + e.Message;
         }
@@ -98,6 +99,12 @@ public static class LinkAuthentication
         {
             return "the node is stopping";
         }
+    }
+
+    private static async Task SendAsync(Stream stream, byte[] bytes, CancellationToken ct)
+    {
+        await stream.WriteAsync(bytes, ct).ConfigureAwait(false);
+        await stream.FlushAsync(ct).ConfigureAwait(false);
     }
 
     private static byte[] Proof(byte[] key, byte[] label, byte[] clientNonce, byte[] serverNonce) =>
@@ -116,12 +123,12 @@ public static class LinkAuthentication
     }
 
     /// <summary>Fills <paramref name="buffer"/>; false when the peer closed first.</summary>
-    private static async Task<bool> ReceiveExactlyAsync(Socket socket, byte[] buffer, CancellationToken ct)
+    private static async Task<bool> ReceiveExactlyAsync(Stream stream, byte[] buffer, CancellationToken ct)
     {
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, ct).ConfigureAwait(false);
+            var n = await stream.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false);
             if (n == 0) return false;
             read += n;
         }

@@ -14,17 +14,22 @@ namespace AkkaRepl.Replication.Transport;
 public sealed class FrameConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly int _maxFrameBytes;
 
-    public FrameConnection(Socket socket, int maxFrameBytes)
+    public FrameConnection(Socket socket, int maxFrameBytes) : this(socket, new NetworkStream(socket, ownsSocket: true), maxFrameBytes)
+    {
+    }
+
+    /// <summary>A link whose bytes go through <paramref name="stream"/> (TLS, say) over <paramref name="socket"/>; owns both.</summary>
+    public FrameConnection(Socket socket, Stream stream, int maxFrameBytes)
     {
         _socket = socket;
         _socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024));
         _maxFrameBytes = maxFrameBytes;
@@ -35,15 +40,24 @@ public sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>Connects; <paramref name="authenticate"/> (e.g. the cluster-secret exchange) runs on the socket before
     /// any frame, and its exception ends the attempt.</summary>
-    public static async Task<FrameConnection> ConnectAsync(EndPoint endpoint, int maxFrameBytes, CancellationToken ct,
-        Func<Socket, CancellationToken, Task>? authenticate = null)
+    public static Task<FrameConnection> ConnectAsync(EndPoint endpoint, int maxFrameBytes, CancellationToken ct,
+        Func<Socket, CancellationToken, Task>? authenticate = null) =>
+        ConnectAsync(endpoint, maxFrameBytes, async (socket, c) =>
+        {
+            if (authenticate is not null) await authenticate(socket, c).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }, ct);
+
+    /// <summary>Connects; <paramref name="open"/> (TLS and the cluster-secret exchange: Security.LinkSecurity) turns the
+    /// socket into the stream frames travel on, and its exception ends the attempt.</summary>
+    public static async Task<FrameConnection> ConnectAsync(EndPoint endpoint, int maxFrameBytes,
+        Func<Socket, CancellationToken, Task<Stream>> open, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
-            if (authenticate is not null) await authenticate(socket, ct).ConfigureAwait(false);
-            return new FrameConnection(socket, maxFrameBytes);
+            return new FrameConnection(socket, await open(socket, ct).ConfigureAwait(false), maxFrameBytes);
         }
         catch
         {

@@ -18,8 +18,10 @@ namespace AkkaRepl.Server.Backup;
 /// <para>Nothing half-written is ever visible: everything goes to a hidden temporary directory beside the target,
 /// which is verified in full, synced, and only then renamed to the target. A failure deletes the temporary directory.</para>
 /// </summary>
-internal sealed class BackupWriter(Action<string> progress, string? token = null)
+internal sealed class BackupWriter(Action<string> progress, string? token = null, NodeHttp? nodes = null)
 {
+    private readonly NodeHttp _nodes = nodes ?? NodeHttp.Plain;
+
     public async Task<BackupManifest> TakeAsync(string node, string to, CancellationToken ct)
     {
         var target = Path.GetFullPath(to);
@@ -35,13 +37,13 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
         try
         {
             Directory.CreateDirectory(temp);
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = _nodes.CreateClient(Timeout.InfiniteTimeSpan);
             Cli.AdminTokenOption.Authorize(http, token);
 
             // 1. The state image, written in the snapshot file format (checksums included).
             ulong snapshotLsn;
             long? commitMicros;
-            using (var response = await SendAsync(http, HttpMethod.Post, $"http://{source}/admin/backup/snapshot", ct).ConfigureAwait(false))
+            using (var response = await SendAsync(http, HttpMethod.Post, _nodes.Url(source, "/admin/backup/snapshot"), ct).ConfigureAwait(false))
             {
                 snapshotLsn = ulong.Parse(Header(response, BackupEndpoints.LsnHeader)!, CultureInfo.InvariantCulture);
                 commitMicros = Header(response, BackupEndpoints.CommitMicrosHeader) is { } m ? long.Parse(m, CultureInfo.InvariantCulture) : null;
@@ -53,7 +55,7 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
 
             // 2. The log from the image's LSN to the source's flushed end.
             ulong endLsn;
-            using (var response = await SendAsync(http, HttpMethod.Get, $"http://{source}/admin/backup/wal?from={snapshotLsn}", ct).ConfigureAwait(false))
+            using (var response = await SendAsync(http, HttpMethod.Get, _nodes.Url(source, $"/admin/backup/wal?from={snapshotLsn}"), ct).ConfigureAwait(false))
             {
                 endLsn = ulong.Parse(Header(response, BackupEndpoints.EndHeader)!, CultureInfo.InvariantCulture);
                 var walPath = Path.Combine(temp, BackupVerifier.WalFileName(snapshotLsn, endLsn));
@@ -67,7 +69,7 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
 
             // 3. Where it came from, the history of its log, and every file's checksum.
             BackupSourceInfo info;
-            using (var response = await SendAsync(http, HttpMethod.Get, $"http://{source}/admin/backup/info", ct).ConfigureAwait(false))
+            using (var response = await SendAsync(http, HttpMethod.Get, _nodes.Url(source, "/admin/backup/info"), ct).ConfigureAwait(false))
                 info = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<BackupSourceInfo>(response.Content, StatusJson.Options, ct).ConfigureAwait(false))!;
             var keys = new KvStore();
             new SnapshotStore(Path.Combine(temp, BackupVerifier.SnapshotDir), new SnapshotOptions(), NullLogger<SnapshotStore>.Instance).LoadLatest(keys);
@@ -104,7 +106,7 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
     /// <summary>A streaming replica when there is one (the primary is not loaded), else the node given.</summary>
     private async Task<(string Id, string Address, string Role)> ChooseSourceAsync(string node, CancellationToken ct)
     {
-        using var admin = new AdminClient();
+        using var admin = new AdminClient(token, _nodes);
         var cluster = await admin.ClusterAsync(node, ct).ConfigureAwait(false);
         foreach (var (member, status, _) in cluster)
             if (status is { Role: "replica", Upstream.State: "streaming" })
@@ -117,11 +119,11 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
     private static string Address(string given, MemberAddress member) =>
         member.HttpPort == 0 ? given : $"{member.Host}:{member.HttpPort}";
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string url, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string url, CancellationToken ct)
     {
         HttpResponseMessage response;
         try { response = await http.SendAsync(new HttpRequestMessage(method, url), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false); }
-        catch (HttpRequestException ex) { throw new AkkaReplException($"cannot reach {new Uri(url).Authority}: {ex.Message}"); }
+        catch (HttpRequestException ex) { throw _nodes.Explain(new Uri(url).Authority, ex); }
         if (response.IsSuccessStatusCode) return response;
         if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
         {

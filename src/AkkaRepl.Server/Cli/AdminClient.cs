@@ -8,11 +8,15 @@ namespace AkkaRepl.Server.Cli;
 /// <summary>Talks to nodes' HTTP admin endpoints for the operator verbs (status, promote).</summary>
 internal sealed class AdminClient : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http;
+    private readonly NodeHttp _nodes;
 
     /// <param name="token">The admin token (akkarepl.security.admin-token); null: AKKAREPL_ADMIN_TOKEN, if set.</param>
-    public AdminClient(string? token = null)
+    /// <param name="nodes">HTTP or HTTPS (--tls, --ca); null: plain HTTP.</param>
+    public AdminClient(string? token = null, NodeHttp? nodes = null)
     {
+        _nodes = nodes ?? NodeHttp.Plain;
+        _http = _nodes.CreateClient(TimeSpan.FromSeconds(5));
         AdminTokenOption.Authorize(_http, token);
     }
 
@@ -20,7 +24,7 @@ internal sealed class AdminClient : IDisposable
     {
         try
         {
-            return await _http.GetFromJsonAsync<NodeStatus>($"http://{hostPort}/status", StatusJson.Options, ct).ConfigureAwait(false)
+            return await _http.GetFromJsonAsync<NodeStatus>(_nodes.Url(hostPort, "/status"), StatusJson.Options, ct).ConfigureAwait(false)
                 ?? throw new AkkaReplException($"node {hostPort} returned an empty status");
         }
         catch (HttpRequestException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
@@ -29,7 +33,7 @@ internal sealed class AdminClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new AkkaReplException($"cannot reach node {hostPort}: {ex.Message}");
+            throw _nodes.Explain(hostPort, ex);
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -56,7 +60,7 @@ internal sealed class AdminClient : IDisposable
     {
         try
         {
-            var response = await _http.PostAsync($"http://{hostPort}{path}", null, ct).ConfigureAwait(false);
+            var response = await _http.PostAsync(_nodes.Url(hostPort, path), null, ct).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new AkkaReplException($"node {hostPort} refused {path}: {body}");
@@ -64,7 +68,7 @@ internal sealed class AdminClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new AkkaReplException($"cannot reach node {hostPort}: {ex.Message}");
+            throw _nodes.Explain(hostPort, ex);
         }
     }
 

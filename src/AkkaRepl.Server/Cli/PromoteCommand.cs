@@ -11,17 +11,18 @@ internal static class PromoteCommand
 {
     public static Command Create()
     {
-        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT) of the replica to promote.", Required = true };
+        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT, or https://HOST:PORT) of the replica to promote.", Required = true };
         var command = new Command("promote", "Make a replica the primary of a new generation; the others follow it.");
         command.Options.Add(node);
         var token = AdminTokenOption.Create();
         command.Options.Add(token);
+        var tls = NodeHttp.Options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                using var admin = new AdminClient(parse.GetValue(token));
-                var address = parse.GetValue(node)!;
+                var (address, nodes) = tls.Get(parse, parse.GetValue(node)!);
+                using var admin = new AdminClient(parse.GetValue(token), nodes);
                 await admin.PostAsync(address, "/admin/promote", ct).ConfigureAwait(false);
                 var status = await admin.StatusAsync(address, ct).ConfigureAwait(false);
                 Console.Out.WriteLine($"{status.NodeId} is now the primary of generation {status.Generation}.");

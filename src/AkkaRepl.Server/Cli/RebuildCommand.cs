@@ -11,19 +11,20 @@ internal static class RebuildCommand
 {
     public static Command Create()
     {
-        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT) of the replica to rebuild.", Required = true };
+        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT, or https://HOST:PORT) of the replica to rebuild.", Required = true };
         var timeout = new Option<int>("--timeout-seconds") { Description = "How long to wait for the rebuild to finish.", DefaultValueFactory = _ => 600 };
         var command = new Command("rebuild", "Rebuild a replica from a snapshot of its upstream's state.");
         command.Options.Add(node);
         var token = AdminTokenOption.Create();
         command.Options.Add(token);
         command.Options.Add(timeout);
+        var tls = NodeHttp.Options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                using var admin = new AdminClient(parse.GetValue(token));
-                var address = parse.GetValue(node)!;
+                var (address, nodes) = tls.Get(parse, parse.GetValue(node)!);
+                using var admin = new AdminClient(parse.GetValue(token), nodes);
                 var before = (await admin.StatusAsync(address, ct).ConfigureAwait(false)).Upstream?.RebuildsCompleted ?? 0;
                 await admin.PostAsync(address, "/admin/rebuild", ct).ConfigureAwait(false);
                 Console.Out.WriteLine($"Rebuild of {address} requested; waiting for it to stream again...");

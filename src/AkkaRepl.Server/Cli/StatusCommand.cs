@@ -15,7 +15,7 @@ internal static class StatusCommand
 
     public static Command Create()
     {
-        var node = new Option<string>("--node") { Description = "Any node's HTTP address, HOST:PORT.", Required = true };
+        var node = new Option<string>("--node") { Description = "Any node's HTTP address, HOST:PORT (https://HOST:PORT for HTTPS).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the statuses as JSON, for scripts." };
         var watch = new Option<bool>("--watch") { Description = "Refresh every second until Ctrl-C." };
         var command = new Command("status", "Show the cluster: roles, generation, log positions, lag and link state.");
@@ -24,20 +24,23 @@ internal static class StatusCommand
         command.Options.Add(token);
         command.Options.Add(json);
         command.Options.Add(watch);
+        var tls = NodeHttp.Options.AddTo(command);
         command.SetAction((parse, ct) =>
-            RunAsync(parse.GetValue(node)!, parse.GetValue(json), parse.GetValue(watch), Console.Out, AnsiConsole.Console, ct, parse.GetValue(token)));
+            RunAsync(parse.GetValue(node)!, parse.GetValue(json), parse.GetValue(watch), Console.Out, AnsiConsole.Console, ct, parse.GetValue(token),
+                parse.GetValue(tls.TlsOption), parse.GetValue(tls.CaOption)));
         return command;
     }
 
     /// <summary>The verb's work, with its outputs passed in so tests can read them: JSON goes to
     /// <paramref name="jsonOut"/>, tables to <paramref name="console"/>. Returns the exit code.</summary>
-    internal static async Task<int> RunAsync(string address, bool json, bool watch, TextWriter jsonOut, IAnsiConsole console, CancellationToken ct,
-        string? token = null)
+    internal static async Task<int> RunAsync(string node, bool json, bool watch, TextWriter jsonOut, IAnsiConsole console, CancellationToken ct,
+        string? token = null, bool tls = false, string? caFile = null)
     {
         try
         {
+            var (address, nodes) = NodeHttp.Parse(node, tls, caFile);
             CheckAddress(address);
-            using var admin = new AdminClient(token);
+            using var admin = new AdminClient(token, nodes);
             if (watch)
             {
                 var code = CliErrors.Ok;

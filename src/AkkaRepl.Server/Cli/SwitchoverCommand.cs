@@ -12,17 +12,21 @@ internal static class SwitchoverCommand
 {
     public static Command Create()
     {
-        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT) of any member.", Required = true };
+        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT, or https://HOST:PORT) of any member.", Required = true };
         var to = new Option<string>("--to") { Description = "Id of the member to make primary.", Required = true };
         var command = new Command("switchover", "Hand the primary role to another member with no write lost.");
         command.Options.Add(node);
         command.Options.Add(to);
+        var token = AdminTokenOption.Create();
+        command.Options.Add(token);
+        var tls = NodeHttp.Options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                using var admin = new AdminClient();
-                var members = await admin.ClusterAsync(parse.GetValue(node)!, ct).ConfigureAwait(false);
+                var (address, nodes) = tls.Get(parse, parse.GetValue(node)!);
+                using var admin = new AdminClient(parse.GetValue(token), nodes);
+                var members = await admin.ClusterAsync(address, ct).ConfigureAwait(false);
                 var primary = members.FirstOrDefault(m => m.Status?.Role == "primary")
                     is { Status: not null } found ? found.Member : throw new AkkaReplException("no member reports itself primary right now; try again in a moment");
                 var target = parse.GetValue(to)!;

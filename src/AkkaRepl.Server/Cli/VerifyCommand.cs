@@ -13,7 +13,7 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT) of any member; its configured members are verified.", Required = true };
+        var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT, or https://HOST:PORT) of any member; its configured members are verified.", Required = true };
         var timeout = new Option<int>("--timeout-seconds") { Description = "How long each node may take to reach the marker and compute its digest.", DefaultValueFactory = _ => 30 };
         var leafKeys = new Option<int>("--leaf-keys") { Description = "Compare key by key once a differing range holds at most this many keys.", DefaultValueFactory = _ => 64 };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
@@ -24,14 +24,15 @@ internal static class VerifyCommand
         command.Options.Add(json);
         var token = AdminTokenOption.Create();
         command.Options.Add(token);
+        var tls = NodeHttp.Options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             try
             {
                 if (parse.GetValue(timeout) < 1) throw new Core.Errors.AkkaReplException("--timeout-seconds must be at least 1");
                 if (parse.GetValue(leafKeys) < 1) throw new Core.Errors.AkkaReplException("--leaf-keys must be at least 1");
-                var address = parse.GetValue(node)!;
-                using var client = new DigestClient(TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(token));
+                var (address, nodes) = tls.Get(parse, parse.GetValue(node)!);
+                using var client = new DigestClient(TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(token), nodes);
                 var status = await client.StatusAsync(address, ct).ConfigureAwait(false);
                 IReadOnlyList<VerifyTarget> targets = status.Members.Count == 0
                     ? [new VerifyTarget(status.NodeId, address)]

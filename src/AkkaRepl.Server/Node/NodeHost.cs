@@ -87,10 +87,14 @@ public sealed partial class NodeHost : IAsyncDisposable
     public CommitTimeline Timeline => _timeline;
     public SecurityOptions Security => _options.Security;
 
-    /// <summary>The node's certificate when any port serves TLS (loaded once, shared by RESP and HTTP).</summary>
-    internal AkkaRepl.Server.Security.CertificateReloader? Certificates => _certificates ??=
-        _options.Tls.Resp || _options.Tls.Http ? new AkkaRepl.Server.Security.CertificateReloader(_options.Tls, _logger) : null;
-    private AkkaRepl.Server.Security.CertificateReloader? _certificates;
+    /// <summary>The node's certificate when any port serves TLS (loaded once, shared by RESP, HTTP and node links).</summary>
+    internal AkkaRepl.Core.Security.CertificateReloader? Certificates => _certificates ??=
+        _options.Tls.AnyPort ? new AkkaRepl.Core.Security.CertificateReloader(_options.Tls, _logger) : null;
+    private AkkaRepl.Core.Security.CertificateReloader? _certificates;
+
+    /// <summary>How node links open: TLS when akkarepl.tls.replication is on, then the cluster secret.</summary>
+    private Replication.Security.LinkSecurity LinkSecurity() => new(_options.Replication.ClusterSecret,
+        _options.Tls.Replication ? new Replication.Security.LinkTls(Certificates!, _options.Tls) : null);
 
     /// <summary>Whether the HTTP admin endpoint serves HTTPS.</summary>
     public bool HttpsEnabled => _options.Tls.Http;
@@ -162,7 +166,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
-            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive, _options.Election, _dataDir), _loggers);
+            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive, _options.Election, _dataDir, LinkSecurity()), _loggers);
         _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);

@@ -8,9 +8,10 @@ namespace AkkaRepl.Server.Verify;
 
 /// <summary>The digest queries of a verification, over nodes' HTTP admin endpoints. Errors become
 /// <see cref="AkkaReplException"/> naming the node and what it said.</summary>
-internal sealed class DigestClient(TimeSpan digestTimeout, string? token = null) : IDisposable
+internal sealed class DigestClient(TimeSpan digestTimeout, string? token = null, Cli.NodeHttp? nodes = null) : IDisposable
 {
-    private readonly HttpClient _http = Authorized(new HttpClient { Timeout = digestTimeout + TimeSpan.FromSeconds(10) }, token);
+    private readonly Cli.NodeHttp _nodes = nodes ?? Cli.NodeHttp.Plain;
+    private readonly HttpClient _http = Authorized((nodes ?? Cli.NodeHttp.Plain).CreateClient(digestTimeout + TimeSpan.FromSeconds(10)), token);
 
     private static HttpClient Authorized(HttpClient http, string? token)
     {
@@ -38,7 +39,7 @@ internal sealed class DigestClient(TimeSpan digestTimeout, string? token = null)
     {
         try
         {
-            using var response = await _http.SendAsync(new HttpRequestMessage(method, $"http://{node}{path}"), ct).ConfigureAwait(false);
+            using var response = await _http.SendAsync(new HttpRequestMessage(method, _nodes.Url(node, path)), ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -49,7 +50,7 @@ internal sealed class DigestClient(TimeSpan digestTimeout, string? token = null)
         }
         catch (HttpRequestException ex)
         {
-            throw new AkkaReplException($"cannot reach node {node}: {ex.Message}");
+            throw _nodes.Explain(node, ex);
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {

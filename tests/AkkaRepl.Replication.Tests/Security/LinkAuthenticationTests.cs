@@ -27,8 +27,8 @@ public class LinkAuthenticationTests
         var (client, server) = await PairAsync();
         using (client) using (server)
         {
-            var accepted = LinkAuthentication.AcceptAsync(server, Secret, default);
-            await LinkAuthentication.ConnectAsync(client, Secret, "upstream p", default);
+            var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
+            await LinkAuthentication.ConnectAsync(new NetworkStream(client), Secret, "upstream p", default);
             Assert.Null(await accepted);
             await client.SendAsync(new byte[] { 42 }, SocketFlags.None);
             var one = new byte[1];
@@ -43,9 +43,9 @@ public class LinkAuthenticationTests
         var (client, server) = await PairAsync();
         using (client) using (server)
         {
-            var accepted = LinkAuthentication.AcceptAsync(server, Secret, default);
+            var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
             var error = await Assert.ThrowsAsync<ProtocolException>(() =>
-                LinkAuthentication.ConnectAsync(client, "wrong-cluster-secret-0123456789", "upstream p", default));
+                LinkAuthentication.ConnectAsync(new NetworkStream(client), "wrong-cluster-secret-0123456789", "upstream p", default));
             Assert.Equal("upstream p failed to prove the cluster secret: it is not a member, or its akkarepl.replication.cluster-secret differs",
                 error.Message);
             client.Dispose(); // the connecting side gives up, as the receiver does
@@ -59,7 +59,7 @@ public class LinkAuthenticationTests
         var (client, server) = await PairAsync();
         using (client) using (server)
         {
-            var accepted = LinkAuthentication.AcceptAsync(server, Secret, default);
+            var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
             await client.SendAsync(new byte[64], SocketFlags.None); // a frame header, say
             Assert.Equal("it did not authenticate (is akkarepl.replication.cluster-secret set on that node?)", await accepted);
             server.Shutdown(SocketShutdown.Both);
@@ -90,8 +90,8 @@ public class LinkAuthenticationTests
             var down = new List<byte>();
             var copyUp = CopyAsync(relayA, relayB, up);
             var copyDown = CopyAsync(relayB, relayA, down);
-            var accepted = LinkAuthentication.AcceptAsync(server, Secret, default);
-            await LinkAuthentication.ConnectAsync(client, Secret, "upstream p", default);
+            var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
+            await LinkAuthentication.ConnectAsync(new NetworkStream(client), Secret, "upstream p", default);
             Assert.Null(await accepted);
             client.Shutdown(SocketShutdown.Send);
             server.Shutdown(SocketShutdown.Send);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Server.Tests.Node;
+using AkkaRepl.Testing.Security;
 using Xunit.Abstractions;
 
 namespace AkkaRepl.Server.Tests.Security;

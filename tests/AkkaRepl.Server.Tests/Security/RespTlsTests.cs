@@ -6,8 +6,10 @@ using System.Security.Cryptography.X509Certificates;
 using AkkaRepl.Client.Resp;
 using AkkaRepl.Core.Options;
 
+using AkkaRepl.Core.Security;
 using AkkaRepl.Server.Security;
 using AkkaRepl.Server.Tests.Node;
+using AkkaRepl.Testing.Security;
 using AkkaRepl.Server.Tests.Resp;
 using Microsoft.Extensions.Logging;
 using RespConnection = AkkaRepl.Client.Resp.RespConnection;

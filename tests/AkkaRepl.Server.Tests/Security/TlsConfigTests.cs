@@ -13,7 +13,7 @@ public class TlsConfigTests
         await Task.Yield();
         var error = Assert.Throws<ConfigException>(() => NodeConfigLoader.Load(null, ["akkarepl.tls.resp = on"],
             new Dictionary<string, string>(), new Dictionary<string, string>()));
-        Assert.Contains("akkarepl.tls.resp or akkarepl.tls.http is on, so akkarepl.tls.certificate-file and akkarepl.tls.key-file must both be set (PEM files)",
+        Assert.Contains("akkarepl.tls.resp, akkarepl.tls.http or akkarepl.tls.replication is on, so akkarepl.tls.certificate-file and akkarepl.tls.key-file must both be set (PEM files)",
             error.Message);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using AkkaRepl.Replication.Protocol;
+using AkkaRepl.Replication.Security;
 using AkkaRepl.Replication.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,9 @@ namespace AkkaRepl.Replication.Cluster.Election;
 /// The control lane: one small outgoing TCP connection per peer, to the peer's replication port, that carries
 /// only <see cref="ControlFrame"/>s (heartbeats and election messages). It is apart from the log stream, so a
 /// megabyte of WAL in flight never delays a heartbeat or a vote; and it goes where the replication link goes
-/// (the same port), so a network cut between two nodes cuts both alike. Messages are one-way: a reply travels on
+/// (the same port), so a network cut between two nodes cuts both alike. It opens like a replication link (TLS when
+/// on, then the cluster-secret exchange: <see cref="LinkSecurity"/>), so a process that is not a member cannot vote
+/// or send a heartbeat: the accepting side refuses it before its first frame. Messages are one-way: a reply travels on
 /// the replier's own outgoing connection.
 /// <para>Each peer has a bounded queue of 64 messages. When a peer is unreachable the queue fills, and the oldest
 /// message is dropped: every control message is either repeated each heartbeat or re-sent by the next election
@@ -26,12 +29,16 @@ public sealed partial class ControlLane : IAsyncDisposable
     private readonly Action<ControlMessage> _received;
     private readonly int _maxFrameBytes;
     private readonly ILogger _logger;
+    private readonly LinkSecurity _security;
     private long _dropped;
 
     /// <param name="peers">Each peer's id and where its replication port is reached.</param>
     /// <param name="received">Called for every message that arrives, on the connection's reader loop.</param>
-    public ControlLane(IReadOnlyDictionary<string, EndPoint> peers, Action<ControlMessage> received, int maxFrameBytes, ILogger logger)
+    /// <param name="security">How each connection opens (TLS, the cluster secret); null: plain and unauthenticated.</param>
+    public ControlLane(IReadOnlyDictionary<string, EndPoint> peers, Action<ControlMessage> received, int maxFrameBytes, ILogger logger,
+        LinkSecurity? security = null)
     {
+        _security = security ?? new LinkSecurity(null, null);
         _received = received;
         _maxFrameBytes = maxFrameBytes;
         _logger = logger;
@@ -81,7 +88,8 @@ public sealed partial class ControlLane : IAsyncDisposable
                 using (var connect = CancellationTokenSource.CreateLinkedTokenSource(ct))
                 {
                     connect.CancelAfter(TimeSpan.FromSeconds(1));
-                    link = await FrameConnection.ConnectAsync(endpoint, _maxFrameBytes, connect.Token).ConfigureAwait(false);
+                    link = await FrameConnection.ConnectAsync(endpoint, _maxFrameBytes,
+                        (socket, c) => _security.ConnectAsync(socket, endpoint, $"control lane to {peer} at {endpoint}", c), connect.Token).ConfigureAwait(false);
                 }
                 if (failures > 0) LogConnected(_logger, peer, failures);
                 failures = 0;

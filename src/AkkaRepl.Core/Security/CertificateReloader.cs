@@ -3,7 +3,7 @@ using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Options;
 using Microsoft.Extensions.Logging;
 
-namespace AkkaRepl.Server.Security;
+namespace AkkaRepl.Core.Security;
 
 /// <summary>
 /// The node's TLS certificate from PEM files, re-read when either file changes (checked at most once per
