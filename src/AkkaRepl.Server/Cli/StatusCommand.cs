@@ -108,6 +108,13 @@ internal static class StatusCommand
                     known is null ? "" : FormatBytes(known.HeadroomBytes));
                 continue;
             }
+            if (status.Recovery is { } recovery)
+            {
+                // Starting: no role yet; its positions are what it has recovered so far.
+                table.AddRow(status.NodeId, "[yellow]recovering[/]", "", status.WrittenLsn.ToString(), status.FlushedLsn.ToString(),
+                    status.AppliedLsn.ToString(), "", "", "", Markup.Escape(recovery.Text), "");
+                continue;
+            }
             var seen = primary?.Replicas.FirstOrDefault(r => r.NodeId == status.NodeId);
             table.AddRow(
                 status.NodeId,
