@@ -131,8 +131,18 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
             new KeyValuePair<string, object?>("durability", requested.Kind.ToString().ToLowerInvariant()),
             new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void OnRoleChanged(RoleChange change) =>
+    /// <summary>Counts the role change; a change to candidate is an election this node started, counted with its reason
+    /// as a fixed word (the coordinator's reason is free text).</summary>
+    public void OnRoleChanged(RoleChange change)
+    {
         _roleChanges.Add(1, new KeyValuePair<string, object?>("role", change.Role.ToString().ToLowerInvariant()));
+        if (change.Role == NodeRole.Candidate) Meter.ElectionStarted(ElectionReason(change.Reason));
+    }
+
+    /// <summary><c>switchover</c> when the old primary handed over, else <c>primary-silent</c> (pre-vote won because
+    /// the primary was not heard from).</summary>
+    internal static string ElectionReason(string reason) =>
+        reason.StartsWith("switchover", StringComparison.Ordinal) ? "switchover" : "primary-silent";
 
     private NodeStatus Status()
     {
