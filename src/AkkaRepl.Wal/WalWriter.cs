@@ -109,8 +109,9 @@ public sealed class WalWriter : IAsyncDisposable
     /// <exception cref="StorageCorruptException">A segment has an unknown version, a damaged header, a gap, or a bad record in a sealed segment.</exception>
     /// <exception cref="StorageUnavailableException">The directory or a file cannot be created, opened or written.</exception>
     /// <exception cref="ConfigException">An option is out of range.</exception>
+    /// <param name="recovery">Told how far recovery's scan has come (start-up progress); null: nobody.</param>
     public static async Task<WalWriter> OpenAsync(string directory, WalOptions options, ILogger logger,
-        TimeProvider? time = null, CancellationToken ct = default)
+        TimeProvider? time = null, CancellationToken ct = default, Diagnostics.IWalRecoveryObserver? recovery = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(options);
@@ -122,7 +123,7 @@ public sealed class WalWriter : IAsyncDisposable
             var lockFile = TakeLock(directory);
             try
             {
-                var log = WalRecovery.Run(directory, options, logger);
+                var log = WalRecovery.Run(directory, options, logger, recovery);
                 return new WalWriter(directory, options, logger, time ?? TimeProvider.System, lockFile, log);
             }
             catch

@@ -24,7 +24,7 @@ public sealed class AkkaReplMeter : IDisposable
             Tags = [new KeyValuePair<string, object?>("akkarepl.node.id", nodeId)],
         });
         _elections = Meter.CreateCounter<long>("akkarepl.elections", "{election}",
-            "Elections this node started, by reason (the failover engineer increments it with ElectionStarted).");
+            "Elections this node started as a candidate, by reason (switchover or primary-silent).");
     }
 
     public string NodeId { get; }

@@ -53,8 +53,9 @@ public sealed partial class Checkpointer : IApplyObserver
     /// <summary>Completes when no snapshot is being written.</summary>
     public Task Completion => _writing;
 
-    /// <summary>Restores the newest valid snapshot into the state machine; returns its LSN (zero: none, replay all).</summary>
-    public Lsn RestoreLatest() => RestoreInto(_state);
+    /// <summary>Restores the newest valid snapshot into the state machine; returns its LSN (zero: none, replay all).
+    /// <paramref name="loading"/> and <paramref name="read"/> report the bytes read as it goes (see <see cref="SnapshotStore.LoadLatest"/>).</summary>
+    public Lsn RestoreLatest(Action<long>? loading = null, Action<long>? read = null) => RestoreInto(_state, loading, read);
 
     /// <summary>
     /// After the log was cut back to <paramref name="cut"/>: deletes snapshots taken past the cut (they hold state
@@ -83,9 +84,9 @@ public sealed partial class Checkpointer : IApplyObserver
         _lastCaptureLsn = written.Lsn.Value;
     }
 
-    private Lsn RestoreInto(IStateMachine target)
+    private Lsn RestoreInto(IStateMachine target, Action<long>? loading = null, Action<long>? read = null)
     {
-        var lsn = _store.LoadLatest(target) ?? Lsn.Zero;
+        var lsn = _store.LoadLatest(target, loading, read) ?? Lsn.Zero;
         Volatile.Write(ref _lastSnapshotLsn, lsn.Value);
         _lastCaptureLsn = lsn.Value;
         return lsn;

@@ -222,10 +222,19 @@ internal static class BenchCommand
             if (run.IsCompleted) break;
             long now = completed();
             var at = clock.Elapsed;
-            Console.Error.WriteLine(string.Create(Inv, $"bench resp: {now:N0}/{total:N0} {unit}, {(now - last) / (at - lastAt).TotalSeconds:N0} {unit}/s"));
+            Console.Error.WriteLine(ProgressLine(now, total, unit, (now - last) / (at - lastAt).TotalSeconds));
             last = now;
             lastAt = at;
         }
+    }
+
+    /// <summary>"bench resp: 4,000/10,000 requests (40.0%), 2,000 requests/s, about 3 s left": the line written every
+    /// 5 s when there is no terminal; the estimate is left out until a rate is known.</summary>
+    internal static string ProgressLine(long done, long total, string unit, double ratePerSecond)
+    {
+        var percent = total > 0 ? Math.Min(100, 100.0 * done / total) : 100;
+        var line = string.Create(Inv, $"bench resp: {done:N0}/{total:N0} {unit} ({percent:F1}%), {ratePerSecond:N0} {unit}/s");
+        return ratePerSecond > 0 ? line + string.Create(Inv, $", about {Math.Max(0, total - done) / ratePerSecond:F0} s left") : line;
     }
 
     private static async Task<int> Run(Func<Task<int>> body)

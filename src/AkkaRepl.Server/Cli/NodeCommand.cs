@@ -52,7 +52,18 @@ internal static class NodeCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
-        var node = await NodeHost.StartAsync(options, loggers, stop.Token).ConfigureAwait(false);
+        var start = new NodeStartOptions
+        {
+            // Announced before recovery, so scripts and tests can watch a long start-up on /status; READY still
+            // comes only once the node serves.
+            HttpListening = port =>
+            {
+                Console.Out.WriteLine($"RECOVERING node={options.Node.NodeId} http={port}");
+                Console.Out.Flush();
+            },
+            TestOnlyRecoveryPausePerSegment = TestOnlyRecoveryPause(),
+        };
+        var node = await NodeHost.StartAsync(options, loggers, start, stop.Token).ConfigureAwait(false);
         try
         {
             Console.Out.WriteLine($"READY node={node.NodeId} resp={node.RespPort} http={node.HttpPort} repl={node.ReplicationPort}");
@@ -65,6 +76,18 @@ internal static class NodeCommand
         }
         if (node.Failure.IsFaulted) return CliErrors.Report(node.Failure.Exception!.InnerException!);
         return CliErrors.Ok;
+    }
+
+    /// <summary>The test-only recovery pause (see <see cref="NodeStartOptions.TestOnlyRecoveryPausePerSegment"/>); a
+    /// value that is not a non-negative whole number of milliseconds is refused rather than ignored.</summary>
+    private static TimeSpan? TestOnlyRecoveryPause()
+    {
+        const string name = "AKKAREPL_TEST_ONLY_RECOVERY_PAUSE_PER_SEGMENT_MS";
+        var text = System.Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrEmpty(text)) return null;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? TimeSpan.FromMilliseconds(ms)
+            : throw new Core.Errors.ConfigException($"{name} = '{text}' is not a whole number of milliseconds");
     }
 
     private static Dictionary<string, string> Environment()

@@ -111,6 +111,13 @@ internal static class StatusCommand
                     known is null ? "" : FormatBytes(known.HeadroomBytes));
                 continue;
             }
+            if (status.Recovery is { } recovery)
+            {
+                // Starting: no role yet; its positions are what it has recovered so far.
+                table.AddRow(status.NodeId, "[yellow]recovering[/]", "", status.WrittenLsn.ToString(), status.FlushedLsn.ToString(),
+                    status.AppliedLsn.ToString(), "", "", "", Markup.Escape(recovery.Text), "");
+                continue;
+            }
             var seen = primary?.Replicas.FirstOrDefault(r => r.NodeId == status.NodeId);
             table.AddRow(
                 status.NodeId,
@@ -122,10 +129,19 @@ internal static class StatusCommand
                 status.CommittedLsn.ToString(),
                 seen?.LagBytes.ToString() ?? (status.Role == "primary" ? "" : status.Upstream?.LagBytes.ToString() ?? ""),
                 seen?.LagMs.ToString("F1") ?? "",
-                status.Role == "primary" ? (status.Degraded ? "[yellow]degraded[/]" : "") : seen?.State ?? status.Upstream?.State ?? "",
+                status.Role == "primary" ? (status.Degraded ? "[yellow]degraded[/]" : "") : LinkText(seen, status.Upstream),
                 seen is null ? "" : FormatBytes(seen.HeadroomBytes));
         }
         return (table, Healthy(all.Select(a => a.Status)));
+    }
+
+    /// <summary>A replica's link state as its upstream sees it (else as it sees itself), with the percent while it
+    /// catches up or is rebuilt, so <c>--watch</c> shows that long work move.</summary>
+    internal static string LinkText(Node.ReplicaStatus? seen, Node.UpstreamStatus? upstream)
+    {
+        var state = seen?.State ?? upstream?.State ?? "";
+        var percent = seen?.CatchUpPercent ?? upstream?.RebuildPercent;
+        return percent is { } p ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{state} {p:F1}%") : state;
     }
 
     private static string FormatBytes(long bytes) =>

@@ -12,7 +12,9 @@ namespace AkkaRepl.Server.Http;
 
 /// <summary>
 /// The node's HTTP admin endpoint (Kestrel): <c>/status</c> as JSON, <c>/health</c>, <c>/primary</c> and
-/// <c>/replica</c> (200 or 503, for load balancers), and the operator verbs under <c>/admin/</c>.
+/// <c>/replica</c> (200 or 503, for load balancers), and the operator verbs under <c>/admin/</c>. It starts before the
+/// node recovers its log: until then <see cref="RecoveryGate"/> lets only the read-only views through, and
+/// <c>/health</c>, <c>/primary</c> and <c>/replica</c> answer 503 saying the node is recovering.
 /// </summary>
 internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
 {
@@ -33,19 +35,24 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
         }));
         var app = builder.Build();
         app.Use(new Security.AdminTokenGate(node.Security, loggers.CreateLogger("AkkaRepl.Http")).InvokeAsync);
+        app.Use(new RecoveryGate(node).InvokeAsync);
         app.MapGet("/status", () => Results.Json(node.GetStatus(), StatusJson.Options));
         StatusPage.StatusPageEndpoints.Map(app, node);
         app.MapGet("/metrics", () => Results.Text(node.ScrapeMetrics(), Metrics.PrometheusExporter.ContentType));
         app.MapGet("/health", () => node.Failure.IsFaulted
             ? Results.Text("failed: " + node.Failure.Exception?.InnerException?.Message + "\n", statusCode: 503)
-            : Results.Text("ok\n"));
+            : node.Recovery is { } recovering
+                ? Results.Text($"recovering: {recovering.Describe()}\n", statusCode: 503)
+                : Results.Text("ok\n"));
         app.MapGet("/primary", () => node.AcceptsWrites
-            ? Results.Text("primary\n") : Results.Text("not primary\n", statusCode: 503));
+            ? Results.Text("primary\n")
+            : Results.Text(node.Recovery is { } recovering ? $"not primary (recovering: {recovering.Describe()})\n" : "not primary\n", statusCode: 503));
         app.MapGet("/replica", () =>
         {
             var s = node.GetStatus();
             return s.Role == "replica" && s.Upstream?.State == "streaming"
-                ? Results.Text("replica\n") : Results.Text($"not a streaming replica ({s.Role})\n", statusCode: 503);
+                ? Results.Text("replica\n")
+                : Results.Text($"not a streaming replica ({s.Role}{(s.Recovery is { } r ? ": " + r.Text : "")})\n", statusCode: 503);
         });
         app.MapPost("/admin/promote", async (CancellationToken ct) =>
         {

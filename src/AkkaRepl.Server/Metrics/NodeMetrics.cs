@@ -63,6 +63,8 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
         m.CreateObservableGauge("akkarepl.replica.catch_up.progress", () => Status().Replicas.Where(r => r.CatchUpPercent is not null)
                 .Select(r => new Measurement<double>(r.CatchUpPercent!.Value / 100.0, new KeyValuePair<string, object?>("replica", r.NodeId))), "1",
             "Primary only, while a replica catches up: the fraction of the log it lacked at connect time that was sent (0 to 1).");
+        m.CreateObservableGauge("akkarepl.recovery.progress", () => Recovering(), "1",
+            "While the node starts: the fraction of the current start-up phase done (0 to 1), tagged with the phase (wal, snapshot, replay, starting); absent once it is recovered.");
         m.CreateObservableGauge("akkarepl.upstream.lag", () => Upstream(u => (double)u.LagBytes), "By",
             "Replica only: the upstream's flushed LSN minus this node's flushed LSN.");
         m.CreateObservableGauge("akkarepl.upstream.link.state", () => UpstreamLinkStates(), "{state}",
@@ -129,8 +131,18 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
             new KeyValuePair<string, object?>("durability", requested.Kind.ToString().ToLowerInvariant()),
             new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void OnRoleChanged(RoleChange change) =>
+    /// <summary>Counts the role change; a change to candidate is an election this node started, counted with its reason
+    /// as a fixed word (the coordinator's reason is free text).</summary>
+    public void OnRoleChanged(RoleChange change)
+    {
         _roleChanges.Add(1, new KeyValuePair<string, object?>("role", change.Role.ToString().ToLowerInvariant()));
+        if (change.Role == NodeRole.Candidate) Meter.ElectionStarted(ElectionReason(change.Reason));
+    }
+
+    /// <summary><c>switchover</c> when the old primary handed over, else <c>primary-silent</c> (pre-vote won because
+    /// the primary was not heard from).</summary>
+    internal static string ElectionReason(string reason) =>
+        reason.StartsWith("switchover", StringComparison.Ordinal) ? "switchover" : "primary-silent";
 
     private NodeStatus Status()
     {
@@ -175,6 +187,11 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
     private IEnumerable<Measurement<double>> Upstream(Func<UpstreamStatus, double?> value)
     {
         if (Status().Upstream is { } u && value(u) is { } v) yield return new(v);
+    }
+
+    private IEnumerable<Measurement<double>> Recovering()
+    {
+        if (Status().Recovery is { } r) yield return new(r.Percent / 100.0, new KeyValuePair<string, object?>("phase", r.Phase));
     }
 
     private IEnumerable<Measurement<long>> UpstreamLinkStates() =>

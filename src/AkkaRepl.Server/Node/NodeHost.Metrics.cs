@@ -22,15 +22,18 @@ public sealed partial class NodeHost
     /// <summary>Every instrument of this node as Prometheus text.</summary>
     internal string ScrapeMetrics() => _exporter?.Scrape() ?? "";
 
-    /// <summary>Called once the WAL is open: the instruments read the WAL's counters and time its group commits.</summary>
+    /// <summary>Called before recovery, so /metrics answers while the node starts (recovery progress); the WAL's
+    /// figures join once it is open (<see cref="AttachWalMetrics"/>).</summary>
     private void StartMetrics()
     {
         var meter = new AkkaReplMeter(NodeId.Value);
         _metrics = new NodeMetrics(meter, GetStatus, () => _wal?.Stats, () => _resp);
         _exporter = new PrometheusExporter(meter.Meter);
         DurabilityAlerts = new DurabilityAlerts(_loggers.CreateLogger("AkkaRepl.Durability"));
-        _wal!.Observer = _metrics;
     }
+
+    /// <summary>Called once the WAL is open: the instruments time its group commits.</summary>
+    private void AttachWalMetrics() => _wal!.Observer = _metrics;
 
     private void OnRoleChangedForMetrics(RoleChange change) => _metrics?.OnRoleChanged(change);
 

@@ -18,9 +18,10 @@ using Microsoft.Extensions.Logging;
 namespace AkkaRepl.Server.Node;
 
 /// <summary>
-/// The composition root of one node: opens the data directory, recovers the WAL, restores the newest valid
-/// snapshot and replays the log after it, lets the coordinator pick the role, then serves RESP and HTTP.
-/// Start-up is all or nothing: if any step fails, everything opened so far is closed again and the error names
+/// The composition root of one node: opens the data directory, starts the HTTP admin endpoint (so start-up can be
+/// watched: <c>/status</c> says <c>recovering</c> with a percentage, <c>/health</c> answers 503), recovers the WAL,
+/// restores the newest valid snapshot and replays the log after it, lets the coordinator pick the role, then serves
+/// RESP. Start-up is all or nothing: if any step fails, everything opened so far is closed again and the error names
 /// what failed.
 /// </summary>
 public sealed partial class NodeHost : IAsyncDisposable
@@ -66,7 +67,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     public int ReplicationPort { get; private set; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public Durability DefaultDurability { get; }
-    public bool AcceptsWrites => _coordinator?.AcceptsWrites ?? false;
+    /// <summary>True on the primary holding its lease, once the node is recovered (never while it starts).</summary>
+    public bool AcceptsWrites => _recovered && (_coordinator?.AcceptsWrites ?? false);
     public KvStore Store => _store ?? throw new InvalidOperationException("the node is not started");
     public Coordinator Coordinator => _coordinator ?? throw new InvalidOperationException("the node is not started");
     public PrimaryWriter Writer => _writer ?? throw new InvalidOperationException("the node is not started");
@@ -127,13 +129,29 @@ public sealed partial class NodeHost : IAsyncDisposable
     private async Task OpenAsync(CancellationToken ct)
     {
         CheckMembership();
+        _recovery = new Core.Diagnostics.RecoveryProgress(_time);
         _dataDir = Path.GetFullPath(_options.Node.DataDir);
         _lock = DataDirectoryLock.Acquire(_dataDir);
         DiscardInterruptedRebuild();
 
-        _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
-            _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct).ConfigureAwait(false);
+        // HTTP first, so an operator (or a load balancer) sees a long recovery as it goes rather than a closed port;
+        // until the node is recovered it answers only /status, /health, /metrics and the probes (see RecoveryGate).
         StartMetrics();
+        var bind = IPAddress.Parse(_options.Node.BindAddress);
+        if (_options.Http.Enabled)
+        {
+            _http = new AdminHttpServer(this, _loggers);
+            await Listen("akkarepl.node.http-port", _options.Node.HttpPort,
+                async () => HttpPort = await _http.StartAsync(bind, _options.Node.HttpPort, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            _start.HttpListening?.Invoke(HttpPort);
+        }
+        StartProgressLog();
+        if (_start.TestOnlyRecoveryPausePerSegment is { } pause) LogTestOnlyRecoveryPause(_logger, pause.TotalMilliseconds);
+
+        _recovery.Begin(Core.Diagnostics.RecoveryPhase.Wal, 0);
+        _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
+            _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct, new WalScanProgress(_recovery, _start.TestOnlyRecoveryPausePerSegment)).ConfigureAwait(false);
+        AttachWalMetrics();
         _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
         _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log
         _store = new KvStore();
@@ -143,7 +161,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         // Only the primary archives: its log is the one replicas follow.
         _checkpointer = new Checkpointer(Path.Combine(_dataDir, "snapshots"), _options.Snapshot, state, _wal, _loggers, RetentionFloor,
             _archive, () => _coordinator?.WritingGeneration is not null);
-        var snapshotLsn = _checkpointer.RestoreLatest();
+        _recovery.Begin(Core.Diagnostics.RecoveryPhase.Snapshot, 0);
+        var snapshotLsn = _checkpointer.RestoreLatest(
+            loading: bytes => _recovery.Begin(Core.Diagnostics.RecoveryPhase.Snapshot, bytes), read: _recovery.Advance);
         if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
             throw new StorageCorruptException(
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
@@ -155,7 +175,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         await ReplayAsync(ct).ConfigureAwait(false);
         WatchForFailure(_applier.Completion, "applier");
 
-        var bind = IPAddress.Parse(_options.Node.BindAddress);
+        _recovery.Begin(Core.Diagnostics.RecoveryPhase.Starting, 0);
         _replicationListener = new TcpListener(bind, _options.Node.ReplicationPort);
         await Listen("akkarepl.node.replication-port", _options.Node.ReplicationPort, () =>
         {
@@ -170,6 +190,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
+        // Recovered: the log is replayed and the role chosen. From here /status shows the role and RESP may serve.
+        _recovered = true;
+        StopProgressLog();
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
             new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls());
@@ -177,13 +200,6 @@ public sealed partial class NodeHost : IAsyncDisposable
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
             () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);
         RespPort = _resp.BoundPort;
-
-        if (_options.Http.Enabled)
-        {
-            _http = new AdminHttpServer(this, _loggers);
-            await Listen("akkarepl.node.http-port", _options.Node.HttpPort,
-                async () => HttpPort = await _http.StartAsync(bind, _options.Node.HttpPort, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        }
         _verification = new Verify.VerifyService(this, _options, _loggers.CreateLogger("AkkaRepl.Verify"));
         _verification.Start();
         LogStarted(_logger, NodeId.Value, _coordinator.Role.ToString().ToLowerInvariant(), _coordinator.Generation.Value,
@@ -204,23 +220,21 @@ public sealed partial class NodeHost : IAsyncDisposable
             LogWeakDurability(_logger, DefaultDurability.ToString(), majority);
     }
 
+    /// <summary>Applies the log after the snapshot up to the flushed LSN; its progress is the applier's position,
+    /// read on demand by the start-up progress (logged every few seconds, shown on /status).</summary>
     private async Task ReplayAsync(CancellationToken ct)
     {
         var target = _wal!.FlushedLsn;
         var start = _applier!.AppliedLsn;
+        var applier = _applier;
+        _recovery!.Begin(Core.Diagnostics.RecoveryPhase.Replay, target > start ? (long)(target - start) : 0,
+            () => (long)(applier.AppliedLsn.Value - Math.Min(applier.AppliedLsn.Value, start.Value)));
         if (target <= start) return;
         LogReplayStarting(_logger, start.Value, target.Value, target - start);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var replay = _applier.WaitForAppliedAsync(target, ct);
-        while (await Task.WhenAny(replay, _applier.Completion, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false) != replay)
-        {
-            if (_applier.Completion.IsCompleted) await _applier.Completion.ConfigureAwait(false);
-            var done = _applier.AppliedLsn - start;
-            var total = target - start;
-            var rate = done / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
-            LogReplayProgress(_logger, 100.0 * done / total, rate / (1024 * 1024),
-                rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : TimeSpan.Zero);
-        }
+        // A failed applier ends the wait with its error rather than leaving start-up waiting for good.
+        if (await Task.WhenAny(replay, _applier.Completion).ConfigureAwait(false) != replay) await _applier.Completion.ConfigureAwait(false);
         await replay.ConfigureAwait(false);
         LogReplayDone(_logger, target - start, watch.Elapsed.TotalMilliseconds);
     }
@@ -349,8 +363,14 @@ public sealed partial class NodeHost : IAsyncDisposable
         public void OnApplied(in WalRecord record) => node._coordinator?.Receiver?.NotifyProgress();
     }
 
-    public NodeStatus GetStatus() => NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, _coordinator, _timeline,
-        _resp?.ConnectionCount ?? 0) with { Verify = _verification?.Status };
+    /// <summary>This node's <c>/status</c>. While it starts: role <c>recovering</c> with a <c>recovery</c> object
+    /// (the coordinator is not asked until the node is recovered: its role is not chosen yet).</summary>
+    public NodeStatus GetStatus()
+    {
+        var recovery = Recovery;
+        return NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, recovery is null ? _coordinator : null, _timeline,
+            _resp?.ConnectionCount ?? 0) with { Verify = _verification?.Status, Recovery = recovery is { } r ? RecoveryStatus.From(r) : null };
+    }
 
     public string GetInfo(string? section) => RedisInfo.Build(this, GetStatus(), section);
 
@@ -358,6 +378,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         LogStopping(_logger, NodeId.Value);
+        StopProgressLog();
         if (_verification is not null) await Safe("verification", async () => await _verification.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (_http is not null) await Safe("http", _http.StopAsync).ConfigureAwait(false);
         if (_resp is not null) await Safe("resp", _resp.StopAsync).ConfigureAwait(false);
@@ -387,9 +408,6 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replaying the WAL from LSN {From} to {To} ({Bytes} bytes)")]
     private static partial void LogReplayStarting(ILogger logger, ulong from, ulong to, ulong bytes);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {Percent:F1}% at {MiBps:F1} MiB/s, about {Remaining} left")]
-    private static partial void LogReplayProgress(ILogger logger, double percent, double mibps, TimeSpan remaining);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Bytes} bytes of WAL in {Ms:F0} ms")]
     private static partial void LogReplayDone(ILogger logger, ulong bytes, double ms);

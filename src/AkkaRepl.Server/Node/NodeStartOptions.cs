@@ -19,4 +19,18 @@ public sealed record NodeStartOptions
     /// given. Null applies the log to the key-value store alone.
     /// </summary>
     public Func<KvStore, IStateMachine>? StateMachineFactory { get; init; }
+
+    /// <summary>
+    /// Called with the HTTP admin port as soon as it listens, which is before WAL recovery (so a long start-up can be
+    /// watched on <c>/status</c>). <c>akkarepl node</c> prints <c>RECOVERING node=ID http=PORT</c> from it. Null: nothing.
+    /// </summary>
+    public Action<int>? HttpListening { get; init; }
+
+    /// <summary>
+    /// Test only: WAL recovery pauses this long after each segment it scanned (one pause at a time, so recovery takes
+    /// at least segments x pause), so a test can watch start-up progress on a log that would otherwise recover too fast
+    /// to see. Null (the default): no pause. <c>akkarepl node</c> reads it from the environment variable
+    /// <c>AKKAREPL_TEST_ONLY_RECOVERY_PAUSE_PER_SEGMENT_MS</c> and logs a warning when it is set.
+    /// </summary>
+    public TimeSpan? TestOnlyRecoveryPausePerSegment { get; init; }
 }

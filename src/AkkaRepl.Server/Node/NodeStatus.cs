@@ -30,6 +30,22 @@ public sealed record NodeStatus(
     public IReadOnlyList<StatusEvent> Events { get; init; } = [];
     /// <summary>Automatic failover's view: null when elections are off.</summary>
     public ElectionStatus? Election { get; init; }
+    /// <summary>While the node starts (role <c>recovering</c>): how far it has come; null once it is recovered.</summary>
+    public RecoveryStatus? Recovery { get; init; }
+}
+
+/// <summary>
+/// A starting node's progress: the phase (<c>wal</c>: segment files scanned; <c>snapshot</c>: snapshot read;
+/// <c>replay</c>: log applied after the snapshot; <c>starting</c>: recovered, choosing the role and opening ports), the
+/// percent of that phase done (0 to 100), its bytes done and total, the rate over the phase, the estimated seconds it has
+/// left (null until a rate is known), the seconds since start-up began, and the same as one line of text.
+/// </summary>
+public sealed record RecoveryStatus(string Phase, double Percent, long DoneBytes, long TotalBytes, double BytesPerSecond,
+    double? SecondsLeft, double ElapsedSeconds, string Text)
+{
+    internal static RecoveryStatus From(Core.Diagnostics.RecoveryReading r) => new(r.PhaseName, Math.Round(r.Percent, 1), r.DoneBytes,
+        r.TotalBytes, Math.Round(r.BytesPerSecond), r.Remaining is { } left ? Math.Round(left.TotalSeconds, 1) : null,
+        Math.Round(r.Elapsed.TotalSeconds, 3), r.Describe());
 }
 
 /// <summary>One role change: <c>{"at": ISO-8601 UTC, "node", "generation", "role": primary|replica|candidate, "reason"}</c>.</summary>

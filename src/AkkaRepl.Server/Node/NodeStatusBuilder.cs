@@ -45,7 +45,7 @@ internal static class NodeStatusBuilder
         return new NodeStatus(
             node.NodeId.Value,
             options.Node.ClusterId,
-            coordinator is null ? "starting" : coordinator.Role == NodeRole.Primary ? "primary" : "replica",
+            coordinator is null ? "recovering" : coordinator.Role == NodeRole.Primary ? "primary" : "replica",
             coordinator?.Generation.Value ?? 0,
             coordinator?.PrimaryId,
             node.AcceptsWrites,

@@ -112,7 +112,9 @@ public sealed partial class SnapshotStore
     /// Restores <paramref name="target"/> from the newest valid snapshot and returns its LSN; null when there is
     /// none (replay the whole log). Corrupt files are skipped with a warning (and kept for an operator).
     /// </summary>
-    public Lsn? LoadLatest(IStateMachine target)
+    /// <param name="loading">Called with a snapshot's body size in bytes as its restore begins (again for each fallback).</param>
+    /// <param name="read">Called with each count of body bytes the restore read (start-up progress).</param>
+    public Lsn? LoadLatest(IStateMachine target, Action<long>? loading = null, Action<long>? read = null)
     {
         foreach (var snapshot in List())
         {
@@ -121,7 +123,8 @@ public sealed partial class SnapshotStore
                 using var file = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
                 var length = Validate(file, snapshot.Lsn);
                 file.Position = HeaderBytes;
-                var restored = target.Restore(new BoundedReadStream(file, length));
+                loading?.Invoke(length);
+                var restored = target.Restore(new BoundedReadStream(file, length, read));
                 if (restored != snapshot.Lsn)
                     throw new StorageCorruptException($"its image is at LSN {restored}, but its name and header say {snapshot.Lsn}");
                 LogLoaded(_logger, snapshot.Lsn, snapshot.Path);
@@ -217,7 +220,7 @@ public sealed partial class SnapshotStore
     }
 
     /// <summary>Reads at most a given number of bytes from the inner stream (the body after the header).</summary>
-    private sealed class BoundedReadStream(Stream inner, long bodyLength) : Stream
+    private sealed class BoundedReadStream(Stream inner, long bodyLength, Action<long>? read = null) : Stream
     {
         private readonly long _length = bodyLength;
         private long _remaining = bodyLength;
@@ -232,9 +235,10 @@ public sealed partial class SnapshotStore
         {
             if (_remaining <= 0) return 0;
             if (buffer.Length > _remaining) buffer = buffer[..(int)_remaining];
-            var read = inner.Read(buffer);
-            _remaining -= read;
-            return read;
+            var count = inner.Read(buffer);
+            _remaining -= count;
+            if (count > 0) read?.Invoke(count);
+            return count;
         }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

@@ -22,7 +22,8 @@ namespace AkkaRepl.Wal.Recovery;
 /// </summary>
 internal static class WalRecovery
 {
-    public static RecoveredLog Run(string directory, WalOptions options, ILogger logger)
+    /// <param name="observer">Told how many bytes are scanned as the scan goes (start-up progress); null: nobody.</param>
+    public static RecoveredLog Run(string directory, WalOptions options, ILogger logger, IWalRecoveryObserver? observer = null)
     {
         var clock = Stopwatch.StartNew();
         try
@@ -71,6 +72,8 @@ internal static class WalRecovery
             return new RecoveredLog([segment], handle, 0);
         }
 
+        observer?.ScanStarting(names.Sum(n => LengthOf(n.Path)), names.Count);
+
         // Sealed segments are scanned in parallel (one buffer per worker): recovery of a large log is bound
         // by checksumming, and each sealed segment is checked on its own; their order is checked after.
         var sealedScans = new (Segment? Segment, ScanStatus Status, long Offset, string? Reason, Exception? Error)[names.Count - 1];
@@ -81,8 +84,9 @@ internal static class WalRecovery
                 try
                 {
                     using var handle = SegmentFiles.OpenRead(names[i].Path);
-                    var (segment, status, offset, reason) = Scan(handle, names[i].Path, names[i].Lsn, buffer);
+                    var (segment, status, offset, reason) = Scan(handle, names[i].Path, names[i].Lsn, buffer, observer);
                     sealedScans[i] = (segment, status, offset, reason, null);
+                    observer?.SegmentScanned(names[i].Path);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -116,7 +120,8 @@ internal static class WalRecovery
         try
         {
             var lastBuffer = new byte[8 * 1024 * 1024];
-            var (last, status, offset, reason) = Scan(active, lastPath, lastLsn, lastBuffer);
+            var (last, status, offset, reason) = Scan(active, lastPath, lastLsn, lastBuffer, observer);
+            observer?.SegmentScanned(lastPath);
             CheckFollows(segments, last);
             long fileLength = RandomAccess.GetLength(active);
             if (status != ScanStatus.End && !IsZeroFrom(active, offset, fileLength, lastBuffer))
@@ -142,7 +147,7 @@ internal static class WalRecovery
     /// <summary>Reads and checks a segment's header, then scans its records up to the first that is not
     /// valid (or the end of the file). The segment's end is where the scan stopped.</summary>
     private static (Segment Segment, ScanStatus Status, long Offset, string? Reason) Scan(
-        SafeFileHandle handle, string path, Lsn nameLsn, byte[] buffer)
+        SafeFileHandle handle, string path, Lsn nameLsn, byte[] buffer, IWalRecoveryObserver? observer)
     {
         var header = SegmentFiles.ReadHeader(handle, path);
         if (header.FirstLsn != nameLsn)
@@ -154,15 +159,31 @@ internal static class WalRecovery
         string? reason;
         Generation generation = segment.LastGeneration;
         long timestamp = segment.LastTimestampMicros;
+        long reported = 0; // bytes of this file told to the observer: every MiB, not every record (it is shared by the workers)
         while ((status = scanner.Next(fileLength, out var record, out reason)) == ScanStatus.Record)
         {
             generation = WalRecordCodec.PeekGeneration(record.Span);
             timestamp = WalRecordCodec.PeekTimestamp(record.Span);
+            if (observer is not null && scanner.Offset - reported >= ReportEveryBytes)
+            {
+                observer.Scanned(scanner.Offset - reported);
+                reported = scanner.Offset;
+            }
         }
+        // The rest of the file (a torn tail, preallocated zeroes) counts as scanned too, so the parts add up to the total.
+        if (observer is not null && fileLength > reported) observer.Scanned(fileLength - reported);
         segment.LastGeneration = generation;
         segment.LastTimestampMicros = timestamp;
         segment.EndLsn = scanner.NextLsn;
         return (segment, status, scanner.Offset, reason);
+    }
+
+    private const long ReportEveryBytes = 1024 * 1024;
+
+    private static long LengthOf(string path)
+    {
+        try { return new FileInfo(path).Length; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return 0; } // the scan reports the error
     }
 
     private static void CheckFollows(List<Segment> segments, Segment next)

@@ -47,6 +47,19 @@ public sealed class SnapshotStoreTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Loading_reports_the_body_size_and_reads_that_add_up_to_it()
+    {
+        await Task.Yield();
+        var info = NewStore().Write(Filled(500).Store.CaptureImage());
+        var sizes = new List<long>();
+        long read = 0;
+        Assert.Equal(info.Lsn, NewStore().LoadLatest(new KvStore(), sizes.Add, n => read += n));
+        var body = Assert.Single(sizes);
+        Assert.InRange(body, 1, info.SizeBytes - 1); // the header is not counted: it is checked, not restored
+        Assert.Equal(body, read);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_corrupt_newest_snapshot_falls_back_to_the_previous_one_with_a_warning()
     {
         await Task.Yield();
