@@ -22,7 +22,7 @@ done
 bin=src/AkkaRepl.Server/bin/Release/net10.0/akkarepl.dll
 [ -f "$bin" ] || { echo "build first: dotnet build src/AkkaRepl.Server -c Release" >&2; exit 2; }
 keys=$(( size_mib * 1024 * 1024 / value_bytes ))
-rm -rf "$dir"; mkdir -p "$dir"
+rm -rf "$dir"; mkdir -p "$dir"; : >"$dir/cluster.out"  # exists before the background job opens it
 dotnet "$bin" cluster --nodes 3 --base-port "$base_port" --dir "$dir/cluster" --durability local >"$dir/cluster.out" 2>"$dir/cluster.err" &
 cluster_pid=$!
 cleanup() { kill -TERM "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true; rm -rf "$dir"; }
