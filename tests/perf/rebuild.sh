@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
-bin=src/AkkaRepl.Server/bin/Release/net10.0/akkarepl.dll
+bin=${AKKAREPL_BIN:-src/AkkaRepl.Server/bin/Release/net10.0/akkarepl.dll}  # AKKAREPL_BIN: another build to compare
 [ -f "$bin" ] || { echo "build first: dotnet build src/AkkaRepl.Server -c Release" >&2; exit 2; }
 keys=$(( size_mib * 1024 * 1024 / value_bytes ))
 rm -rf "$dir"; mkdir -p "$dir"; : >"$dir/cluster.out"  # exists before the background job opens it
