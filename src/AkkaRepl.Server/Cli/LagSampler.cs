@@ -17,6 +17,10 @@ internal sealed class LagSampler
     private readonly List<double> _bytes = [];  // same
     private int _failedPolls;                   // same
     private string? _firstFailure;              // same
+    private int _polls;                         // written by the sampling loop only; read by anyone (Volatile)
+
+    /// <summary>Polls started so far (for tests and progress).</summary>
+    public int PollsSoFar => Volatile.Read(ref _polls);
 
     public LagSampler(string hostPort, TimeSpan interval)
     {
@@ -37,12 +41,11 @@ internal sealed class LagSampler
     public async Task<Summary> RunAsync(Task until, CancellationToken ct)
     {
         using var admin = new AdminClient();
-        int polls = 0;
         var clock = Stopwatch.StartNew();
         while (!until.IsCompleted && !ct.IsCancellationRequested)
         {
             var due = clock.Elapsed + _interval;
-            polls++;
+            Interlocked.Increment(ref _polls);
             try
             {
                 var status = await admin.StatusAsync(_hostPort, ct).ConfigureAwait(false);
@@ -60,7 +63,7 @@ internal sealed class LagSampler
             var wait = due - clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.WhenAny(until, Task.Delay(wait, ct)).ConfigureAwait(false);
         }
-        return new Summary(polls, _ms.Count, _failedPolls, _firstFailure,
+        return new Summary(_polls, _ms.Count, _failedPolls, _firstFailure,
             Percentile(_ms, 50), Percentile(_ms, 99), _ms.Count > 0 ? _ms.Max() : 0,
             Percentile(_bytes, 50), Percentile(_bytes, 99), _bytes.Count > 0 ? _bytes.Max() : 0);
     }
