@@ -156,7 +156,8 @@ public sealed partial class ReplicaSession
                 || UnackedFrames >= _options.MaxInflightFrames)
                && Position.Write < SentLsn)
             await _acked.WaitAsync(ct).ConfigureAwait(false);
-        var frame = new RecordsFrame(Generation, start, _commitLsn(), batch.AsMemory(0, used).ToArray());
+        // No copy: SendAsync writes the frame into the pipe before it returns, and the batch is reused only after.
+        var frame = new RecordsFrame(Generation, start, _commitLsn(), batch.AsMemory(0, used));
         lock (_positionGate) _unackedFrames.Enqueue(frame.EndLsn);
         // Counted as sent before the send: a fast replica's ack can arrive before SendAsync returns, and must not
         // look like an ack of something never sent.

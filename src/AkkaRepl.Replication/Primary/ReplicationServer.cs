@@ -174,7 +174,8 @@ public sealed partial class ReplicationServer : IAsyncDisposable
                 while ((read = await file.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
                     crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
-                    await link.SendAsync(new SnapshotChunkFrame(offset, buffer.AsMemory(0, read).ToArray()), ct).ConfigureAwait(false);
+                    // No copy: the chunk is in the pipe when SendAsync returns, before the buffer is read into again.
+                    await link.SendAsync(new SnapshotChunkFrame(offset, buffer.AsMemory(0, read)), ct).ConfigureAwait(false);
                     offset += read;
                     if (progress.Due(offset, out var line)) LogSnapshotProgress(_logger, replica.Value, line);
                 }

@@ -65,34 +65,60 @@ public static class FrameCodec
         if (length == 0 || length > (uint)maxFrameBytes)
             throw new ProtocolException($"frame length {length} is outside 1..{maxFrameBytes} bytes");
         if (buffer.Length < HeaderBytes + length) return false;
-        var content = buffer.Slice(HeaderBytes, length).ToArray(); // owned: the pipe reuses its buffers
-        var actual = Crc32C.Compute(content);
-        if (actual != crc)
-            throw new ProtocolException($"frame checksum mismatch: header says 0x{crc:x8}, content has 0x{actual:x8}");
-        frame = Decode(content);
+        var source = buffer.Slice(HeaderBytes, length);
+        Span<byte> typeByte = stackalloc byte[1];
+        source.Slice(0, 1).CopyTo(typeByte);
+        if ((FrameType)typeByte[0] is FrameType.Records or FrameType.SnapshotChunk)
+        {
+            // Bulk frames own a pooled copy (the pipe reuses its buffers); the consumer returns it with Release().
+            var rented = ArrayPool<byte>.Shared.Rent((int)length);
+            try
+            {
+                source.CopyTo(rented);
+                frame = Decode(rented.AsMemory(0, (int)length), crc, rented);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+                throw;
+            }
+        }
+        else if (source.IsSingleSegment)
+        {
+            frame = Decode(source.First, crc, null); // small frames: decoded in place, nothing kept
+        }
+        else
+        {
+            frame = Decode(source.ToArray(), crc, null);
+        }
         buffer = buffer.Slice(HeaderBytes + length);
         return true;
     }
 
-    private static Frame Decode(byte[] content)
+    /// <summary>Checks the checksum, then decodes. Only Records, SnapshotChunk (over <paramref name="pooled"/>) and
+    /// Control (copied) keep bytes of <paramref name="content"/>; every other frame copies out what it needs.</summary>
+    private static Frame Decode(ReadOnlyMemory<byte> content, uint crc, byte[]? pooled)
     {
-        var type = (FrameType)content[0];
+        var actual = Crc32C.Compute(content.Span);
+        if (actual != crc)
+            throw new ProtocolException($"frame checksum mismatch: header says 0x{crc:x8}, content has 0x{actual:x8}");
+        var type = (FrameType)content.Span[0];
         var r = new BodyReader(content, 1, type);
         Frame frame = type switch
         {
             FrameType.Hello => new HelloFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.History(), r.Flag(), r.Flag()),
             FrameType.Welcome => new WelcomeFrame(r.U16(), r.Str(), r.Node(), r.Gen(), r.Lsn(), r.Enum<CatchUpMode>(2)),
             FrameType.Refuse => new RefuseFrame((RefuseReason)r.U16(), r.Str()),
-            FrameType.Records => new RecordsFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Rest()),
+            FrameType.Records => new RecordsFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Rest()) { Pooled = pooled },
             FrameType.Ack => new AckFrame(r.Gen(), r.Lsn(), r.Lsn(), r.Lsn()),
             FrameType.Heartbeat => new HeartbeatFrame(r.Gen(), r.Lsn(), r.Lsn(), r.I64()),
             FrameType.SnapshotBegin => new SnapshotBeginFrame(r.Gen(), r.Lsn(), r.I64(), r.History()),
-            FrameType.SnapshotChunk => new SnapshotChunkFrame(r.I64(), r.Rest()),
+            FrameType.SnapshotChunk => new SnapshotChunkFrame(r.I64(), r.Rest()) { Pooled = pooled },
             FrameType.SnapshotEnd => new SnapshotEndFrame(r.U32()),
             FrameType.ArchiveHint => new ArchiveHintFrame(r.Lsn(), r.History()),
             FrameType.ReadIndex => new ReadIndexFrame(r.Gen(), r.U64()),
             FrameType.ReadIndexAck => new ReadIndexAckFrame(r.Gen(), r.U64()),
-            FrameType.Control => new ControlFrame(r.Rest()),
+            FrameType.Control => new ControlFrame(r.Rest().ToArray()),
             _ => throw new ProtocolException($"unknown frame type {(byte)type}"),
         };
         r.End();
@@ -180,7 +206,7 @@ public static class FrameCodec
         }
     }
 
-    private sealed class BodyReader(byte[] content, int start, FrameType type)
+    private struct BodyReader(ReadOnlyMemory<byte> content, int start, FrameType type)
     {
         private int _at = start;
 
@@ -188,7 +214,7 @@ public static class FrameCodec
         {
             if (content.Length - _at < n)
                 throw new ProtocolException($"{type} frame is truncated: needs {n} more bytes at offset {_at}, has {content.Length - _at}");
-            var s = content.AsSpan(_at, n);
+            var s = content.Span.Slice(_at, n);
             _at += n;
             return s;
         }
@@ -238,7 +264,7 @@ public static class FrameCodec
 
         public ReadOnlyMemory<byte> Rest()
         {
-            var rest = content.AsMemory(_at);
+            var rest = content[_at..];
             _at = content.Length;
             return rest;
         }

@@ -90,6 +90,23 @@ public sealed record RecordsFrame(Generation Generation, Lsn StartLsn, Lsn Commi
 {
     public override FrameType Type => FrameType.Records;
     public Lsn EndLsn => StartLsn + (ulong)EncodedRecords.Length;
+
+    /// <summary>Set by the decoder: the pooled array under <see cref="EncodedRecords"/>, returned by <see cref="Release"/>.</summary>
+    internal byte[]? Pooled { get => _pooled; init => _pooled = value; }
+    private byte[]? _pooled;
+
+    /// <summary>Returns a decoded frame's bytes to the pool (once the WAL has copied them); the frame must not be read
+    /// after. Without a call the array is simply left to the GC. No-op for a frame built by the sender.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _pooled, null) is { } array) System.Buffers.ArrayPool<byte>.Shared.Return(array);
+    }
+
+    public bool Equals(RecordsFrame? other) =>
+        other is not null && Generation == other.Generation && StartLsn == other.StartLsn && CommitLsn == other.CommitLsn
+        && EncodedRecords.Span.SequenceEqual(other.EncodedRecords.Span);
+
+    public override int GetHashCode() => HashCode.Combine(Generation, StartLsn, EncodedRecords.Length);
 }
 
 /// <summary>Replica to upstream, after every flush and every heartbeat: how far its log is written, flushed and applied.</summary>
@@ -124,6 +141,16 @@ public sealed record SnapshotBeginFrame(Generation Generation, Lsn SnapshotLsn, 
 public sealed record SnapshotChunkFrame(long Offset, ReadOnlyMemory<byte> Bytes) : Frame
 {
     public override FrameType Type => FrameType.SnapshotChunk;
+
+    /// <summary>Set by the decoder: the pooled array under <see cref="Bytes"/>, returned by <see cref="Release"/>.</summary>
+    internal byte[]? Pooled { get => _pooled; init => _pooled = value; }
+    private byte[]? _pooled;
+
+    /// <summary>Returns a decoded chunk's bytes to the pool once written; the frame must not be read after.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _pooled, null) is { } array) System.Buffers.ArrayPool<byte>.Shared.Return(array);
+    }
 
     public bool Equals(SnapshotChunkFrame? other) => other is not null && Offset == other.Offset && Bytes.Span.SequenceEqual(other.Bytes.Span);
     public override int GetHashCode() => HashCode.Combine(Offset, Bytes.Length);

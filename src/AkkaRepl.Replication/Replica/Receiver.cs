@@ -171,7 +171,7 @@ public sealed partial class Receiver : IAsyncDisposable
         LastError = null;
         using var linkStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _link = linkStop;
-        var pending = Channel.CreateBounded<ValueTask<Lsn>>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
+        var pending = Channel.CreateBounded<(ValueTask<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
         try
         {
@@ -190,7 +190,7 @@ public sealed partial class Receiver : IAsyncDisposable
                             throw new ProtocolException($"upstream {upstream} sent records from {records.StartLsn}, but this log continues at {next}");
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
-                        await pending.Writer.WriteAsync(wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token), linkStop.Token).ConfigureAwait(false);
+                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token), records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
                     case HeartbeatFrame heartbeat:
@@ -219,7 +219,7 @@ public sealed partial class Receiver : IAsyncDisposable
     }
 
     /// <summary>Sends Ack frames: after each append is durable, and whenever progress is signalled (heartbeat, apply).</summary>
-    private async Task AckLoopAsync(FrameConnection link, ChannelReader<ValueTask<Lsn>> pending, CancellationToken ct)
+    private async Task AckLoopAsync(FrameConnection link, ChannelReader<(ValueTask<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
     {
         var lastSent = (Write: Lsn.Zero, Flush: Lsn.Zero, Apply: Lsn.Zero);
         var waitProgress = _progress.WaitAsync(ct);
@@ -228,7 +228,11 @@ public sealed partial class Receiver : IAsyncDisposable
             var waitAppend = pending.WaitToReadAsync(ct).AsTask();
             await Task.WhenAny(waitAppend, waitProgress).ConfigureAwait(false);
             if (waitProgress.IsCompleted) { await waitProgress.ConfigureAwait(false); waitProgress = _progress.WaitAsync(ct); }
-            while (pending.TryRead(out var append)) await append.ConfigureAwait(false); // durable before acked
+            while (pending.TryRead(out var append))
+            {
+                await append.Append.ConfigureAwait(false); // durable before acked
+                append.Frame.Release(); // the WAL copied the bytes: the pooled frame buffer goes back (not on failure: left to the GC)
+            }
             if (waitAppend.IsCompleted && !await waitAppend.ConfigureAwait(false) && pending.Completion.IsCompleted) return;
             var now = (Write: _c.Wal.WrittenLsn, Flush: _c.Wal.FlushedLsn, Apply: _c.Applier.AppliedLsn);
             if (now == lastSent) continue;
@@ -277,6 +281,7 @@ public sealed partial class Receiver : IAsyncDisposable
                     crc = Crc32C.Append(crc, chunk.Bytes.Span);
                     await file.WriteAsync(chunk.Bytes, idle.Token).ConfigureAwait(false);
                     received += chunk.Bytes.Length;
+                    chunk.Release();
                     LastFrameAt = _c.Time.GetUtcNow();
                     RebuildPercent = progress.Percent(received);
                     if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
@@ -354,11 +359,12 @@ public sealed partial class Receiver : IAsyncDisposable
     /// <summary>Generation-start records are entered in the history before they are appended (see <see cref="Cluster.GenerationHistory"/>).</summary>
     private void NoteGenerationStarts(RecordsFrame records)
     {
-        var span = records.EncodedRecords.Span;
+        var bytes = records.EncodedRecords;
         var at = 0;
-        while (at < span.Length)
+        while (at < bytes.Length)
         {
-            var result = WalRecordCodec.TryDecode(span[at..], out var record, out var used);
+            // In place: no copy of each payload just to read the record's kind.
+            var result = WalRecordCodec.TryDecodeInPlace(bytes[at..], out var record, out var used);
             if (!result.IsOk) throw new ProtocolException($"records from {records.StartLsn} hold a bad record at offset {at}: {result}");
             if (record.Kind == WalRecordKind.GenerationStart) _c.History.Add(record.Generation, record.Lsn);
             at += used;

@@ -134,8 +134,9 @@ internal static class BenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the raw figures to this JSON file." };
         var waitReplicas = new Option<int>("--wait-replicas") { Description = "Send WAIT <k> after every SET and time the pair as one request (how Redis waits for replicas)." };
         var seconds = new Option<double?>("--seconds") { Description = "Run this long instead of --requests (latency mode: --rate x seconds requests)." };
+        var sampleLag = new Option<string?>("--sample-lag") { Description = "Poll this primary's HTTP /status (host:port) every 100 ms during the run and report its replicas' lag p50/p99/max in ms and bytes." };
         var command = new Command("resp", "Load a node over RESP: throughput mode, or latency mode at a fixed rate (--rate); percentiles from a histogram.");
-        foreach (var o in new Option[] { host, port, clients, requests, pipeline, valueBytes, mix, keyspace, rate, durability, json, waitReplicas, seconds }) command.Options.Add(o);
+        foreach (var o in new Option[] { host, port, clients, requests, pipeline, valueBytes, mix, keyspace, rate, durability, json, waitReplicas, seconds, sampleLag }) command.Options.Add(o);
         command.SetAction((parse, ct) => Run(async () =>
         {
             var bench = new BenchResp(new BenchResp.Settings(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(clients),
@@ -143,6 +144,8 @@ internal static class BenchCommand
                 parse.GetValue(rate), parse.GetValue(durability), parse.GetValue(keyspace), parse.GetValue(waitReplicas),
                 parse.GetValue(seconds) is { } s ? Seconds(s) : null));
             var run = bench.RunAsync(ct);
+            var lag = parse.GetValue(sampleLag) is { } statusAt
+                ? new LagSampler(statusAt, TimeSpan.FromMilliseconds(100)).RunAsync(run, ct) : null;
             if (parse.GetValue(seconds) is { } limit && parse.GetValue(rate) is null)
             {
                 // Timed run: progress in elapsed seconds.
@@ -156,6 +159,17 @@ internal static class BenchCommand
             }
             var result = await run.ConfigureAwait(false);
             BenchReport.Print(result);
+            if (lag is not null)
+            {
+                var l = await lag.ConfigureAwait(false);
+                Console.Out.WriteLine(l.ToString());
+                Console.Out.WriteLine(string.Create(Inv, $"lag_samples={l.Samples}"));
+                Console.Out.WriteLine(string.Create(Inv, $"lag_p50_ms={l.P50Ms:F2}"));
+                Console.Out.WriteLine(string.Create(Inv, $"lag_p99_ms={l.P99Ms:F2}"));
+                Console.Out.WriteLine(string.Create(Inv, $"lag_max_ms={l.MaxMs:F2}"));
+                Console.Out.WriteLine(string.Create(Inv, $"lag_p99_bytes={l.P99Bytes:F0}"));
+                Console.Out.WriteLine(string.Create(Inv, $"lag_max_bytes={l.MaxBytes:F0}"));
+            }
             if (parse.GetValue(json) is { } file) BenchReport.WriteJson(result, file.FullName);
             return result.Errors == 0 ? CliErrors.Ok : CliErrors.Failed;
         }));

@@ -41,6 +41,61 @@ public sealed class FrameCodecTests
         Assert.Equal(0, seq.Length);
     }
 
+    [Theory(Timeout = 10_000)]
+    [MemberData(nameof(Samples))]
+    public async Task Every_frame_round_trips_when_split_over_pipe_segments(Frame frame)
+    {
+        await Task.Yield();
+        var bytes = FrameCodec.ToBytes(frame);
+        for (var cut = 1; cut < bytes.Length; cut += Math.Max(1, bytes.Length / 7))
+        {
+            var seq = Segments(bytes, cut, Math.Min(bytes.Length, cut + 5));
+            Assert.True(FrameCodec.TryRead(ref seq, Max, out var back), $"cut at {cut}");
+            Assert.Equal(frame, back);
+            Assert.Equal(0, seq.Length);
+        }
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_decoded_records_frame_keeps_its_bytes_after_the_read_buffer_is_reused_until_released()
+    {
+        await Task.Yield();
+        var payload = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var wire = FrameCodec.ToBytes(new RecordsFrame(new Generation(2), new Lsn(500), new Lsn(400), payload));
+        var seq = new ReadOnlySequence<byte>(wire);
+        Assert.True(FrameCodec.TryRead(ref seq, Max, out var back));
+        Array.Clear(wire); // the pipe reuses its buffers: the frame must not point into them
+        var records = Assert.IsType<RecordsFrame>(back);
+        Assert.Equal(payload, records.EncodedRecords.ToArray());
+        records.Release();
+        records.Release(); // a second release is a no-op, never a double return to the pool
+    }
+
+    private static ReadOnlySequence<byte> Segments(byte[] bytes, params int[] cuts)
+    {
+        var first = new Segment(bytes.AsMemory(0, cuts[0]), 0);
+        var last = first;
+        var at = cuts[0];
+        foreach (var cut in cuts.Skip(1).Append(bytes.Length))
+        {
+            if (cut <= at) continue;
+            last = last.Append(bytes.AsMemory(at, cut - at));
+            at = cut;
+        }
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex) { Memory = memory; RunningIndex = runningIndex; }
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
     [Fact(Timeout = 10_000)]
     public async Task Records_frame_carries_its_bytes_unchanged()
     {
