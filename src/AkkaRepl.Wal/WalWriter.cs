@@ -60,7 +60,8 @@ public sealed class WalWriter : IAsyncDisposable
     private byte[] _buffer;                        // loop only: records encoded but not yet written
     private int _bufferUsed;                       // loop only
     private ulong _bufferStartLsn;                 // loop only
-    private readonly List<(WalCommand Command, object Result)> _batch = []; // loop only
+    private readonly List<BatchEntry> _batch = [];  // loop only
+    private WalFlushedAppend[] _flushed = new WalFlushedAppend[64]; // loop only: what the flush listener is shown
     private int _lastBatchCount;                   // loop only: appends in the previous group commit
     private WalCommand? _inFlight;                 // loop only: the command being handled, failed too if the loop fail-stops
 
@@ -71,6 +72,7 @@ public sealed class WalWriter : IAsyncDisposable
 
     private long _syncs, _batches, _records, _bytes;
     private Diagnostics.IWalObserver? _observer;   // set by the host, read by the loop
+    private IWalFlushListener? _flushListener;     // set by the host, read by the loop
     private readonly long _bytesCut;
 
     private WalWriter(string directory, WalOptions options, ILogger logger, TimeProvider time, SafeFileHandle lockFile, RecoveredLog log)
@@ -160,6 +162,14 @@ public sealed class WalWriter : IAsyncDisposable
         set => Volatile.Write(ref _observer, value);
     }
 
+    /// <summary>Shown every group commit's appends on the loop thread, after their sync and before they complete
+    /// (the primary's applier, so it applies its own records without waking another thread); null for none.</summary>
+    public IWalFlushListener? FlushListener
+    {
+        get => Volatile.Read(ref _flushListener);
+        set => Volatile.Write(ref _flushListener, value);
+    }
+
     /// <summary>The storage error that stopped the writer, or null while it runs.</summary>
     public Exception? Failure => _failure;
 
@@ -190,7 +200,45 @@ public sealed class WalWriter : IAsyncDisposable
         if (!Enum.IsDefined(kind)) throw new ArgumentException($"record kind {(byte)kind} is not defined", nameof(kind));
         if (generation == Generation.None) throw new ArgumentException("records cannot be written in generation 0 (None)", nameof(generation));
         var command = new AppendCommand(generation, kind, payload);
-        return Enqueue(command, command.Reply.Task, ct);
+        return Enqueue(command, command.Reply, ct);
+    }
+
+    /// <summary>
+    /// The allocation-free <see cref="AppendAsync"/>: queues <paramref name="request"/>'s record, and the loop completes
+    /// the request itself (<see cref="WalAppendRequest.OnDurable"/> or <see cref="WalAppendRequest.OnFailed"/>) instead
+    /// of a task. The returned task completes when the request is queued (at once unless the mailbox is full).
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="AppendAsync"/>; the request is not completed then.</exception>
+    /// <exception cref="StorageUnavailableException">The writer stopped after a storage failure; the request is not completed then.</exception>
+    public ValueTask Append(WalAppendRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Payload.Length > _options.MaxRecordBytes)
+            throw new ArgumentException(
+                $"payload of {request.Payload.Length} bytes is above the limit of {_options.MaxRecordBytes} bytes (WalOptions.MaxRecordBytes)", nameof(request));
+        if (!Enum.IsDefined(request.Kind)) throw new ArgumentException($"record kind {(byte)request.Kind} is not defined", nameof(request));
+        if (request.Generation == Generation.None) throw new ArgumentException("records cannot be written in generation 0 (None)", nameof(request));
+        ThrowIfEnded();
+        if (_mailbox.Writer.TryWrite(request.Command))
+        {
+            _wake.Set();
+            return ValueTask.CompletedTask;
+        }
+        return QueueSlowAsync(request.Command, ct);
+    }
+
+    private async ValueTask QueueSlowAsync(WalCommand command, CancellationToken ct)
+    {
+        try
+        {
+            await _mailbox.Writer.WriteAsync(command, ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            ThrowIfEnded();
+            throw new InvalidOperationException($"the WAL writer at '{_directory}' is stopping and takes no more commands");
+        }
+        _wake.Set();
     }
 
     /// <summary>
@@ -479,7 +527,7 @@ public sealed class WalWriter : IAsyncDisposable
         _batchGeneration = c.Generation;
         _activeSegment.LastGeneration = c.Generation;
         _activeSegment.LastTimestampMicros = timestamp;
-        _batch.Add((c, new WalAppendResult(lsn, new Lsn(_nextLsn), timestamp)));
+        _batch.Add(new BatchEntry(c, new WalAppendResult(lsn, new Lsn(_nextLsn), timestamp), default));
     }
 
     private void AddEncoded(AppendEncodedCommand c)
@@ -502,7 +550,7 @@ public sealed class WalWriter : IAsyncDisposable
             _activeSegment.LastTimestampMicros = WalRecordCodec.PeekTimestamp(record);
             offset += size;
         }
-        _batch.Add((c, new Lsn(_nextLsn)));
+        _batch.Add(new BatchEntry(c, default, new Lsn(_nextLsn)));
     }
 
     private string? ValidateEncoded(ReadOnlySpan<byte> span, Lsn expectedStart)
@@ -647,17 +695,38 @@ public sealed class WalWriter : IAsyncDisposable
         if (Volatile.Read(ref _observer) is { } observer && _batch.Count > 0)
             observer.BatchCommitted(_batch.Count, Interlocked.Read(ref _bytes) - bytesBefore, Stopwatch.GetElapsedTime(started, written),
                 Interlocked.Read(ref _syncs) == syncsBefore ? TimeSpan.Zero : Stopwatch.GetElapsedTime(written));
-        foreach (var (command, result) in _batch)
+        if (_batch.Count > 0 && Volatile.Read(ref _flushListener) is { } listener) ShowFlushed(listener);
+        foreach (var entry in _batch)
         {
-            switch (command)
+            switch (entry.Command)
             {
-                case AppendCommand a: a.Reply.TrySetResult((WalAppendResult)result); Interlocked.Increment(ref _records); break;
-                case AppendEncodedCommand e: e.Reply.TrySetResult((Lsn)result); break;
+                case AppendCommand a: a.Durable(entry.Appended); Interlocked.Increment(ref _records); break;
+                case AppendEncodedCommand e: e.Reply.TrySetResult(entry.EncodedEnd); break;
             }
         }
         if (_batch.Count > 0) Interlocked.Increment(ref _batches);
         _batch.Clear();
         _progress.Pulse();
+    }
+
+    /// <summary>Shows the flush listener the batch's appends (their records are durable: Sync returned).</summary>
+    private void ShowFlushed(IWalFlushListener listener)
+    {
+        if (_flushed.Length < _batch.Count) _flushed = new WalFlushedAppend[Math.Max(_batch.Count, 2 * _flushed.Length)];
+        int n = 0;
+        bool complete = true;
+        foreach (var entry in _batch)
+        {
+            if (entry.Command is AppendCommand a)
+            {
+                var r = entry.Appended;
+                _flushed[n++] = new WalFlushedAppend(new WalRecord(r.Lsn, a.Generation, r.CommitTimestampMicros, a.Kind, a.Payload), a.Request);
+            }
+            else complete = false;
+        }
+        try { listener.OnFlushed(_flushed.AsSpan(0, n), complete); }
+        catch (Exception ex) { WalLog.ListenerFailed(_logger, ex, _directory, ex.Message); } // its own failure, not the log's
+        finally { Array.Clear(_flushed, 0, n); } // don't keep payloads alive
     }
 
     private void Truncate(TruncateCommand c)
@@ -776,7 +845,7 @@ public sealed class WalWriter : IAsyncDisposable
         _failure = failure;
         _mailbox.Writer.TryComplete();
         WalLog.WriterFailed(_logger, failure, _directory, failure.Message);
-        foreach (var (command, _) in _batch) command.Fail(failure);
+        foreach (var entry in _batch) entry.Command.Fail(failure);
         _batch.Clear();
         _inFlight?.Fail(failure);
         while (_mailbox.Reader.TryRead(out var queued)) queued.Fail(failure);
@@ -802,6 +871,9 @@ public sealed class WalWriter : IAsyncDisposable
         _wake.Set();
         return await reply.ConfigureAwait(false);
     }
+
+    /// <summary>One command of the group commit being built and what it will be told once durable.</summary>
+    private readonly record struct BatchEntry(WalCommand Command, WalAppendResult Appended, Lsn EncodedEnd);
 
     private void ThrowIfEnded()
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AkkaRepl.Core.Components;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Storage.StateMachine;
@@ -14,13 +13,19 @@ namespace AkkaRepl.Replication.Apply;
 /// records in log order without gaps, so every node that applied up to LSN X holds the same state (the
 /// state machine is deterministic). A failure while applying cannot be retried safely (the state may be
 /// half-changed), so it stops the applier and surfaces through <see cref="Completion"/>.</para>
-/// <para>Results for clients: the reply of each applied command of the generation this node writes in
-/// (<c>retainResultsFor</c>; none on a replica) is kept under its LSN until the writer claims it with
-/// <see cref="ClaimResultAsync"/>. Writer and applier meet at one TaskCompletionSource per LSN (GetOrAdd), so
-/// neither order of arrival loses it. Every record of that generation was appended by this node's writer, which
-/// always claims or, when it stepped down, <see cref="DropResults"/> clears them: nothing is kept forever.</para>
+/// <para>Fast path (the primary): as the WAL's <see cref="IWalFlushListener"/>, the applier applies a group
+/// commit's records on the WAL writer's thread right after their fdatasync returned, when it is exactly caught
+/// up to the batch's first record and not busy; the loop then finds them applied and skips them. Both paths
+/// apply under one lock and only the record at <see cref="AppliedLsn"/>, so each record is applied once, in order.
+/// Skipped when an apply delay is configured (a delayed replica).</para>
+/// <para>Results for clients: a record appended through a <see cref="WalAppendRequest"/> that is an
+/// <see cref="IApplyResultSink"/> gets the state machine's reply handed to it, once: directly on the fast path;
+/// otherwise the flush listener parks the sink under its LSN for the loop, or takes the reply the loop parked
+/// when the loop got there first. A parked reply of a record whose append was never shown (a write that failed
+/// half-way is impossible: records are shown in every batch that completes) is dropped by
+/// <see cref="DropResults"/> when the node steps down. Nothing is kept forever.</para>
 /// </summary>
-public sealed class Applier : IAsyncDisposable
+public sealed class Applier : IAsyncDisposable, IWalFlushListener
 {
     private readonly WalWriter _wal;
     private readonly TimeSpan? _applyDelay;
@@ -28,11 +33,17 @@ public sealed class Applier : IAsyncDisposable
     private IStateMachine _state;          // replaced only by RestartAsync, while the loop is stopped
     private readonly ILogger _logger;
     private readonly IReadOnlyList<IApplyObserver> _observers;
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<object?>> _results = new();
+    private readonly object _applyLock = new();   // held while applying: by the loop, or the WAL thread (fast path)
+    private readonly object _resultsLock = new();
+    private readonly Dictionary<ulong, IApplyResultSink> _parkedSinks = new();  // guarded by _resultsLock
+    private readonly Dictionary<ulong, object?> _parkedResults = new();        // guarded by _resultsLock
+    private ulong _shownEnd;                                                    // guarded by _resultsLock: end of the last append shown on the slow path
     private readonly LsnWaiters _waiters = new();
     private CancellationTokenSource _stop = new();
     private Task? _loop;
-    private ulong _appliedLsn;        // written only by the loop
+    private ulong _appliedLsn;        // written under _applyLock only
+    private bool _running;            // under _applyLock: the fast path may apply
+    private Exception? _fastPathFailure; // set under _applyLock when applying on the WAL thread failed
     private readonly Func<Generation?> _retainResultsFor;
 
     /// <param name="applyDelay">Apply a record only once it is this old by its commit timestamp (a delayed replica); null applies at once.</param>
@@ -58,37 +69,45 @@ public sealed class Applier : IAsyncDisposable
     /// <summary>Completes when the loop ends; faulted with <see cref="ComponentFailedException"/> when applying failed.</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
 
-    /// <summary>Replies kept for writers that have not claimed them yet (zero on a replica, and on an idle primary).</summary>
-    public int PendingResults => _results.Count;
+    /// <summary>Replies and result sinks parked between the loop and the flush listener (zero on a replica, and on an idle primary).</summary>
+    public int PendingResults
+    {
+        get { lock (_resultsLock) return _parkedSinks.Count + _parkedResults.Count; }
+    }
 
-    /// <summary>Fails and forgets every reply not yet claimed (the node stepped down: its writers are failed too).</summary>
+    /// <summary>Fails every parked result sink and forgets parked replies (the node stepped down: its writers are failed too).</summary>
     public void DropResults(Exception reason)
     {
-        foreach (var (lsn, pending) in _results)
+        List<IApplyResultSink> failed;
+        lock (_resultsLock)
         {
-            pending.TrySetException(reason);
-            _results.TryRemove(lsn, out _);
+            failed = _parkedSinks.Values.ToList();
+            _parkedSinks.Clear();
+            _parkedResults.Clear();
         }
+        foreach (var sink in failed) sink.OnApplyFailed(reason);
     }
 
     public void Start()
     {
         if (_loop is not null) throw new InvalidOperationException("applier already started");
+        StartLoop();
+    }
+
+    private void StartLoop()
+    {
+        lock (_applyLock)
+        {
+            _running = true;
+            _fastPathFailure = null;
+        }
+        if (_applyDelay is null) _wal.FlushListener = this;
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Waits until everything up to <paramref name="atLeast"/> is applied.</summary>
     public Task WaitForAppliedAsync(Lsn atLeast, CancellationToken ct = default) =>
         _waiters.WaitAsync(atLeast, () => AppliedLsn, ct);
-
-    /// <summary>The reply of the command record at <paramref name="recordLsn"/>, once applied. Always completes
-    /// for a record that reached the log while <see cref="RetainResults"/> was on, and removes its entry.</summary>
-    public async Task<object?> ClaimResultAsync(Lsn recordLsn)
-    {
-        var tcs = _results.GetOrAdd(recordLsn.Value, static _ => NewResult());
-        try { return await tcs.Task.ConfigureAwait(false); }
-        finally { _results.TryRemove(recordLsn.Value, out _); }
-    }
 
     /// <summary>
     /// Stops applying, swaps in <paramref name="state"/> (rebuilt as of an earlier position, after a divergent
@@ -100,15 +119,20 @@ public sealed class Applier : IAsyncDisposable
         await StopLoopAsync().ConfigureAwait(false);
         _stop.Dispose();
         _stop = new CancellationTokenSource();
-        _state = state;
-        Volatile.Write(ref _appliedLsn, state.AppliedLsn.Value);
-        _loop = Task.Run(RunAsync);
+        lock (_applyLock)
+        {
+            _state = state;
+            Volatile.Write(ref _appliedLsn, state.AppliedLsn.Value);
+        }
+        StartLoop();
     }
 
     public Task StopAsync() => StopLoopAsync();
 
     private async Task StopLoopAsync()
     {
+        lock (_applyLock) _running = false; // the fast path stops first: only the (stopping) loop applies now
+        if (ReferenceEquals(_wal.FlushListener, this)) _wal.FlushListener = null;
         _stop.Cancel();
         if (_loop is null) return;
         try { await _loop.ConfigureAwait(false); }
@@ -120,6 +144,71 @@ public sealed class Applier : IAsyncDisposable
         await StopLoopAsync().ConfigureAwait(false);
         _waiters.FailAll(new OperationCanceledException("the applier stopped"));
         _stop.Dispose();
+    }
+
+    /// <summary>The fast path, on the WAL writer's thread: see the class comment. Never throws (a failure stops the applier).</summary>
+    void IWalFlushListener.OnFlushed(ReadOnlySpan<WalFlushedAppend> appends, bool complete)
+    {
+        if (appends.Length == 0) return;
+        if (complete && Monitor.TryEnter(_applyLock))
+        {
+            try
+            {
+                if (_running && _appliedLsn == appends[0].Record.Lsn.Value)
+                {
+                    foreach (var append in appends)
+                    {
+                        object? result;
+                        try { result = ApplyLocked(append.Record); }
+                        catch (Exception ex)
+                        {
+                            FailFastPathLocked(ex, appends);
+                            return;
+                        }
+                        (append.Request as IApplyResultSink)?.OnApplied(result);
+                    }
+                    _waiters.Release(new Lsn(_appliedLsn));
+                    return;
+                }
+            }
+            finally { Monitor.Exit(_applyLock); }
+        }
+        // Slow path: the loop applies these; meet it at the LSN.
+        List<(IApplyResultSink, object?)>? ready = null;
+        lock (_resultsLock)
+        {
+            foreach (var append in appends)
+            {
+                var lsn = append.Record.Lsn.Value;
+                _shownEnd = Math.Max(_shownEnd, append.Record.EndLsn.Value);
+                var parked = _parkedResults.Remove(lsn, out var result);
+                if (append.Request is not IApplyResultSink sink) continue;
+                if (parked) (ready ??= []).Add((sink, result));
+                else _parkedSinks[lsn] = sink;
+            }
+        }
+        if (ready is not null) foreach (var (sink, result) in ready) sink.OnApplied(result);
+    }
+
+    /// <summary>Applies the record at <see cref="AppliedLsn"/> and tells the observers; under _applyLock.</summary>
+    private object? ApplyLocked(in WalRecord record)
+    {
+        object? result = null;
+        if (record.Kind == WalRecordKind.Command)
+            result = _state.Apply(new CommittedEntry(record.Generation, record.Lsn, record.EndLsn,
+                record.CommitTimestampMicros, record.Payload));
+        Volatile.Write(ref _appliedLsn, record.EndLsn.Value);
+        foreach (var observer in _observers) observer.OnApplied(record);
+        return result;
+    }
+
+    private void FailFastPathLocked(Exception ex, ReadOnlySpan<WalFlushedAppend> appends)
+    {
+        var failure = new ComponentFailedException("applier", ex);
+        _fastPathFailure = failure;
+        _running = false;
+        foreach (var append in appends) (append.Request as IApplyResultSink)?.OnApplyFailed(failure);
+        try { _stop.Cancel(); } catch (ObjectDisposedException) { }
     }
 
     private async Task RunAsync()
@@ -134,30 +223,64 @@ public sealed class Applier : IAsyncDisposable
                     var wait = due - _time.GetUtcNow();
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
                 }
-                object? result = null;
-                if (record.Kind == WalRecordKind.Command)
-                    result = _state.Apply(new CommittedEntry(record.Generation, record.Lsn, record.EndLsn,
-                        record.CommitTimestampMicros, record.Payload));
-                Volatile.Write(ref _appliedLsn, record.EndLsn.Value);
+                object? result;
+                lock (_applyLock)
+                {
+                    if (_fastPathFailure is not null) break;
+                    if (record.EndLsn.Value <= _appliedLsn) continue; // applied on the fast path
+                    if (record.Lsn.Value != _appliedLsn)
+                        throw new InvalidOperationException($"the applier is at LSN {_appliedLsn} but the log gave it the record at LSN {record.Lsn}");
+                    result = ApplyLocked(record);
+                }
                 if (record.Kind == WalRecordKind.Command && _retainResultsFor() is { } writing && record.Generation == writing)
-                    _results.GetOrAdd(record.Lsn.Value, static _ => NewResult()).TrySetResult(result);
-                foreach (var observer in _observers) observer.OnApplied(record);
+                    HandOver(record.Lsn.Value, result);
                 _waiters.Release(record.EndLsn);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            // Asked to stop.
+            // Asked to stop, or the fast path failed.
         }
         catch (Exception ex)
         {
             var failure = new ComponentFailedException("applier", ex);
-            _logger.LogCritical(ex, "Applier stopped at LSN {Lsn}: {Error}", AppliedLsn, ex.Message);
-            _waiters.FailAll(failure);
-            foreach (var pending in _results.Values) pending.TrySetException(failure);
+            lock (_applyLock) _running = false;
+            Fail(failure, ex);
             throw failure;
+        }
+        Exception? fastFailure;
+        lock (_applyLock) fastFailure = _fastPathFailure;
+        if (fastFailure is ComponentFailedException failed)
+        {
+            Fail(failed, failed.InnerException ?? failed);
+            throw failed;
         }
     }
 
-    private static TaskCompletionSource<object?> NewResult() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The loop applied a record of the writing generation: hand its reply to the sink parked for it, or park it.</summary>
+    private void HandOver(ulong lsn, object? result)
+    {
+        IApplyResultSink? sink;
+        lock (_resultsLock)
+        {
+            // Already shown without a sink (appended with AppendAsync): nobody will claim the reply.
+            if (!_parkedSinks.Remove(lsn, out sink) && lsn >= _shownEnd) _parkedResults[lsn] = result;
+        }
+        sink?.OnApplied(result);
+    }
+
+    private void Fail(ComponentFailedException failure, Exception cause)
+    {
+        _logger.LogCritical(cause, "Applier stopped at LSN {Lsn}: {Error}", AppliedLsn, cause.Message);
+        _waiters.FailAll(failure);
+        DropResults(failure);
+    }
+}
+
+/// <summary>Told the state machine's reply to the command it appended (a <see cref="WalAppendRequest"/> of the primary's writer).
+/// Called once, on the applier's loop or the WAL writer's thread: keep it short, never block.</summary>
+public interface IApplyResultSink
+{
+    void OnApplied(object? result);
+    void OnApplyFailed(Exception error);
 }

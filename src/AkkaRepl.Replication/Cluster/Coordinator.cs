@@ -120,6 +120,13 @@ public sealed partial class Coordinator : IAsyncDisposable
         return receipt;
     }
 
+    /// <summary>Whether a write of <paramref name="generation"/> may be acknowledged now (G2: under a valid lease, still
+    /// writing in that generation). The pooled write path's check, the same as <see cref="AwaitDurabilityAsync"/>'s.</summary>
+    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation;
+
+    internal TimeSpan DurabilityTimeout => _c.Replication.DurabilityTimeout;
+    internal DurabilityTimeoutPolicy OnDurabilityTimeout => _c.Replication.OnTimeout;
+
     /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>
     public async Task PromoteAsync(string reason, CancellationToken ct)
     {

@@ -50,6 +50,27 @@ public sealed class DurabilityGate
         }
     }
 
+    /// <summary>
+    /// The fast path of a write the primary just flushed (one lock, nothing allocated): records the flush and
+    /// tells whether the write ending at <paramref name="end"/> already reached <paramref name="level"/>. True also
+    /// ends a degraded period, as a write that met its level does in <see cref="WaitAsync"/>; false means the caller
+    /// waits with <see cref="WaitAsync"/>.
+    /// </summary>
+    public bool FlushedAndReached(Lsn end, Durability level)
+    {
+        lock (_gate)
+        {
+            if (end > _tracker.PrimaryFlushed)
+            {
+                _tracker.PrimaryFlushedTo(end);
+                ReleaseLocked();
+            }
+            if (_tracker.DurableAt(level) < end) return false;
+            EndDegradedLocked();
+            return true;
+        }
+    }
+
     public void ReplicaAcked(NodeId replica, ReplicaPosition position)
     {
         lock (_gate)
@@ -77,10 +98,12 @@ public sealed class DurabilityGate
         var reached = waiter?.Task ?? Task.CompletedTask;
         if (!reached.IsCompleted)
         {
-            var timer = Task.Delay(timeout, _time, ct);
-            if (await Task.WhenAny(reached, timer).ConfigureAwait(false) != reached)
+            // One timer-backed wait (no Task.Delay + WhenAny pair); TimeoutException means the level was not met in time.
+            var timedOut = false;
+            try { await reached.WaitAsync(timeout, _time, ct).ConfigureAwait(false); }
+            catch (TimeoutException) { timedOut = true; }
+            if (timedOut)
             {
-                ct.ThrowIfCancellationRequested();
                 if (policy != DurabilityTimeoutPolicy.Block) waiter!.TrySetCanceled(); // abandoned: compacted away later
                 switch (policy)
                 {
@@ -96,15 +119,17 @@ public sealed class DurabilityGate
                 }
             }
         }
-        lock (_gate)
-        {
-            if (_degradedSince is { } since)
-            {
-                _degradedTotal += _time.GetUtcNow() - since.Value;
-                Volatile.Write(ref _degradedSince, null);
-            }
-        }
+        lock (_gate) EndDegradedLocked();
         return Receipt(generation, lsn, end, commitTimestampMicros, level, level, degraded: false);
+    }
+
+    private void EndDegradedLocked()
+    {
+        if (_degradedSince is { } since)
+        {
+            _degradedTotal += _time.GetUtcNow() - since.Value;
+            Volatile.Write(ref _degradedSince, null);
+        }
     }
 
     /// <summary>Fails every waiting write (the node stepped down: their durability can no longer be told).</summary>

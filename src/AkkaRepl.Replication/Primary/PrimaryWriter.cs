@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Replication.Apply;
 using AkkaRepl.Replication.Cluster;
@@ -9,22 +10,82 @@ namespace AkkaRepl.Replication.Primary;
 /// The primary's write path: append a command to the WAL (group commit makes concurrent writes share one
 /// fdatasync) while replica sessions ship it in parallel, wait for the durability the write asked for, and hand
 /// back the receipt with the state machine's reply.
+/// <para>A write is one pooled <see cref="WriteOperation"/>: the WAL writer completes its append and (on the fast
+/// path) the applier hands it its reply on the WAL thread right after the batch's fdatasync, so a local write
+/// costs one completion, not a hand-off per layer. A level beyond local waits in the <see cref="DurabilityGate"/>.</para>
 /// <para>A write is never abandoned half way: once handed to the WAL it is not cancelled, so it is either in
 /// the log and applied, or failed as a whole. Cancelling a call only stops the caller's wait.</para>
 /// </summary>
 public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator coordinator, Durability defaultDurability)
 {
+    private const int PoolLimit = 1024;
+    private readonly ConcurrentQueue<WriteOperation> _pool = new();
+    private int _pooled;
+
     public Durability DefaultDurability => defaultDurability;
 
+    internal Coordinator Coordinator => coordinator;
+    internal Applier Applier => applier;
+
+    /// <summary>Writes and returns the receipt with the state machine's reply (the embedded API's form).</summary>
     public async Task<(WriteReceipt Receipt, object? Result)> WriteAsync(ReadOnlyMemory<byte> payload, Durability? durability, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        if (!coordinator.AcceptsWrites) throw new NotPrimaryException(coordinator.PrimaryId);
-        var generation = coordinator.WritingGeneration ?? throw new NotPrimaryException(coordinator.PrimaryId);
-        var appended = await wal.AppendAsync(generation, WalRecordKind.Command, payload, CancellationToken.None).ConfigureAwait(false);
-        var result = applier.ClaimResultAsync(appended.Lsn); // always completes; claimed now so it never lingers
-        var receipt = await coordinator.AwaitDurabilityAsync(appended, generation, durability ?? defaultDurability, ct).ConfigureAwait(false);
-        return (receipt, await result.WaitAsync(ct).ConfigureAwait(false));
+        var outcome = await WriteOutcomeAsync(payload, durability, ct).ConfigureAwait(false);
+        return (outcome.ToReceipt(), outcome.Result);
+    }
+
+    /// <summary>
+    /// Writes without allocating per call in the steady state (the RESP path): the returned task is backed by a
+    /// pooled operation, so await it exactly once. Errors as <see cref="WriteAsync"/>: <see cref="NotPrimaryException"/>,
+    /// <see cref="LeaseLostException"/>, <see cref="DurabilityNotReachedException"/>, or the WAL's storage error.
+    /// </summary>
+    public ValueTask<WriteOutcome> WriteOutcomeAsync(ReadOnlyMemory<byte> payload, Durability? durability, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested) return ValueTask.FromCanceled<WriteOutcome>(ct);
+        if (!coordinator.AcceptsWrites || coordinator.WritingGeneration is not { } generation)
+            return ValueTask.FromException<WriteOutcome>(new NotPrimaryException(coordinator.PrimaryId));
+        var op = Rent();
+        op.Start(generation, payload, durability ?? defaultDurability, ct);
+        ValueTask queued;
+        try { queued = wal.Append(op, CancellationToken.None); }
+        catch (Exception ex)
+        {
+            op.Abandon();
+            return ValueTask.FromException<WriteOutcome>(ex);
+        }
+        return queued.IsCompletedSuccessfully ? op.Task : QueuedSlowlyAsync(queued, op);
+    }
+
+    /// <summary>The WAL's mailbox was full: wait for room, then for the write.</summary>
+    private static async ValueTask<WriteOutcome> QueuedSlowlyAsync(ValueTask queued, WriteOperation op)
+    {
+        try { await queued.ConfigureAwait(false); }
+        catch
+        {
+            op.Abandon();
+            throw;
+        }
+        return await op.Task.ConfigureAwait(false);
+    }
+
+    private WriteOperation Rent()
+    {
+        if (_pool.TryDequeue(out var op))
+        {
+            Interlocked.Decrement(ref _pooled);
+            return op;
+        }
+        return new WriteOperation(this);
+    }
+
+    internal void Return(WriteOperation op)
+    {
+        if (Interlocked.Increment(ref _pooled) > PoolLimit)
+        {
+            Interlocked.Decrement(ref _pooled);
+            return;
+        }
+        _pool.Enqueue(op);
     }
 }
 

@@ -20,12 +20,15 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct) => WriteAsync(payload, null, ct);
 
+    // Pooled builder: the state machine box of a suspended write is reused, not allocated per write.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession? session, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var (receipt, result) = await node.Writer.WriteAsync(payload, session?.Durability, ct).ConfigureAwait(false);
+            var receipt = await node.Writer.WriteOutcomeAsync(payload, session?.Durability, ct).ConfigureAwait(false);
+            var result = receipt.Result;
             node.Metrics?.CommitCompleted(receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), receipt.Degraded ? "degraded" : "met");
             node.DurabilityAlerts?.WriteAnswered(receipt.Degraded, receipt.Requested, receipt.Reached);
             session?.WriteAcknowledged(receipt.EndLsn.Value);

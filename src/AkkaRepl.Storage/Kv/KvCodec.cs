@@ -84,6 +84,25 @@ internal static class KvCodec
         }
     }
 
+    /// <summary>
+    /// Decodes a one-command payload into <paramref name="argv"/> (cleared first; slices of the payload), without the
+    /// list and array <see cref="Decode"/> builds: the apply path reuses one list. False for a transaction (use Decode).
+    /// </summary>
+    public static bool TryDecodeCommand(ReadOnlyMemory<byte> payload, List<ReadOnlyMemory<byte>> argv)
+    {
+        var span = payload.Span;
+        if (span.Length < 2) throw Corrupt("is shorter than its 2-byte header");
+        if (span[0] != FormatVersion)
+            throw Corrupt($"has format version {span[0]}, and this node reads only version {FormatVersion}: upgrade the node");
+        if (span[1] != KindCommand) return false;
+        var pos = 2;
+        argv.Clear();
+        var argc = ReadItemCount(span, ref pos, minBytesEach: 1);
+        for (var i = 0; i < argc; i++) argv.Add(ReadBytes(payload, ref pos));
+        End(span, pos);
+        return true;
+    }
+
     private static void End(ReadOnlySpan<byte> span, int pos)
     {
         if (pos != span.Length) throw Corrupt($"has {span.Length - pos} bytes after its end");

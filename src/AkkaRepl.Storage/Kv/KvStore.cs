@@ -146,6 +146,8 @@ public sealed class KvStore : IStateMachine
     /// An empty payload is a no-op marker record: it only advances <see cref="AppliedLsn"/> (reply OK).</summary>
     /// <exception cref="AkkaRepl.Core.Errors.StorageCorruptException">The payload is not a key-value payload this
     /// node can read.</exception>
+    [ThreadStatic] private static List<ReadOnlyMemory<byte>>? t_argv; // ApplyEntry's reused argv for one-command records
+
     public KvReply ApplyEntry(in CommittedEntry entry)
     {
         if (entry.Payload.IsEmpty)
@@ -159,6 +161,24 @@ public sealed class KvStore : IStateMachine
                 return KvReply.Ok;
             }
             finally { _lock.ExitWriteLock(); }
+        }
+        var single = t_argv ??= new List<ReadOnlyMemory<byte>>(4);
+        if (KvCodec.TryDecodeCommand(entry.Payload, single))
+        {
+            // One command (nearly every record): decoded into a reused list, no garbage.
+            _lock.EnterWriteLock();
+            try
+            {
+                CheckOrder(entry);
+                var reply = Execute(single, entry.EndLsn.Value, allowWrites: true);
+                _applied = entry.EndLsn;
+                return reply;
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+                single.Clear(); // its slices point into the payload
+            }
         }
         var (commands, watches) = KvCodec.Decode(entry.Payload);
         _lock.EnterWriteLock();

@@ -28,4 +28,7 @@ internal static partial class WalLog
 
     [LoggerMessage(7, LogLevel.Warning, "WAL recovery removed the unfinished segment file '{Path}' (a crash during segment creation)")]
     public static partial void TempRemoved(ILogger logger, string path);
+
+    [LoggerMessage(9, LogLevel.Error, "WAL at '{Directory}': the flush listener threw (the log itself is fine): {Reason}")]
+    public static partial void ListenerFailed(ILogger logger, Exception error, string directory, string reason);
 }

@@ -13,14 +13,43 @@ internal abstract class WalCommand : IReplyable
     public abstract void Fail(Exception error);
 }
 
-/// <summary>AppendAsync: one record to encode at the log's end. Reply: its <see cref="WalAppendResult"/> once durable.</summary>
-internal sealed class AppendCommand(Generation generation, WalRecordKind kind, ReadOnlyMemory<byte> payload) : WalCommand
+/// <summary>AppendAsync: one record to encode at the log's end. Reply: its <see cref="WalAppendResult"/> once durable.
+/// A <see cref="WalAppendRequest"/> (a caller's own, reusable object) travels in it without a completion source.</summary>
+internal sealed class AppendCommand : WalCommand
 {
-    public Generation Generation { get; } = generation;
-    public WalRecordKind Kind { get; } = kind;
-    public ReadOnlyMemory<byte> Payload { get; } = payload;
-    public TaskCompletionSource<WalAppendResult> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public override void Fail(Exception error) => Reply.TrySetException(error);
+    private readonly TaskCompletionSource<WalAppendResult>? _reply;
+    private readonly Generation _generation;
+    private readonly WalRecordKind _kind;
+    private readonly ReadOnlyMemory<byte> _payload;
+
+    public AppendCommand(Generation generation, WalRecordKind kind, ReadOnlyMemory<byte> payload)
+    {
+        _generation = generation;
+        _kind = kind;
+        _payload = payload;
+        _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>The reusable command of a request: created once with it, it reads the request's current record.</summary>
+    public AppendCommand(WalAppendRequest request) => Request = request;
+
+    public Generation Generation => Request?.Generation ?? _generation;
+    public WalRecordKind Kind => Request?.Kind ?? _kind;
+    public ReadOnlyMemory<byte> Payload => Request?.Payload ?? _payload;
+    public WalAppendRequest? Request { get; }
+    public Task<WalAppendResult> Reply => _reply!.Task;
+
+    public void Durable(WalAppendResult result)
+    {
+        if (Request is { } request) request.OnDurable(result);
+        else _reply!.TrySetResult(result);
+    }
+
+    public override void Fail(Exception error)
+    {
+        if (Request is { } request) request.OnFailed(error);
+        else _reply!.TrySetException(error);
+    }
 }
 
 /// <summary>AppendEncodedAsync (replica side): records encoded by the primary, to be written as they are.

@@ -1,0 +1,169 @@
+using System.Threading.Tasks.Sources;
+using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Cluster;
+using AkkaRepl.Wal;
+
+namespace AkkaRepl.Replication.Primary;
+
+/// <summary>
+/// One write of the <see cref="PrimaryWriter"/>, pooled: it is the WAL append request, the applier's result sink and
+/// the task its caller awaits, so a write allocates no completion source, box or dictionary node per layer.
+/// <para>It completes once, when both parts are in: its durability level (checked when the WAL reports the flush, or
+/// waited for in the <see cref="DurabilityGate"/> when replicas must hold it) and the state machine's reply (the
+/// applier applies only flushed records, so the reply implies the local flush). The completion hops to the thread
+/// pool once, so neither the WAL writer's thread nor the applier's loop runs the caller's continuation.</para>
+/// <para>Reuse is safe only after every party is done with it: on success that is when the last part arrived (the
+/// WAL and the applier never touch a request after completing it); after an error, a cancellation, or a
+/// registration that could not be removed, the operation is simply not reused.</para>
+/// </summary>
+internal sealed class WriteOperation(PrimaryWriter writer)
+    : WalAppendRequest, IApplyResultSink, IValueTaskSource<WriteOutcome>, IThreadPoolWorkItem
+{
+    private ManualResetValueTaskSourceCore<WriteOutcome> _core; // continuations run where we complete it (after our own hop)
+    private Durability _level;
+    private CancellationToken _ct;
+    private CancellationTokenRegistration _cancel;
+    private WalAppendResult _appended;
+    private object? _result;
+    private WriteReceipt? _gateReceipt;  // set when the level was waited for in the gate
+    private WriteOutcome _outcome;
+    private Exception? _error;
+    private int _pending;                // parts still missing: the durability level and the applied reply
+    private int _completed;              // 0 until completed (once)
+    private volatile bool _recyclable;
+
+    public ValueTask<WriteOutcome> Task => new(this, _core.Version);
+
+    public void Start(Core.Ids.Generation generation, ReadOnlyMemory<byte> payload, Durability level, CancellationToken ct)
+    {
+        SetRecord(generation, WalRecordKind.Command, payload);
+        _level = level;
+        _ct = ct;
+        _pending = 2;
+        _completed = 0;
+        _recyclable = true;
+        if (ct.CanBeCanceled)
+            _cancel = ct.UnsafeRegister(static s => ((WriteOperation)s!).Cancelled(), this);
+    }
+
+    /// <summary>The append was never queued: nothing else will touch this operation.</summary>
+    public void Abandon()
+    {
+        _recyclable = false;
+        _cancel.Dispose();
+    }
+
+    // ---- the WAL writer's thread ----
+
+    protected override void OnDurable(WalAppendResult result)
+    {
+        _appended = result;
+        var gate = writer.Coordinator.Gate;
+        if (gate is null)
+        {
+            Complete(default, new LeaseLostException(writer.Coordinator.PrimaryId, "stepped down"), inline: false);
+            return;
+        }
+        if (gate.FlushedAndReached(result.EndLsn, _level))
+        {
+            Arrived(inline: false);
+            return;
+        }
+        // Replicas must hold it: wait in the gate under the timeout policy (allocates; the wait is a round trip anyway).
+        var coordinator = writer.Coordinator;
+        gate.WaitAsync(Generation, result.Lsn, result.EndLsn, result.CommitTimestampMicros, _level,
+                coordinator.DurabilityTimeout, coordinator.OnDurabilityTimeout, _ct)
+            .ContinueWith(static (t, s) => ((WriteOperation)s!).GateAnswered(t), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    protected override void OnFailed(Exception error) => Complete(default, error, inline: false);
+
+    // ---- the applier (WAL thread on its fast path, or its loop) ----
+
+    public void OnApplied(object? result)
+    {
+        _result = result;
+        Arrived(inline: false);
+    }
+
+    public void OnApplyFailed(Exception error) => Complete(default, error, inline: false);
+
+    // ---- completion ----
+
+    private void GateAnswered(Task<WriteReceipt> wait)
+    {
+        if (wait.IsCompletedSuccessfully)
+        {
+            _gateReceipt = wait.Result;
+            Arrived(inline: true); // already on a pool thread
+        }
+        else if (wait.IsCanceled) Complete(default, new OperationCanceledException(_ct), inline: true);
+        else Complete(default, wait.Exception!.InnerException!, inline: true);
+    }
+
+    private void Cancelled() => Complete(default, new OperationCanceledException(_ct), inline: false);
+
+    private void Arrived(bool inline)
+    {
+        if (Interlocked.Decrement(ref _pending) != 0) return;
+        var coordinator = writer.Coordinator;
+        // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
+        if (!coordinator.CanAcknowledge(Generation))
+        {
+            Complete(default, new LeaseLostException(coordinator.PrimaryId, "lost its lease"), inline);
+            return;
+        }
+        var outcome = _gateReceipt is { } r
+            ? new WriteOutcome(r.Generation, r.Lsn, r.EndLsn, r.CommitTimestampMicros, r.Requested, r.Reached, r.HeldBy, r.Degraded, _result)
+            : new WriteOutcome(Generation, _appended.Lsn, _appended.EndLsn, _appended.CommitTimestampMicros, _level, _level,
+                coordinator.Gate?.HeldBy(_appended.EndLsn) ?? [], false, _result);
+        Complete(outcome, null, inline);
+    }
+
+    private void Complete(WriteOutcome outcome, Exception? error, bool inline)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0) return;
+        if (error is not null) _recyclable = false;
+        // A cancellation callback that is running (or ran) could still touch this object: then never reuse it.
+        if (_ct.CanBeCanceled && !_cancel.Unregister()) _recyclable = false;
+        _outcome = outcome;
+        _error = error;
+        if (inline) Publish();
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute() => Publish();
+
+    private void Publish()
+    {
+        if (_error is { } error) _core.SetException(error);
+        else _core.SetResult(_outcome);
+    }
+
+    // ---- IValueTaskSource ----
+
+    public WriteOutcome GetResult(short token)
+    {
+        try { return _core.GetResult(token); }
+        finally
+        {
+            if (_recyclable)
+            {
+                _core.Reset();
+                _result = null;
+                _gateReceipt = null;
+                _outcome = default;
+                _cancel = default;
+                _ct = default;
+                SetRecord(default, WalRecordKind.Command, default); // don't keep the payload alive in the pool
+                writer.Return(this);
+            }
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
