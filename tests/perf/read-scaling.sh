@@ -102,7 +102,7 @@ done
 
 {
   echo "Read scaling, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "Per-node CPU budget: ${node_cpu:-none (all processes share the machine)} cores; $clients connections x $pipeline pipelined GETs, $seconds s per phase"
+  echo "Per-node CPU budget: ${node_cpu:+$node_cpu cores each}${node_cpu:-none (all processes share the machine)}; $clients connections x $pipeline pipelined GETs, $seconds s per phase"
   echo
   cat "$table"
 } | tee artifacts/bench-read-scaling.md
