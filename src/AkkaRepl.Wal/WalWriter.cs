@@ -856,19 +856,8 @@ public sealed class WalWriter : IAsyncDisposable
     private async ValueTask<T> Enqueue<T>(WalCommand command, Task<T> reply, CancellationToken ct)
     {
         ThrowIfEnded();
-        if (!_mailbox.Writer.TryWrite(command))
-        {
-            try
-            {
-                await _mailbox.Writer.WriteAsync(command, ct).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                ThrowIfEnded();
-                throw new InvalidOperationException($"the WAL writer at '{_directory}' is stopping and takes no more commands");
-            }
-        }
-        _wake.Set();
+        if (_mailbox.Writer.TryWrite(command)) _wake.Set();
+        else await QueueSlowAsync(command, ct).ConfigureAwait(false);
         return await reply.ConfigureAwait(false);
     }
 
