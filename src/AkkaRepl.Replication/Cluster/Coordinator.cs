@@ -42,7 +42,7 @@ public sealed partial class Coordinator : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<Coordinator>();
         _peers = context.Cluster.Members.Where(m => m.Id != context.Self.Value).ToList();
-        _probe = new PeerProbe(_peers, TimeSpan.FromSeconds(1));
+        _probe = new PeerProbe(_peers, TimeSpan.FromSeconds(1), context.PeerHttp);
     }
 
     public NodeRole Role { get; private set; } = NodeRole.Replica;

@@ -37,7 +37,9 @@ public sealed record CoordinatorContext(
     /// <summary>The data directory, where the vote is saved; required when <see cref="Election"/> is on.</summary>
     string? DataDirectory = null,
     /// <summary>TLS and the cluster secret on every node link; null: the cluster secret of <see cref="Replication"/> only.</summary>
-    Security.LinkSecurity? Links = null)
+    Security.LinkSecurity? Links = null,
+    /// <summary>How peers' HTTP ports are called (HTTPS, admin token); null: plain HTTP.</summary>
+    Security.PeerHttp? PeerHttp = null)
 {
     /// <summary>How node links are opened: <see cref="Links"/>, or the cluster secret alone.</summary>
     public Security.LinkSecurity LinkSecurity => Links ?? new Security.LinkSecurity(Replication.ClusterSecret, null);

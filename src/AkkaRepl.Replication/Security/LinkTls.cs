@@ -126,6 +126,11 @@ public sealed class LinkTls
         }
     }
 
+    /// <summary>The check a dialling node applies to a member's server certificate (pins, CA bundle, host name), for
+    /// callers that run their own handshake (HTTPS to a peer's admin port). Null when it passes; otherwise why not.</summary>
+    public string? CheckServerCertificate(X509Certificate? certificate, SslPolicyErrors errors, string host) =>
+        Check(certificate, errors, ServerAuth, host);
+
     /// <summary>Null when <paramref name="certificate"/> passes; otherwise what is wrong with it.</summary>
     private string? Check(X509Certificate? certificate, SslPolicyErrors errors, Oid usage, string? host)
     {

@@ -98,6 +98,13 @@ public sealed partial class NodeHost : IAsyncDisposable
     private Replication.Security.LinkSecurity LinkSecurity() => new(_options.Replication.ClusterSecret,
         _options.Tls.Replication ? new Replication.Security.LinkTls(Certificates!, _options.Tls) : null);
 
+    /// <summary>How this node calls its peers' HTTP ports: HTTPS (peer certificates checked like a node link's) when
+    /// akkarepl.tls.http is on, with the admin token when status is protected.</summary>
+    internal Replication.Security.PeerHttp PeerHttp => _peerHttp ??= new(_options.Tls.Http,
+        _options.Tls.Http ? new Replication.Security.LinkTls(Certificates!, _options.Tls) : null,
+        _options.Security.ProtectStatus ? _options.Security.AdminToken : null);
+    private Replication.Security.PeerHttp? _peerHttp;
+
     /// <summary>Whether the HTTP admin endpoint serves HTTPS.</summary>
     public bool HttpsEnabled => _options.Tls.Http;
 
@@ -186,7 +193,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _coordinator = new Coordinator(new CoordinatorContext(NodeId, _options.Node, _options.Cluster, _options.Replication,
             _wal, _applier, _history, new NodeStateStore(_dataDir), _replicationListener, _time, OnDivergedAsync,
-            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive, _options.Election, _dataDir, LinkSecurity()), _loggers);
+            () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive, _options.Election, _dataDir, LinkSecurity(), PeerHttp), _loggers);
         _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);

@@ -12,7 +12,7 @@ namespace AkkaRepl.Server.Http.StatusPage;
 internal sealed class ClusterView(NodeHost node)
 {
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(2);
-    private readonly HttpClient _http = new() { Timeout = PeerTimeout }; // lives as long as the HTTP endpoint
+    private readonly HttpClient _http = node.PeerHttp.CreateClient(PeerTimeout); // lives as long as the HTTP endpoint; https and token as the cluster needs
 
     public async Task<JsonObject> BuildAsync(CancellationToken ct)
     {
@@ -28,7 +28,7 @@ internal sealed class ClusterView(NodeHost node)
             }
             try
             {
-                var text = await _http.GetStringAsync($"http://{m.Host}:{m.HttpPort}/status", ct).ConfigureAwait(false);
+                var text = await _http.GetStringAsync(node.PeerHttp.StatusUrl(m.Host, m.HttpPort), ct).ConfigureAwait(false);
                 entry["status"] = JsonNode.Parse(text);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
