@@ -265,7 +265,9 @@ public sealed class ReplicationCluster : IAsyncDisposable
                 applied.Add((role, (await StatusAsync(role, ct).ConfigureAwait(false)).AppliedLsn));
             var after = await StatusAsync(primary, ct).ConfigureAwait(false);
             return new Convergence(before.WrittenLsn, after.WrittenLsn, applied);
-        }, c => c.Before == c.After && c.Applied.All(a => a.Applied >= c.After),
+        }, // Equal, not "at least": a node past the primary holds a divergent suffix it has not cut yet (a returning
+           // old primary in the moment between following the new one and truncating), which is not convergence.
+           c => c.Before == c.After && c.Applied.All(a => a.Applied == c.After),
             timeout ?? TimeSpan.FromSeconds(30), $"every node to apply what {primary} wrote", ct).ConfigureAwait(false);
         Checkpoint($"converged-at-{result.After}");
         return result.After;
