@@ -96,12 +96,16 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     /// <summary>How node links open: TLS when akkarepl.tls.replication is on, then the cluster secret.</summary>
     private Replication.Security.LinkSecurity LinkSecurity() => new(_options.Replication.ClusterSecret,
-        _options.Tls.Replication ? new Replication.Security.LinkTls(Certificates!, _options.Tls) : null);
+        _options.Tls.Replication ? PeerCertificateCheck : null);
+
+    /// <summary>The one check of peers' certificates (CA bundle read once), shared by node links and peer HTTPS calls.</summary>
+    private Replication.Security.LinkTls PeerCertificateCheck => _peerCheck ??= new(Certificates!, _options.Tls);
+    private Replication.Security.LinkTls? _peerCheck;
 
     /// <summary>How this node calls its peers' HTTP ports: HTTPS (peer certificates checked like a node link's) when
     /// akkarepl.tls.http is on, with the admin token when status is protected.</summary>
     internal Replication.Security.PeerHttp PeerHttp => _peerHttp ??= new(_options.Tls.Http,
-        _options.Tls.Http ? new Replication.Security.LinkTls(Certificates!, _options.Tls) : null,
+        _options.Tls.Http ? PeerCertificateCheck : null,
         _options.Security.ProtectStatus ? _options.Security.AdminToken : null);
     private Replication.Security.PeerHttp? _peerHttp;
 

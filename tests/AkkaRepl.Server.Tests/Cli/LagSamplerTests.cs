@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AkkaRepl.Server.Cli;
+using AkkaRepl.Testing.Waits;
 using Xunit;
 
 namespace AkkaRepl.Server.Tests.Cli;
@@ -9,9 +10,10 @@ namespace AkkaRepl.Server.Tests.Cli;
 /// counted as failed polls rather than ending the run.</summary>
 public class LagSamplerTests
 {
-    [Fact]
-    public void Percentiles_are_nearest_rank()
+    [Fact(Timeout = 5_000)]
+    public async Task Percentiles_are_nearest_rank()
     {
+        await Task.Yield();
         var values = Enumerable.Range(1, 100).Select(i => (double)i).Reverse().ToList();
         Assert.Equal(50, LagSampler.Percentile(values, 50));
         Assert.Equal(99, LagSampler.Percentile(values, 99));
@@ -32,11 +34,11 @@ public class LagSamplerTests
         var run = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sampler = new LagSampler($"http://127.0.0.1:{port}/status", TimeSpan.FromMilliseconds(10));
         var sampling = sampler.RunAsync(run.Task, CancellationToken.None);
-        // Let it poll at least twice (a wait on the condition, through the summary's own count), then end the "run".
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!sampling.IsCompleted && sampler.PollsSoFar < 2) await Task.Delay(10, timeout.Token);
+        // Let it poll at least twice (it must not have stopped on the failures), then end the "run".
+        await Eventually.WaitAsync(() => sampling.IsCompleted || sampler.PollsSoFar >= 2, TimeSpan.FromSeconds(20), "the sampler to poll twice");
+        Assert.False(sampling.IsCompleted, "the sampler stopped on an unreachable node");
         run.SetResult();
-        var summary = await sampling.WaitAsync(timeout.Token);
+        var summary = await sampling.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.True(summary.Polls >= 2, $"{summary.Polls} polls");
         Assert.Equal(summary.Polls, summary.FailedPolls);
         Assert.Equal(0, summary.Samples);
