@@ -98,8 +98,13 @@ public sealed partial class ReplicaSession
             if (first.Exception?.InnerException is { } cause and not OperationCanceledException)
                 LogLinkEnded(_logger, Replica.Value, cause.Message);
         }
-        State = ReplicaLinkState.Disconnected;
-        _readIndexWaiters.FailAll(new IOException($"the replication link to {Replica} ended"));
+        finally
+        {
+            // Whatever ended the loops (an exception of a kind not listed above included), the link is gone: the status
+            // must not keep saying "streaming", and read-index rounds waiting on this replica must fail now.
+            State = ReplicaLinkState.Disconnected;
+            _readIndexWaiters.FailAll(new IOException($"the replication link to {Replica} ended"));
+        }
     }
 
     /// <summary>
