@@ -242,62 +242,39 @@ public sealed partial class Receiver : IAsyncDisposable
     }
 
     /// <summary>
-    /// Receives a snapshot (SnapshotBegin, chunks in order, SnapshotEnd) into a scratch file, checks its size and
-    /// checksum, and hands it to the node, which replaces its state and log with it. Nothing of a snapshot that did
-    /// not arrive whole and intact is used.
+    /// Receives a snapshot (SnapshotBegin, chunks in order, SnapshotEnd) and hands it to the node as an
+    /// <see cref="IncomingSnapshot"/>: the node writes it once into its snapshot directory and restores a fresh state
+    /// from it while it arrives, and replaces its state and log only after the whole of it was checked (length,
+    /// checksum, LSN). Nothing of a snapshot that did not arrive whole and intact is used.
     /// </summary>
     private async Task ReceiveSnapshotAsync(FrameConnection link, NodeId upstream)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        idle.CancelAfter(TimeSpan.FromSeconds(30));
+        idle.CancelAfter(SnapshotIdle);
         if (await link.ReceiveAsync(idle.Token).ConfigureAwait(false) is not SnapshotBeginFrame begin)
             throw new ProtocolException($"upstream {upstream} announced a rebuild but sent no SnapshotBegin");
-        Directory.CreateDirectory(_c.ScratchDirectory);
-        var path = Path.Combine(_c.ScratchDirectory, "receive.snapshot");
         var progress = new Core.Diagnostics.Progress(begin.TotalBytes, _c.Time);
         LogSnapshotIncoming(_logger, upstream.Value, begin.TotalBytes, begin.SnapshotLsn.Value);
+        var incoming = new IncomingSnapshot(link, begin, upstream, SnapshotIdle, received =>
+        {
+            LastFrameAt = _c.Time.GetUtcNow();
+            RebuildPercent = progress.Percent(received);
+            if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
+        });
         try
         {
-            var crc = 0u;
-            long received = 0;
-            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                while (true)
-                {
-                    idle.CancelAfter(TimeSpan.FromSeconds(30)); // a stalled transfer ends the link, not the node
-                    var frame = await link.ReceiveAsync(idle.Token).ConfigureAwait(false);
-                    if (frame is SnapshotEndFrame end)
-                    {
-                        if (received != begin.TotalBytes)
-                            throw new ProtocolException($"snapshot from {upstream} ended after {received} bytes; {begin.TotalBytes} were announced");
-                        if (end.Crc32C != crc)
-                            throw new ProtocolException($"snapshot from {upstream} has checksum 0x{crc:x8}; the sender's is 0x{end.Crc32C:x8}");
-                        break;
-                    }
-                    if (frame is not SnapshotChunkFrame chunk)
-                        throw new ProtocolException($"upstream {upstream} sent {frame?.Type.ToString() ?? "end of stream"} in the middle of a snapshot");
-                    if (chunk.Offset != received)
-                        throw new ProtocolException($"snapshot chunk from {upstream} at offset {chunk.Offset}; expected {received}");
-                    crc = Crc32C.Append(crc, chunk.Bytes.Span);
-                    await file.WriteAsync(chunk.Bytes, idle.Token).ConfigureAwait(false);
-                    received += chunk.Bytes.Length;
-                    chunk.Release();
-                    LastFrameAt = _c.Time.GetUtcNow();
-                    RebuildPercent = progress.Percent(received);
-                    if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
-                }
-                file.Flush(flushToDisk: true);
-            }
-            await _c.RebuildFrom(begin, path, _stop.Token).ConfigureAwait(false);
-            RebuildPercent = null;
-            RebuildsCompleted++;
-            LogRebuilt(_logger, begin.SnapshotLsn.Value, received);
+            await _c.RebuildFrom(incoming, _stop.Token).ConfigureAwait(false);
         }
         finally
         {
-            File.Delete(path);
+            RebuildPercent = null;
         }
+        RebuildsCompleted++;
+        LogRebuilt(_logger, begin.SnapshotLsn.Value, begin.TotalBytes);
     }
+
+    /// <summary>How long a snapshot transfer may stall before the link is dropped.</summary>
+    private static readonly TimeSpan SnapshotIdle = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Appends what the WAL archive holds of the log from <paramref name="start"/> up to the upstream's first retained
