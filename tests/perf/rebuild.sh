@@ -5,10 +5,12 @@
 # (`akkarepl rebuild`, which posts /admin/rebuild and waits until n2 streams again) and times it from the
 # request to streaming. Rate = the snapshot's bytes (from the primary's log line) / that time.
 # Data under --dir (default /var/tmp/akkarepl-rebuild-bench), deleted at the end.
-#   tests/perf/rebuild.sh [--size-mib 1024] [--value-bytes 16384] [--dir DIR]
+# --rounds N rebuilds n2 N times on the same loaded cluster (the load is the slow part), one line per round with the
+# load average, then the median.
+#   tests/perf/rebuild.sh [--size-mib 1024] [--value-bytes 16384] [--rounds 1] [--dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-size_mib=1024; value_bytes=16384; load_clients=8; base_port=17900; dir=/var/tmp/akkarepl-rebuild-bench
+size_mib=1024; value_bytes=16384; load_clients=8; rounds=1; base_port=17900; dir=/var/tmp/akkarepl-rebuild-bench
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mib) size_mib=$2; shift 2 ;;
@@ -16,6 +18,7 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift 2 ;;
     --base-port) base_port=$2; shift 2 ;;
     --load-clients) load_clients=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -49,13 +52,24 @@ dotnet "$bin" bench resp --port "$port" --clients "$load_clients" --requests $((
 grep -E '^(requests_per_second|errors)=' "$dir/load.out"
 t1=$(date +%s.%N)
 echo "load took $(echo "$t1 - $t0" | bc) s"
-t2=$(date +%s.%N)
-dotnet "$bin" rebuild --node "127.0.0.1:$http2" --timeout-seconds 900 >"$dir/rebuild.out" 2>&1
-t3=$(date +%s.%N)
-secs=$(echo "$t3 - $t2" | bc -l)
-bytes=$(grep -o 'Snapshot of [0-9]* bytes' "$dir/cluster.out" "$dir/cluster.err" | tail -1 | grep -o '[0-9]*' | tail -1)
-echo "rebuild of n2 (request -> streaming): $secs s; snapshot $bytes bytes"
+rates=()
+for round in $(seq "$rounds"); do
+  before=$(grep -h -c 'Snapshot of [0-9]* bytes' "$dir/cluster.out" "$dir/cluster.err" | paste -sd+ | bc)
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  t2=$(date +%s.%N)
+  dotnet "$bin" rebuild --node "127.0.0.1:$http2" --timeout-seconds 900 >"$dir/rebuild.out" 2>&1 || { cat "$dir/rebuild.out" >&2; exit 1; }
+  t3=$(date +%s.%N)
+  secs=$(echo "$t3 - $t2" | bc -l)
+  after=$(grep -h -c 'Snapshot of [0-9]* bytes' "$dir/cluster.out" "$dir/cluster.err" | paste -sd+ | bc)
+  [ "$after" -gt "$before" ] || { echo "round $round: no new 'Snapshot of N bytes' line from the primary" >&2; exit 1; }
+  bytes=$(grep -h -o 'Snapshot of [0-9]* bytes' "$dir/cluster.out" "$dir/cluster.err" | tail -1 | grep -o '[0-9]*' | tail -1)
+  rate=$(echo "$bytes / $secs / 1000000" | bc -l | xargs printf '%.0f')
+  rates+=("$rate")
+  echo "round $round: $(date -u +%H:%M:%S) UTC, load before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg): rebuild of n2 (request -> streaming) $secs s; snapshot $bytes bytes; $rate MB/s"
+done
 echo "rebuild_seconds=$secs"
 echo "snapshot_bytes=$bytes"
-echo "rebuild_mb_per_second=$(echo "$bytes / $secs / 1000000" | bc -l | xargs printf '%.0f')"
-grep -h -E 'Snapshot to|Snapshot from|Rebuilt from|Snapshot of' "$dir/cluster.out" "$dir/cluster.err" | sed 's/^/  log: /' | tail -12
+echo "rebuild_mb_per_second=$rate"
+echo "rebuild_mb_per_second_all=${rates[*]}"
+echo "rebuild_mb_per_second_median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}')"
+grep -h -E 'Snapshot to|Snapshot from|Rebuilt from|Snapshot of|Rebuilding from' "$dir/cluster.out" "$dir/cluster.err" | sed 's/^/  log: /' | tail -12
