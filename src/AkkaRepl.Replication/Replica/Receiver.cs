@@ -17,7 +17,7 @@ namespace AkkaRepl.Replication.Replica;
 /// <para>Invariants: nothing reaches the WAL unless its frame passed the checksum, carries a generation no lower
 /// than the highest this node has seen (G3), and starts exactly where the log ends (contiguity); the WAL checks
 /// each record's own checksum again. An acknowledged flush position X means every record up to X is durable here
-/// (G4), because acks are sent only after <see cref="WalWriter.AppendEncodedAsync"/> completed. A bad frame closes
+/// (G4), because an ack's flush position is <see cref="WalWriter.FlushedLsn"/>, published only after fdatasync returned. A bad frame closes
 /// the link; the next connection resumes from the last flushed position.</para>
 /// </summary>
 public sealed partial class Receiver : IAsyncDisposable
@@ -171,7 +171,7 @@ public sealed partial class Receiver : IAsyncDisposable
         LastError = null;
         using var linkStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _link = linkStop;
-        var pending = Channel.CreateBounded<(ValueTask<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
+        var pending = Channel.CreateBounded<(Task<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
         try
         {
@@ -190,7 +190,7 @@ public sealed partial class Receiver : IAsyncDisposable
                             throw new ProtocolException($"upstream {upstream} sent records from {records.StartLsn}, but this log continues at {next}");
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
-                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token), records), linkStop.Token).ConfigureAwait(false);
+                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
                     case HeartbeatFrame heartbeat:
@@ -218,26 +218,52 @@ public sealed partial class Receiver : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends Ack frames: after each append is durable, and whenever progress is signalled (heartbeat, apply).</summary>
-    private async Task AckLoopAsync(FrameConnection link, ChannelReader<(ValueTask<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
+    /// <summary>
+    /// Sends Ack frames with the WAL's written and flushed positions and the applier's position, whenever one of them
+    /// moved: when an append became durable, and whenever progress is signalled (the applier moved, a heartbeat).
+    /// <para>The flush position is <see cref="WalWriter.FlushedLsn"/>, which the WAL publishes only after fdatasync
+    /// returned, so an ack never claims more than is durable (G4). The loop does not wait for the appends still in
+    /// flight before it reports progress: an applied position is acknowledged at once, not behind the next batch's
+    /// fdatasync (that wait showed up as replica apply lag that was only reporting delay). Appends are retired in
+    /// order as they complete; a failed one ends the link.</para>
+    /// </summary>
+    private async Task AckLoopAsync(FrameConnection link, ChannelReader<(Task<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
     {
         var lastSent = (Write: Lsn.Zero, Flush: Lsn.Zero, Apply: Lsn.Zero);
         var waitProgress = _progress.WaitAsync(ct);
+        (Task<Lsn> Append, RecordsFrame Frame)? oldest = null; // the oldest append not yet retired
+        Task<bool>? waitPending = null;
         while (!ct.IsCancellationRequested)
         {
-            var waitAppend = pending.WaitToReadAsync(ct).AsTask();
-            await Task.WhenAny(waitAppend, waitProgress).ConfigureAwait(false);
-            if (waitProgress.IsCompleted) { await waitProgress.ConfigureAwait(false); waitProgress = _progress.WaitAsync(ct); }
-            while (pending.TryRead(out var append))
+            while (true)
             {
-                await append.Append.ConfigureAwait(false); // durable before acked
-                append.Frame.Release(); // the WAL copied the bytes: the pooled frame buffer goes back (not on failure: left to the GC)
+                if (oldest is null)
+                {
+                    if (!pending.TryRead(out var next)) break;
+                    oldest = next;
+                }
+                if (!oldest.Value.Append.IsCompleted) break;
+                await oldest.Value.Append.ConfigureAwait(false); // a failed append ends the link
+                oldest.Value.Frame.Release(); // the WAL copied the bytes: the pooled frame buffer goes back
+                oldest = null;
             }
-            if (waitAppend.IsCompleted && !await waitAppend.ConfigureAwait(false) && pending.Completion.IsCompleted) return;
             var now = (Write: _c.Wal.WrittenLsn, Flush: _c.Wal.FlushedLsn, Apply: _c.Applier.AppliedLsn);
-            if (now == lastSent) continue;
-            await link.SendAsync(new AckFrame(_c.HighestGeneration(), now.Write, now.Flush, now.Apply), ct).ConfigureAwait(false);
-            lastSent = now;
+            if (now != lastSent)
+            {
+                await link.SendAsync(new AckFrame(_c.HighestGeneration(), now.Write, now.Flush, now.Apply), ct).ConfigureAwait(false);
+                lastSent = now;
+                continue; // more may have moved while this ack was sent
+            }
+            // Wait for the oldest append to complete (or for one to arrive), or for progress (apply, heartbeat).
+            Task wake = oldest is { } o ? o.Append : waitPending ??= pending.WaitToReadAsync(ct).AsTask();
+            if (!wake.IsCompleted && !waitProgress.IsCompleted)
+                await Task.WhenAny(wake, waitProgress).ConfigureAwait(false);
+            if (waitProgress.IsCompleted) { await waitProgress.ConfigureAwait(false); waitProgress = _progress.WaitAsync(ct); }
+            if (waitPending is { IsCompleted: true })
+            {
+                if (!await waitPending.ConfigureAwait(false)) return; // the link's receive loop ended
+                waitPending = null;
+            }
         }
     }
 
