@@ -244,7 +244,9 @@ public sealed partial class Receiver : IAsyncDisposable
                 }
                 if (!oldest.Value.Append.IsCompleted) break;
                 await oldest.Value.Append.ConfigureAwait(false); // a failed append ends the link
-                oldest.Value.Frame.Release(); // the WAL copied the bytes: the pooled frame buffer goes back
+                // Durable now: apply it here rather than waking the applier's loop, so the ack below carries it.
+                _c.Applier.TryApplyDurable(oldest.Value.Frame.StartLsn, oldest.Value.Frame.EncodedRecords);
+                oldest.Value.Frame.Release(); // the WAL and the applier copied the bytes: the pooled frame buffer goes back
                 oldest = null;
             }
             var now = (Write: _c.Wal.WrittenLsn, Flush: _c.Wal.FlushedLsn, Apply: _c.Applier.AppliedLsn);
