@@ -5,10 +5,14 @@
 # (`akkarepl rebuild`, which posts /admin/rebuild and waits until n2 streams again) and times it from the
 # request to streaming. Rate = the snapshot's bytes (from the primary's log line) / that time.
 # Data under --dir (default /var/tmp/akkarepl-rebuild-bench), deleted at the end.
-#   tests/perf/rebuild.sh [--size-mib 1024] [--value-bytes 16384] [--dir DIR]
+# --rounds N rebuilds n2 N times on the same loaded cluster (the load is the slow part), one line per round with the
+# load average, then the median. Before the first round it waits (--settle-seconds, default 15; 0: no wait) until no
+# node's newest snapshot moved for that long: every node checkpoints its whole state every 256 MiB of log, so right
+# after the bulk load all three may still be writing a ~1 GB checkpoint, which the first rebuild would compete with.
+#   tests/perf/rebuild.sh [--size-mib 1024] [--value-bytes 16384] [--rounds 1] [--dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-size_mib=1024; value_bytes=16384; load_clients=8; base_port=17900; dir=/var/tmp/akkarepl-rebuild-bench
+size_mib=1024; value_bytes=16384; load_clients=8; rounds=1; settle=15; base_port=17900; dir=/var/tmp/akkarepl-rebuild-bench
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mib) size_mib=$2; shift 2 ;;
@@ -16,6 +20,8 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift 2 ;;
     --base-port) base_port=$2; shift 2 ;;
     --load-clients) load_clients=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --settle-seconds) settle=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -49,13 +55,41 @@ dotnet "$bin" bench resp --port "$port" --clients "$load_clients" --requests $((
 grep -E '^(requests_per_second|errors)=' "$dir/load.out"
 t1=$(date +%s.%N)
 echo "load took $(echo "$t1 - $t0" | bc) s"
-t2=$(date +%s.%N)
-dotnet "$bin" rebuild --node "127.0.0.1:$http2" --timeout-seconds 900 >"$dir/rebuild.out" 2>&1
-t3=$(date +%s.%N)
-secs=$(echo "$t3 - $t2" | bc -l)
-bytes=$(grep -o 'Snapshot of [0-9]* bytes' "$dir/cluster.out" "$dir/cluster.err" | tail -1 | grep -o '[0-9]*' | tail -1)
-echo "rebuild of n2 (request -> streaming): $secs s; snapshot $bytes bytes"
+if [ "$settle" -gt 0 ]; then
+  https=$(sed -n 's/.*http-port = \([0-9]*\).*/\1/p' "$dir/cluster/members.conf")
+  snapshots() { for h in $https; do curl -s "http://127.0.0.1:$h/status" | grep -o '"snapshotLsn": *[0-9]*'; done | tr '\n' ' '; }
+  s0=$(date +%s); last=$(snapshots); stable_since=$s0
+  while [ $(( $(date +%s) - stable_since )) -lt "$settle" ] && [ $(( $(date +%s) - s0 )) -lt 300 ]; do
+    sleep 1; now=$(snapshots)
+    [ "$now" = "$last" ] || { last=$now; stable_since=$(date +%s); }
+  done
+  echo "settled after $(( $(date +%s) - s0 )) s (no node's snapshot moved for $settle s): $last"
+fi
+rates=()
+for round in $(seq "$rounds"); do
+  before=$(cat "$dir/cluster.out" "$dir/cluster.err" | { grep -c 'Snapshot of [0-9]* bytes' || true; })
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  t2=$(date +%s.%N)
+  dotnet "$bin" rebuild --node "127.0.0.1:$http2" --timeout-seconds 900 >"$dir/rebuild.out" 2>&1 || { cat "$dir/rebuild.out" >&2; exit 1; }
+  t3=$(date +%s.%N)
+  secs=$(echo "$t3 - $t2" | bc -l)
+  after=$(cat "$dir/cluster.out" "$dir/cluster.err" | { grep -c 'Snapshot of [0-9]* bytes' || true; })
+  [ "$after" -gt "$before" ] || { echo "round $round: no new 'Snapshot of N bytes' line from the primary" >&2; exit 1; }
+  bytes=$(grep -h -o 'Snapshot of [0-9]* bytes' "$dir/cluster.out" "$dir/cluster.err" | tail -1 | grep -o '[0-9]*' | tail -1)
+  rate=$(echo "$bytes / $secs / 1000000" | bc -l | xargs printf '%.0f')
+  rates+=("$rate")
+  # Inside the nodes (no CLI start-up, no 250 ms status polling): the primary's "Rebuilding replica n2" line to n2's
+  # "Rebuilt from a snapshot" line, from the log timestamps (HH:MM:SS.mmm).
+  inside=$(cat "$dir/cluster.out" "$dir/cluster.err" | awk '
+    function t(s) { split(s, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+    /\[n1\].*Rebuilding replica n2 from a snapshot/ { start = t($2) }
+    /\[n2\].*Rebuilt from a snapshot/ { end = t($2) }
+    END { if (start && end >= start) printf "%.3f", end - start; else print "?" }')
+  echo "round $round: $(date -u +%H:%M:%S) UTC, load before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg): rebuild of n2 (request -> streaming) $secs s; snapshot $bytes bytes; $rate MB/s; inside the nodes $inside s ($( [ "$inside" = "?" ] && echo "?" || echo "$bytes / $inside / 1000000" | bc -l | xargs printf '%.0f') MB/s)"
+done
 echo "rebuild_seconds=$secs"
 echo "snapshot_bytes=$bytes"
-echo "rebuild_mb_per_second=$(echo "$bytes / $secs / 1000000" | bc -l | xargs printf '%.0f')"
-grep -h -E 'Snapshot to|Snapshot from|Rebuilt from|Snapshot of' "$dir/cluster.out" "$dir/cluster.err" | sed 's/^/  log: /' | tail -12
+echo "rebuild_mb_per_second=$rate"
+echo "rebuild_mb_per_second_all=${rates[*]}"
+echo "rebuild_mb_per_second_median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}')"
+grep -h -E 'Snapshot to|Snapshot from|Rebuilt from|Snapshot of|Rebuilding from' "$dir/cluster.out" "$dir/cluster.err" | sed 's/^/  log: /' | tail -12

@@ -190,6 +190,45 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
         if (ready is not null) foreach (var (sink, result) in ready) sink.OnApplied(result);
     }
 
+    /// <summary>
+    /// The replica's fast path: applies records received from the upstream right after their append to the local WAL
+    /// completed (so they are durable: fdatasync returned), on the receiver's thread, instead of waking this loop for
+    /// them. Applies only when the applier is exactly caught up to <paramref name="start"/>, running, and has no apply
+    /// delay; otherwise returns false and the loop applies them as before (it skips what was applied here). Both paths
+    /// apply under one lock and only the record at <see cref="AppliedLsn"/>, so each record is applied once, in order.
+    /// </summary>
+    /// <param name="durableRecords">Encoded records starting at <paramref name="start"/>, all of them durable in the local WAL.
+    /// They are copied once: a state machine may keep payload memory, and the caller's buffer is reused.</param>
+    public bool TryApplyDurable(Lsn start, ReadOnlyMemory<byte> durableRecords)
+    {
+        if (_applyDelay is not null || durableRecords.IsEmpty || !Monitor.TryEnter(_applyLock)) return false;
+        try
+        {
+            if (!_running || _fastPathFailure is not null || _appliedLsn != start.Value) return false;
+            if (_wal.FlushedLsn < start + (ulong)durableRecords.Length) return false; // not durable: never applied
+            ReadOnlyMemory<byte> bytes = durableRecords.ToArray();
+            var at = 0;
+            while (at < bytes.Length)
+            {
+                var decoded = Wal.Format.WalRecordCodec.TryDecodeInPlace(bytes[at..], out var record, out var used);
+                if (!decoded.IsOk || record.Lsn.Value != _appliedLsn) break; // the loop reads it from the WAL and decides
+                try { ApplyLocked(record); }
+                catch (Exception ex)
+                {
+                    var failure = new ComponentFailedException("applier", ex);
+                    _fastPathFailure = failure;
+                    _running = false;
+                    try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+                    return false;
+                }
+                at += used;
+            }
+            _waiters.Release(new Lsn(_appliedLsn));
+            return true;
+        }
+        finally { Monitor.Exit(_applyLock); }
+    }
+
     /// <summary>Applies the record at <see cref="AppliedLsn"/> and tells the observers; under _applyLock.</summary>
     private object? ApplyLocked(in WalRecord record)
     {

@@ -84,6 +84,26 @@ public sealed partial class Checkpointer : IApplyObserver
         _lastCaptureLsn = written.Lsn.Value;
     }
 
+    /// <summary>Starts receiving a snapshot at <paramref name="lsn"/> into this node's snapshot directory (see
+    /// <see cref="SnapshotInstall"/>); it is not a snapshot of this node until <see cref="Adopt(IStateMachine, SnapshotInstall)"/>.</summary>
+    public SnapshotInstall BeginInstall(Lsn lsn) => _store.BeginInstall(lsn);
+
+    /// <summary>
+    /// Makes <paramref name="fresh"/> (restored from the received, checked and sealed <paramref name="received"/>) the
+    /// state snapshots are taken of, and installs <paramref name="received"/> as the only snapshot on disk (no second
+    /// write of the image), so a restart starts from it rather than asking for a rebuild again.
+    /// </summary>
+    public void Adopt(IStateMachine fresh, SnapshotInstall received)
+    {
+        if (fresh.AppliedLsn != received.Lsn)
+            throw new InvalidOperationException($"the state is at LSN {fresh.AppliedLsn}, but the received snapshot at {received.Lsn}");
+        _writing.Wait();
+        var installed = _store.Install(received);
+        _state = fresh;
+        Volatile.Write(ref _lastSnapshotLsn, installed.Lsn.Value);
+        _lastCaptureLsn = installed.Lsn.Value;
+    }
+
     private Lsn RestoreInto(IStateMachine target, Action<long>? loading = null, Action<long>? read = null)
     {
         var lsn = _store.LoadLatest(target, loading, read) ?? Lsn.Zero;

@@ -27,7 +27,7 @@ public sealed record CoordinatorContext(
     Func<IStateImage> CaptureImage,
     /// <summary>Replaces this node's state and log with a received snapshot (the file at the path), to go on
     /// streaming from its LSN.</summary>
-    Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
+    Func<Replica.IncomingSnapshot, CancellationToken, Task> RebuildFrom,
     /// <summary>Where snapshots in transit are staged.</summary>
     string ScratchDirectory,
     /// <summary>The WAL archive, when one is configured.</summary>

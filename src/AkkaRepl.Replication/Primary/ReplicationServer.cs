@@ -1,5 +1,7 @@
 using AkkaRepl.Core.Io;
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using System.Net.Sockets;
 using AkkaRepl.Core.Diagnostics;
 using AkkaRepl.Core.Ids;
@@ -145,15 +147,76 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         }
     }
 
+    private const int SnapshotChunkBytes = 1024 * 1024;
+
     /// <summary>
-    /// Rebuilds a replica: captures an image of the state (copy-on-write, writes go on), stages it in a scratch file,
-    /// sends Welcome(Rebuild) and the image in chunks with progress in the log, and returns the image's LSN, from
-    /// which the log is streamed next.
+    /// Rebuilds a replica: captures an image of the state (copy-on-write, writes go on), sends Welcome(Rebuild) and
+    /// the image in chunks with progress in the log, and returns the image's LSN, from which the log is streamed next.
+    /// An image that knows its length (<see cref="Storage.StateMachine.IStateImage.Length"/>) is written straight into
+    /// the link: a writer thread serializes it into 1 MiB buffers while this loop checksums and sends the previous ones,
+    /// so nothing touches the disk. Any other image is staged in a scratch file first (its length must be announced).
     /// </summary>
     private async Task<Lsn> SendSnapshotAsync(FrameConnection link, NodeId replica, Generation generation, CancellationToken ct)
     {
-        const int ChunkBytes = 1024 * 1024;
         var image = _context.CaptureImage();
+        if (image.Length is not { } length) return await SendStagedSnapshotAsync(link, replica, generation, image, ct).ConfigureAwait(false);
+
+        var history = _context.History.Entries.Where(e => e.Lsn <= image.Lsn).ToList();
+        await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, image.Lsn, CatchUpMode.Rebuild), ct).ConfigureAwait(false);
+        await link.SendAsync(new SnapshotBeginFrame(generation, image.Lsn, length, history), ct).ConfigureAwait(false);
+        var progress = new Progress(length, _context.Time);
+        var filled = Channel.CreateBounded<(byte[] Buffer, int Used)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var writer = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                using var chunks = new ChunkWriteStream(filled.Writer, SnapshotChunkBytes, abandon.Token);
+                image.WriteTo(chunks);
+                chunks.Flush();
+                filled.Writer.TryComplete();
+            }
+            catch (Exception ex) { filled.Writer.TryComplete(ex); }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default); // blocks on the channel: its own thread
+        var crc = 0u;
+        long offset = 0;
+        try
+        {
+            await foreach (var (buffer, used) in filled.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    if (offset + used > length)
+                        throw new IOException($"the state image runs past the {length} bytes it announced");
+                    crc = Crc32C.Append(crc, buffer.AsSpan(0, used));
+                    // No copy: the chunk is in the pipe when SendAsync returns, before the buffer goes back to the pool.
+                    await link.SendAsync(new SnapshotChunkFrame(offset, buffer.AsMemory(0, used)), ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+                offset += used;
+                if (progress.Due(offset, out var line)) LogSnapshotProgress(_logger, replica.Value, line);
+            }
+            if (offset != length)
+                throw new IOException($"the state image wrote {offset} bytes, but announced {length}");
+        }
+        finally
+        {
+            abandon.Cancel(); // a writer still blocked on a full channel gives up
+            await writer.ConfigureAwait(false);
+            while (filled.Reader.TryRead(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
+        }
+        await link.SendAsync(new SnapshotEndFrame(crc), ct).ConfigureAwait(false);
+        LogSnapshotSent(_logger, replica.Value, length, image.Lsn.Value);
+        return image.Lsn;
+    }
+
+    /// <summary>Sends an image whose length is not known before it is written: staged in a scratch file, then sent.</summary>
+    private async Task<Lsn> SendStagedSnapshotAsync(FrameConnection link, NodeId replica, Generation generation,
+        Storage.StateMachine.IStateImage image, CancellationToken ct)
+    {
         Directory.CreateDirectory(_context.ScratchDirectory);
         var path = Path.Combine(_context.ScratchDirectory, $"send-{replica}-{Guid.NewGuid():N}.snapshot");
         try
@@ -165,7 +228,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, image.Lsn, CatchUpMode.Rebuild), ct).ConfigureAwait(false);
             await link.SendAsync(new SnapshotBeginFrame(generation, image.Lsn, total, history), ct).ConfigureAwait(false);
             var progress = new Progress(total, _context.Time);
-            var buffer = new byte[ChunkBytes];
+            var buffer = new byte[SnapshotChunkBytes];
             var crc = 0u;
             await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
             {
@@ -174,7 +237,6 @@ public sealed partial class ReplicationServer : IAsyncDisposable
                 while ((read = await file.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
                     crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
-                    // No copy: the chunk is in the pipe when SendAsync returns, before the buffer is read into again.
                     await link.SendAsync(new SnapshotChunkFrame(offset, buffer.AsMemory(0, read)), ct).ConfigureAwait(false);
                     offset += read;
                     if (progress.Due(offset, out var line)) LogSnapshotProgress(_logger, replica.Value, line);
@@ -187,6 +249,66 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>A write-only stream that fills pooled buffers of a fixed size and passes each full one on (the last,
+    /// partly filled one at <see cref="Flush"/>). Blocks while the channel is full: for a thread of its own.</summary>
+    private sealed class ChunkWriteStream(ChannelWriter<(byte[] Buffer, int Used)> output, int chunkBytes, CancellationToken ct) : Stream
+    {
+        private byte[]? _buffer;
+        private int _used;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void WriteByte(byte value) => Write([value]);
+
+        public override void Write(ReadOnlySpan<byte> bytes)
+        {
+            while (!bytes.IsEmpty)
+            {
+                _buffer ??= ArrayPool<byte>.Shared.Rent(chunkBytes);
+                var n = Math.Min(bytes.Length, chunkBytes - _used);
+                bytes[..n].CopyTo(_buffer.AsSpan(_used));
+                _used += n;
+                bytes = bytes[n..];
+                if (_used == chunkBytes) Pass();
+            }
+        }
+
+        public override void Flush()
+        {
+            if (_used > 0) Pass();
+        }
+
+        private void Pass()
+        {
+            var full = (_buffer!, _used);
+            _buffer = null;
+            _used = 0;
+            try
+            {
+                if (!output.TryWrite(full)) output.WriteAsync(full, ct).AsTask().GetAwaiter().GetResult();
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(full.Item1);
+                throw;
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (_buffer is not null) ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+            base.Dispose(disposing);
         }
     }
 

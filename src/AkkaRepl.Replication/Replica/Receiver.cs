@@ -17,7 +17,7 @@ namespace AkkaRepl.Replication.Replica;
 /// <para>Invariants: nothing reaches the WAL unless its frame passed the checksum, carries a generation no lower
 /// than the highest this node has seen (G3), and starts exactly where the log ends (contiguity); the WAL checks
 /// each record's own checksum again. An acknowledged flush position X means every record up to X is durable here
-/// (G4), because acks are sent only after <see cref="WalWriter.AppendEncodedAsync"/> completed. A bad frame closes
+/// (G4), because an ack's flush position is <see cref="WalWriter.FlushedLsn"/>, published only after fdatasync returned. A bad frame closes
 /// the link; the next connection resumes from the last flushed position.</para>
 /// </summary>
 public sealed partial class Receiver : IAsyncDisposable
@@ -171,7 +171,7 @@ public sealed partial class Receiver : IAsyncDisposable
         LastError = null;
         using var linkStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _link = linkStop;
-        var pending = Channel.CreateBounded<(ValueTask<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
+        var pending = Channel.CreateBounded<(Task<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
         try
         {
@@ -190,7 +190,7 @@ public sealed partial class Receiver : IAsyncDisposable
                             throw new ProtocolException($"upstream {upstream} sent records from {records.StartLsn}, but this log continues at {next}");
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
-                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token), records), linkStop.Token).ConfigureAwait(false);
+                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
                     case HeartbeatFrame heartbeat:
@@ -218,86 +218,91 @@ public sealed partial class Receiver : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends Ack frames: after each append is durable, and whenever progress is signalled (heartbeat, apply).</summary>
-    private async Task AckLoopAsync(FrameConnection link, ChannelReader<(ValueTask<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
+    /// <summary>
+    /// Sends Ack frames with the WAL's written and flushed positions and the applier's position, whenever one of them
+    /// moved: when an append became durable, and whenever progress is signalled (the applier moved, a heartbeat).
+    /// <para>The flush position is <see cref="WalWriter.FlushedLsn"/>, which the WAL publishes only after fdatasync
+    /// returned, so an ack never claims more than is durable (G4). The loop does not wait for the appends still in
+    /// flight before it reports progress: an applied position is acknowledged at once, not behind the next batch's
+    /// fdatasync (that wait showed up as replica apply lag that was only reporting delay). Appends are retired in
+    /// order as they complete; a failed one ends the link.</para>
+    /// </summary>
+    private async Task AckLoopAsync(FrameConnection link, ChannelReader<(Task<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
     {
         var lastSent = (Write: Lsn.Zero, Flush: Lsn.Zero, Apply: Lsn.Zero);
         var waitProgress = _progress.WaitAsync(ct);
+        (Task<Lsn> Append, RecordsFrame Frame)? oldest = null; // the oldest append not yet retired
+        Task<bool>? waitPending = null;
         while (!ct.IsCancellationRequested)
         {
-            var waitAppend = pending.WaitToReadAsync(ct).AsTask();
-            await Task.WhenAny(waitAppend, waitProgress).ConfigureAwait(false);
-            if (waitProgress.IsCompleted) { await waitProgress.ConfigureAwait(false); waitProgress = _progress.WaitAsync(ct); }
-            while (pending.TryRead(out var append))
+            while (true)
             {
-                await append.Append.ConfigureAwait(false); // durable before acked
-                append.Frame.Release(); // the WAL copied the bytes: the pooled frame buffer goes back (not on failure: left to the GC)
+                if (oldest is null)
+                {
+                    if (!pending.TryRead(out var next)) break;
+                    oldest = next;
+                }
+                if (!oldest.Value.Append.IsCompleted) break;
+                await oldest.Value.Append.ConfigureAwait(false); // a failed append ends the link
+                // Durable now: apply it here rather than waking the applier's loop, so the ack below carries it.
+                _c.Applier.TryApplyDurable(oldest.Value.Frame.StartLsn, oldest.Value.Frame.EncodedRecords);
+                oldest.Value.Frame.Release(); // the WAL and the applier copied the bytes: the pooled frame buffer goes back
+                oldest = null;
             }
-            if (waitAppend.IsCompleted && !await waitAppend.ConfigureAwait(false) && pending.Completion.IsCompleted) return;
             var now = (Write: _c.Wal.WrittenLsn, Flush: _c.Wal.FlushedLsn, Apply: _c.Applier.AppliedLsn);
-            if (now == lastSent) continue;
-            await link.SendAsync(new AckFrame(_c.HighestGeneration(), now.Write, now.Flush, now.Apply), ct).ConfigureAwait(false);
-            lastSent = now;
+            if (now != lastSent)
+            {
+                await link.SendAsync(new AckFrame(_c.HighestGeneration(), now.Write, now.Flush, now.Apply), ct).ConfigureAwait(false);
+                lastSent = now;
+                continue; // more may have moved while this ack was sent
+            }
+            // Wait for the oldest append to complete (or for one to arrive), or for progress (apply, heartbeat).
+            Task wake = oldest is { } o ? o.Append : waitPending ??= pending.WaitToReadAsync(ct).AsTask();
+            if (!wake.IsCompleted && !waitProgress.IsCompleted)
+                await Task.WhenAny(wake, waitProgress).ConfigureAwait(false);
+            if (waitProgress.IsCompleted) { await waitProgress.ConfigureAwait(false); waitProgress = _progress.WaitAsync(ct); }
+            if (waitPending is { IsCompleted: true })
+            {
+                if (!await waitPending.ConfigureAwait(false)) return; // the link's receive loop ended
+                waitPending = null;
+            }
         }
     }
 
     /// <summary>
-    /// Receives a snapshot (SnapshotBegin, chunks in order, SnapshotEnd) into a scratch file, checks its size and
-    /// checksum, and hands it to the node, which replaces its state and log with it. Nothing of a snapshot that did
-    /// not arrive whole and intact is used.
+    /// Receives a snapshot (SnapshotBegin, chunks in order, SnapshotEnd) and hands it to the node as an
+    /// <see cref="IncomingSnapshot"/>: the node writes it once into its snapshot directory and restores a fresh state
+    /// from it while it arrives, and replaces its state and log only after the whole of it was checked (length,
+    /// checksum, LSN). Nothing of a snapshot that did not arrive whole and intact is used.
     /// </summary>
     private async Task ReceiveSnapshotAsync(FrameConnection link, NodeId upstream)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        idle.CancelAfter(TimeSpan.FromSeconds(30));
+        idle.CancelAfter(SnapshotIdle);
         if (await link.ReceiveAsync(idle.Token).ConfigureAwait(false) is not SnapshotBeginFrame begin)
             throw new ProtocolException($"upstream {upstream} announced a rebuild but sent no SnapshotBegin");
-        Directory.CreateDirectory(_c.ScratchDirectory);
-        var path = Path.Combine(_c.ScratchDirectory, "receive.snapshot");
         var progress = new Core.Diagnostics.Progress(begin.TotalBytes, _c.Time);
         LogSnapshotIncoming(_logger, upstream.Value, begin.TotalBytes, begin.SnapshotLsn.Value);
+        var incoming = new IncomingSnapshot(link, begin, upstream, SnapshotIdle, received =>
+        {
+            LastFrameAt = _c.Time.GetUtcNow();
+            RebuildPercent = progress.Percent(received);
+            if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
+        });
         try
         {
-            var crc = 0u;
-            long received = 0;
-            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                while (true)
-                {
-                    idle.CancelAfter(TimeSpan.FromSeconds(30)); // a stalled transfer ends the link, not the node
-                    var frame = await link.ReceiveAsync(idle.Token).ConfigureAwait(false);
-                    if (frame is SnapshotEndFrame end)
-                    {
-                        if (received != begin.TotalBytes)
-                            throw new ProtocolException($"snapshot from {upstream} ended after {received} bytes; {begin.TotalBytes} were announced");
-                        if (end.Crc32C != crc)
-                            throw new ProtocolException($"snapshot from {upstream} has checksum 0x{crc:x8}; the sender's is 0x{end.Crc32C:x8}");
-                        break;
-                    }
-                    if (frame is not SnapshotChunkFrame chunk)
-                        throw new ProtocolException($"upstream {upstream} sent {frame?.Type.ToString() ?? "end of stream"} in the middle of a snapshot");
-                    if (chunk.Offset != received)
-                        throw new ProtocolException($"snapshot chunk from {upstream} at offset {chunk.Offset}; expected {received}");
-                    crc = Crc32C.Append(crc, chunk.Bytes.Span);
-                    await file.WriteAsync(chunk.Bytes, idle.Token).ConfigureAwait(false);
-                    received += chunk.Bytes.Length;
-                    chunk.Release();
-                    LastFrameAt = _c.Time.GetUtcNow();
-                    RebuildPercent = progress.Percent(received);
-                    if (progress.Due(received, out var line)) LogSnapshotProgress(_logger, upstream.Value, line);
-                }
-                file.Flush(flushToDisk: true);
-            }
-            await _c.RebuildFrom(begin, path, _stop.Token).ConfigureAwait(false);
-            RebuildPercent = null;
-            RebuildsCompleted++;
-            LogRebuilt(_logger, begin.SnapshotLsn.Value, received);
+            await _c.RebuildFrom(incoming, _stop.Token).ConfigureAwait(false);
         }
         finally
         {
-            File.Delete(path);
+            RebuildPercent = null;
         }
+        RebuildsCompleted++;
+        LogRebuilt(_logger, begin.SnapshotLsn.Value, begin.TotalBytes);
     }
+
+    /// <summary>How long a snapshot transfer may stall before the link is dropped.</summary>
+    private static readonly TimeSpan SnapshotIdle = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Appends what the WAL archive holds of the log from <paramref name="start"/> up to the upstream's first retained

@@ -22,7 +22,8 @@ public sealed record ReceiverContext(
     Action<Generation, NodeId> GenerationSeen,
     Func<Lsn, CancellationToken, Task> DivergedAt,
     Action<NodeId> NeedsRebuild,
-    Func<SnapshotBeginFrame, string, CancellationToken, Task> RebuildFrom,
+    /// <summary>Receives a snapshot (see <see cref="IncomingSnapshot"/>) and replaces the node's state and log with it.</summary>
+    Func<IncomingSnapshot, CancellationToken, Task> RebuildFrom,
     string ScratchDirectory,
     Archive.WalArchive? Archive,
     /// <summary>TLS and the cluster secret on the upstream link; null: the cluster secret of <see cref="Options"/> only.</summary>

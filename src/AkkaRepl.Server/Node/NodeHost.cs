@@ -289,22 +289,24 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     /// <summary>
     /// Replaces this replica's state and log with a snapshot received from its upstream, taken at
-    /// <c>begin.SnapshotLsn</c>. A marker file guards the whole change: if the node dies part way, the next start
-    /// discards the half-built state (<see cref="DiscardInterruptedRebuild"/>) and the upstream rebuilds it again.
+    /// <c>begin.SnapshotLsn</c>. The snapshot is written once, into the snapshot directory, and restored into a
+    /// fresh state while it arrives (<see cref="Replication.Replica.IncomingSnapshot"/>); the live state and log go
+    /// on untouched until all of it was checked. A marker file guards the change from there: if the node dies part
+    /// way, the next start discards the half-built state (<see cref="DiscardInterruptedRebuild"/>) and the upstream
+    /// rebuilds it again. A transfer cut before that leaves only a temp file, deleted at the next start.
     /// </summary>
-    private async Task RebuildFromAsync(Replication.Protocol.SnapshotBeginFrame begin, string snapshotPath, CancellationToken ct)
+    private async Task RebuildFromAsync(Replication.Replica.IncomingSnapshot incoming, CancellationToken ct)
     {
-        await File.WriteAllTextAsync(RebuildMarker, $"rebuild from a snapshot at LSN {begin.SnapshotLsn} started {_time.GetUtcNow():O}\n", ct).ConfigureAwait(false);
-        await _applier!.StopAsync().ConfigureAwait(false);
+        var begin = incoming.Begin;
         var freshKv = new KvStore();
         var fresh = NewState(freshKv);
-        await using (var file = File.OpenRead(snapshotPath))
-        {
-            var restored = fresh.Restore(file);
-            if (restored != begin.SnapshotLsn)
-                throw new StorageCorruptException($"the received snapshot holds LSN {restored}, not the announced {begin.SnapshotLsn}");
-        }
-        _checkpointer!.Adopt(fresh);
+        using var received = _checkpointer!.BeginInstall(begin.SnapshotLsn);
+        await incoming.ReceiveAsync(received, fresh, ct).ConfigureAwait(false); // checked whole, file flushed
+
+        await File.WriteAllTextAsync(RebuildMarker, $"rebuild from a snapshot at LSN {begin.SnapshotLsn} started {_time.GetUtcNow():O}\n", ct).ConfigureAwait(false);
+        DirectorySync.Sync(_dataDir);
+        await _applier!.StopAsync().ConfigureAwait(false);
+        _checkpointer.Adopt(fresh, received);
         _history!.ReplaceAll(begin.History);
         var previous = begin.History.LastOrDefault(e => e.Lsn < begin.SnapshotLsn).Generation;
         await _wal!.ResetAsync(begin.SnapshotLsn, previous, ct).ConfigureAwait(false);

@@ -27,6 +27,20 @@ internal sealed class KvImage : IStateImage
     public IReadOnlyList<Dictionary<byte[], KvEntry>> Shards { get; }
     public Dictionary<byte[], ulong> Tombstones { get; }
 
+    /// <inheritdoc />
+    public long? Length
+    {
+        get
+        {
+            // The layout of WriteTo: version, LSN, horizon, count, entries (key, value, version), count, tombstones.
+            long length = 1 + 8 + 8 + 8 + 8;
+            foreach (var shard in Shards)
+                foreach (var (key, entry) in shard) length += 4 + key.Length + 4 + entry.Value.Length + 8;
+            foreach (var key in Tombstones.Keys) length += 4 + key.Length + 8;
+            return length;
+        }
+    }
+
     public void WriteTo(Stream destination)
     {
         using var writer = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);

@@ -24,10 +24,11 @@ public sealed partial class SnapshotStore
 {
     private const uint Magic = 0x53524B41; // "AKRS" little-endian
     private const uint FormatVersion = 1;
-    private const int HeaderBytes = 32;
+    internal const int HeaderBytes = 32;
     private const string Prefix = "snapshot-";
     private const string Suffix = ".snap";
     private const string TempSuffix = ".tmp";
+    private const string ReceivedSuffix = ".received" + TempSuffix;
 
     private readonly string _directory;
     private readonly SnapshotOptions _options;
@@ -139,10 +140,49 @@ public sealed partial class SnapshotStore
         return null;
     }
 
+    /// <summary>
+    /// Starts receiving a snapshot at <paramref name="lsn"/> as a stream (see <see cref="SnapshotInstall"/>): its body
+    /// is written once, into a temp file here, and becomes this store's snapshot only through <see cref="Install"/>.
+    /// </summary>
+    /// <exception cref="StorageUnavailableException">The temp file cannot be created.</exception>
+    public SnapshotInstall BeginInstall(Lsn lsn)
+    {
+        var finalPath = PathFor(lsn);
+        try { return new SnapshotInstall(lsn, finalPath + ReceivedSuffix, finalPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException($"cannot create '{finalPath + ReceivedSuffix}' for a received snapshot: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Makes a sealed <paramref name="received"/> snapshot the only one here: the others are deleted, it is renamed
+    /// into place and the directory is flushed. Returns its description.
+    /// </summary>
+    public SnapshotInfo Install(SnapshotInstall received)
+    {
+        if (!received.IsSealed) throw new InvalidOperationException("a received snapshot is installed only after it was checked and sealed");
+        var length = received.BodyBytes;
+        received.CloseFile();
+        try
+        {
+            foreach (var snapshot in List()) File.Delete(snapshot.Path);
+            File.Move(received.TempPath, received.FinalPath, overwrite: true);
+            received.Installed = true;
+            AkkaRepl.Core.Io.DirectorySync.Sync(_directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException($"cannot install received snapshot '{received.FinalPath}': {e.Message}", e);
+        }
+        LogWritten(_logger, received.Lsn, length, received.FinalPath);
+        return new SnapshotInfo(received.Lsn, received.FinalPath, length + HeaderBytes);
+    }
+
     private string PathFor(Lsn lsn) =>
         Path.Combine(_directory, Prefix + lsn.Value.ToString("D20", CultureInfo.InvariantCulture) + Suffix);
 
-    private static byte[] BuildHeader(Lsn lsn, long length, uint bodyCrc)
+    internal static byte[] BuildHeader(Lsn lsn, long length, uint bodyCrc)
     {
         var header = new byte[HeaderBytes];
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(0), Magic);

@@ -28,4 +28,8 @@ public interface IStateImage
 {
     Lsn Lsn { get; }
     void WriteTo(Stream destination);
+
+    /// <summary>The exact number of bytes <see cref="WriteTo"/> writes, when it is known without writing the image
+    /// (a snapshot is then streamed to a replica as it is written); null when it is not.</summary>
+    long? Length => null;
 }

@@ -36,6 +36,50 @@ public sealed class ApplierFastPathTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_replica_applies_received_records_once_in_order_and_only_once_they_are_durable()
+    {
+        var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
+        try
+        {
+            await using var wal = await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance);
+            var state = new RecordingState();
+            var applier = new Applier(wal, state, NullLogger.Instance);
+            applier.Start();
+            var start = wal.WrittenLsn;
+            var frames = new List<(Lsn Start, byte[] Bytes)>();
+            var next = start;
+            for (var f = 0; f < 50; f++)
+            {
+                var bytes = new byte[5 * Wal.Format.WalRecordCodec.EncodedSize(4)];
+                var used = 0;
+                for (var i = 0; i < 5; i++)
+                {
+                    var lsn = next + (ulong)used;
+                    used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), lsn, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(f * 5 + i));
+                }
+                frames.Add((next, bytes));
+                next += (ulong)used;
+            }
+            // Not durable yet (nothing appended): never applied.
+            Assert.False(applier.TryApplyDurable(frames[0].Start, frames[0].Bytes));
+            Assert.Empty(state.Applied);
+
+            foreach (var (frameStart, bytes) in frames)
+            {
+                await wal.AppendEncodedAsync(bytes, frameStart);
+                applier.TryApplyDurable(frameStart, bytes); // the receiver's call; the loop may have got there first
+                applier.TryApplyDurable(frameStart, bytes); // a repeat is refused: not at the applied position
+            }
+            await applier.WaitForAppliedAsync(next);
+            Assert.Equal(250, state.Applied.Count);                                               // once each
+            for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn); // in order, no gap
+            Assert.Equal(next, applier.AppliedLsn);
+            await applier.DisposeAsync();
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     private sealed class Request : WalAppendRequest, IApplyResultSink
     {
         public Request(Generation g, byte[] payload) => SetRecord(g, WalRecordKind.Command, payload);
