@@ -12,6 +12,8 @@
 #   limited. That is the question the 2x target asks: does a replica add the capacity of its own CPU? Without it all
 #   three nodes and the load generator share the machine's cores, and moving GETs from one process to two others on
 #   the same cores creates no CPU.
+#   Between the warm-up and the measured run the script waits until no node's JIT tiering thread is busy; the
+#   measured run warms up 2 s more under the quota, then idles --settle seconds (default 20) before its first round.
 #   After the rounds the nodes are left idle for --idle-seconds and their CPU is sampled: what a node spends when
 #   nothing happens (heartbeats, election tick, acks), per second.
 #   --boost (with --node-cpu) gives the node cgroups, and a cgroup holding the load generator, the highest CPU weight
@@ -20,18 +22,19 @@
 #   rest of the machine's work waits for the benchmark while it runs. Off by default.
 #   --env KEY=VALUE (repeatable) sets an environment variable for the node processes only (for A/B runs of
 #   runtime settings, e.g. --env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70).
-# Usage: tests/perf/read-scaling.sh [--rounds R] [--seconds S] [--warmup W] [--clients C] [--pipeline P]
+# Usage: tests/perf/read-scaling.sh [--rounds R] [--seconds S] [--warmup W] [--settle T] [--clients C] [--pipeline P]
 #                                   [--node-cpu F [--boost]] [--idle-seconds I] [--env KEY=VALUE]... [--out FILE]
 # Prints Markdown tables and writes them to artifacts/bench-read-scaling.md (or --out). Linux only (reads /proc).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=5; seconds=5; warmup=5; clients=16; pipeline=16; node_cpu=""; boost=""; idle=5; node_env=(); out_file=artifacts/bench-read-scaling.md
+rounds=5; seconds=5; warmup=5; settle=20; clients=16; pipeline=16; node_cpu=""; boost=""; idle=5; node_env=(); out_file=artifacts/bench-read-scaling.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
     --seconds) seconds="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
+    --settle) settle="$2"; shift ;;
     --clients) clients="$2"; shift ;;
     --pipeline) pipeline="$2"; shift ;;
     --node-cpu) node_cpu="$2"; shift ;;
@@ -59,10 +62,13 @@ mkdir -p "$(dirname "$out_file")"
 bin=src/AkkaRepl.Server/bin/Release/net10.0/akkarepl.dll
 hz=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# CPU ticks of a node's JIT tiering thread (".NET Tiered Com...", the background compiler): what warm-up is meant to remove.
-jit_ticks() { local sum=0 t f; for t in /proc/"$1"/task/*; do
-    if [[ "$(cat "$t/comm" 2>/dev/null)" == ".NET Tiered"* ]]; then f=$(sed 's/.*) //' "$t/stat" 2>/dev/null) && sum=$((sum + $(echo "$f" | awk '{print $12 + $13}'))); fi
-  done; echo "$sum"; }
+# CPU ticks of a node's JIT tiering threads (".NET Tiered Com...", the background compiler): what warm-up is meant to
+# remove. The thread exits when idle and a new one starts later, so each is listed as TID:TICKS and a phase counts, per
+# thread alive at its end, the ticks since its start (a thread that exited within the phase loses its last part).
+jit_threads() { local out="" t; for t in /proc/"$1"/task/*; do
+    if [[ "$(cat "$t/comm" 2>/dev/null)" == ".NET Tiered"* ]]; then out="$out${t##*/}:$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}'),"; fi
+  done; echo "${out:-none}"; }
+jit_ticks() { jit_threads "$1" | tr ',' '\n' | awk -F: '$2 != "" {s += $2} END {print s + 0}'; }
 throttled() { if [ -n "${cg[$1]:-}" ] && [ -f "${cg[$1]}/cpu.stat" ]; then awk '$1=="nr_throttled"{print $2}' "${cg[$1]}/cpu.stat"; else echo 0; fi; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg); start_utc=$(date -u '+%Y-%m-%d %H:%M UTC')
 
@@ -86,6 +92,19 @@ for attempt in 1 2 3 4; do
   [ "$attempt" -eq 4 ] && { echo "the warm-up failed:" >&2; cat "$work/warmup.txt" >&2; exit 1; }
   echo "warm-up attempt $attempt failed (cluster settling?), trying again: $(tail -n 1 "$work/warmup.txt")" >&2; sleep 3
 done
+
+# The JIT keeps tiering up for a while after the load that made methods hot (its background compiler lags the load):
+# wait until every node's tiering thread has been quiet for 3 s (at most 90 s), so that work is not charged to a
+# measured phase, nor starved by a quota.
+jit_quiet_after=""
+for waited in $(seq 0 3 90); do
+  before=$(( $(jit_ticks "${node_pid[n1]}") + $(jit_ticks "${node_pid[n2]}") + $(jit_ticks "${node_pid[n3]}") ))
+  sleep 3
+  after=$(( $(jit_ticks "${node_pid[n1]}") + $(jit_ticks "${node_pid[n2]}") + $(jit_ticks "${node_pid[n3]}") ))
+  if [ $((after - before)) -le 1 ]; then jit_quiet_after=$((waited + 3)); break; fi
+done
+jit_note=${jit_quiet_after:+"JIT tiering quiet on every node ${jit_quiet_after} s after the warm-up"}
+jit_note=${jit_note:-"JIT tiering still busy 90 s after the warm-up"}
 
 weigh() { if [ -f "$1/cpu.weight" ]; then echo 10000 > "$1/cpu.weight"; else echo 262144 > "$1/cpu.shares"; fi; }
 # Each node in its own cgroup with a quota of F cores (all its threads, present and future).
@@ -116,11 +135,11 @@ fi
 # Every node's CPU ticks (and cgroup throttled periods) at each measured phase's start and end.
 out="$work/bench.txt"; samples="$work/samples.txt"; : > "$samples"
 ${client_prefix[@]+"${client_prefix[@]}"} dotnet "$bin" bench reads --seeds "127.0.0.1:$seed" --clients "$clients" --pipeline "$pipeline" --seconds "$seconds" \
-    --warmup 2 --rounds "$rounds" 2>&1 \
+    --warmup 2 --settle "$settle" --rounds "$rounds" 2>&1 \
   | while IFS= read -r line; do
       case "$line" in
         "measure "*) set -- $line
-          echo "$2 $3 $4 $(ticks "${node_pid[n1]}") $(ticks "${node_pid[n2]}") $(ticks "${node_pid[n3]}") $(throttled n1) $(throttled n2) $(throttled n3) $(jit_ticks "${node_pid[n1]}") $(jit_ticks "${node_pid[n2]}") $(jit_ticks "${node_pid[n3]}")" >> "$samples" ;;
+          echo "$2 $3 $4 $(ticks "${node_pid[n1]}") $(ticks "${node_pid[n2]}") $(ticks "${node_pid[n3]}") $(throttled n1) $(throttled n2) $(throttled n3) $(jit_threads "${node_pid[n1]}") $(jit_threads "${node_pid[n2]}") $(jit_threads "${node_pid[n3]}")" >> "$samples" ;;
         *) echo "$line" >> "$out" ;;
       esac
     done
@@ -155,7 +174,12 @@ for r in $(seq "$rounds"); do
   # samples: start|end ROUND PHASE ticks(n1 n2 n3) throttled(n1 n2 n3) jit(n1 n2 n3); node k: ticks field 3+k,
   # throttled 6+k, JIT tiering thread 9+k.
   cpu=$(awk -v r="$r" -v hz="$hz" -v g1="$p1" -v g2="$p2" -v g3="$p3" -v s="$seconds" -v P="$((3 + ip))" -v A="$((3 + ia))" -v B="$((3 + ib))" '
-      $2 == r { if ($1 == "start") { for (i = 4; i <= 12; i++) a[$3, i] = $i } else { for (i = 4; i <= 12; i++) d[$3, i] = $i - a[$3, i] } }
+      function jit(startList, endList,   n, m, i, kv, before, sum) {   # per thread id: end - start (0 at start if new)
+        delete before; n = split(startList, kv, ","); for (i = 1; i <= n; i++) { split(kv[i], m, ":"); if (m[2] != "") before[m[1]] = m[2] }
+        sum = 0; n = split(endList, kv, ","); for (i = 1; i <= n; i++) { split(kv[i], m, ":"); if (m[2] != "") sum += m[2] - ((m[1] in before) ? before[m[1]] : 0) }
+        return sum }
+      $2 == r { if ($1 == "start") { for (i = 4; i <= 12; i++) a[$3, i] = $i }
+                else { for (i = 4; i <= 9; i++) d[$3, i] = $i - a[$3, i]; for (i = 10; i <= 12; i++) d[$3, i] = jit(a[$3, i], $i) } }
       END {
         g[1] = g1 * s; g[2] = g2 * s; g[3] = g3 * s
         for (p = 1; p <= 3; p++) cpu = cpu sprintf("%s%.2f · %.2f · %.2f", (p > 1 ? " / " : ""), d[p, P]/hz, d[p, A]/hz, d[p, B]/hz)
@@ -173,7 +197,7 @@ get() { sed -n "s/^$1=//p" "$out"; }
 {
   echo "Read scaling, $start_utc to $(date -u '+%H:%M UTC'), $(nproc) cores, load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
   if [ -n "$node_cpu" ]; then budget="$node_cpu cores each (cgroup quota; the client is not limited)${boost:+; boosted: nodes and client at the highest CPU weight}"; else budget="none (all processes share the machine)"; fi
-  echo "Per-node CPU budget: $budget; $clients connections x $pipeline pipelined GETs in every phase; warm-up $warmup s per phase before any quota, 2 s more under it; $rounds rounds of $seconds s per phase (even rounds in reverse order)${node_env[*]:+; node environment: ${node_env[*]}}"
+  echo "Per-node CPU budget: $budget; $clients connections x $pipeline pipelined GETs in every phase; warm-up $warmup s per phase before any quota, 2 s more under it and $settle s idle; $jit_note; $rounds rounds of $seconds s per phase (even rounds in reverse order)${node_env[*]:+; node environment: ${node_env[*]}}"
   echo
   cat "$table"
   echo

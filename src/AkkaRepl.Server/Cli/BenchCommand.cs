@@ -185,14 +185,15 @@ internal static class BenchCommand
         var keyspace = new Option<int>("--keyspace") { Description = "Keys preloaded and read, uniformly.", DefaultValueFactory = _ => 10_000 };
         var valueBytes = new Option<int>("--value-bytes") { Description = "Preloaded value size.", DefaultValueFactory = _ => 100 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of each throughput phase run once, unmeasured, before the rounds (JIT tiering on every node and the client); 0: none.", DefaultValueFactory = _ => 5 };
+        var settle = new Option<double>("--settle") { Description = "Seconds idle after the warm-up, while the nodes' JIT finishes tiering up in the background; 0: none.", DefaultValueFactory = _ => 0 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds of the three throughput phases (even rounds in reverse order); ratios are reported per round and as medians.", DefaultValueFactory = _ => 3 };
         var command = new Command("reads", "Read scaling: GETs on the primary alone vs spread over the replicas (eventual and read-your-writes), and read-your-writes latency over eventual.");
-        foreach (var o in new Option[] { seeds, clients, pipeline, seconds, keyspace, valueBytes, warmup, rounds }) command.Options.Add(o);
+        foreach (var o in new Option[] { seeds, clients, pipeline, seconds, keyspace, valueBytes, warmup, settle, rounds }) command.Options.Add(o);
         command.SetAction((parse, ct) => Run(async () =>
         {
             var bench = new BenchReads(new BenchReads.Settings(parse.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(clients), parse.GetValue(pipeline), Seconds(parse.GetValue(seconds)), parse.GetValue(keyspace), parse.GetValue(valueBytes),
-                Seconds(parse.GetValue(warmup)), parse.GetValue(rounds)));
+                TimeSpan.FromSeconds(parse.GetValue(warmup)), parse.GetValue(rounds), TimeSpan.FromSeconds(parse.GetValue(settle)))); // 0: none
             var r = await bench.RunAsync(line => Console.Error.WriteLine(line), ct).ConfigureAwait(false);
             foreach (var round in r.Rounds)
             {

@@ -21,8 +21,8 @@ namespace AkkaRepl.Server.Cli;
 /// The machine's CPU use in each phase (from /proc/stat) says whether the run was CPU-bound.
 /// <para>Fairness: every throughput phase uses the same connections in total (<c>--clients</c>, spread evenly over the
 /// replicas) and the same pipeline depth. Before anything is measured, a warm-up runs each of the three throughput
-/// phases once (<c>--warmup</c> seconds each), so every node and this client have compiled their hot paths at the
-/// final tier and no measured phase pays for JIT tiering. Rounds alternate the order of the phases (odd rounds:
+/// phases once (<c>--warmup</c> seconds each), then idles <c>--settle</c> seconds while the JIT's background tiering
+/// finishes, so every node and this client run their hot paths at the final tier and no measured phase pays for it. Rounds alternate the order of the phases (odd rounds:
 /// primary, eventual, read-your-writes; even rounds: the reverse), so a slow drift of the machine's load favours
 /// neither side; the ratios are reported per round and as medians. Each measured phase writes one line
 /// <c>measure start|end ROUND PHASE</c> to the progress output, exactly at its timing boundaries, so a script can
@@ -31,7 +31,7 @@ namespace AkkaRepl.Server.Cli;
 internal sealed class BenchReads
 {
     public sealed record Settings(IReadOnlyList<string> Seeds, int Clients, int Pipeline, TimeSpan PhaseDuration, int Keyspace, int ValueBytes,
-        TimeSpan Warmup = default, int Rounds = 1);
+        TimeSpan Warmup = default, int Rounds = 1, TimeSpan Settle = default);
 
     public sealed record Phase(string Name, long Requests, long Errors, string? FirstError, TimeSpan Elapsed, double MachineCpuBusy, TimeSpan BenchCpu)
     {
@@ -77,6 +77,7 @@ internal sealed class BenchReads
         if (settings.Keyspace < 1) throw new AkkaReplException("--keyspace must be at least 1");
         if (settings.PhaseDuration <= TimeSpan.Zero) throw new AkkaReplException("--seconds must be positive");
         if (settings.Warmup < TimeSpan.Zero) throw new AkkaReplException("--warmup must not be negative");
+        if (settings.Settle < TimeSpan.Zero) throw new AkkaReplException("--settle must not be negative");
         if (settings.Rounds < 1) throw new AkkaReplException("--rounds must be at least 1");
         _s = settings;
     }
@@ -108,6 +109,13 @@ internal sealed class BenchReads
             await ThroughputAsync("warm-up primary", onPrimary, null, _s.Warmup, null, ct).ConfigureAwait(false);
             await ThroughputAsync("warm-up replicas", spread, null, _s.Warmup, null, ct).ConfigureAwait(false);
             await ThroughputAsync("warm-up replicas ryw", spread, token, _s.Warmup, null, ct).ConfigureAwait(false);
+        }
+        if (_s.Settle > TimeSpan.Zero)
+        {
+            // The nodes' JIT tiers methods up in the background some seconds after they got hot; idle meanwhile, so
+            // that compilation is not charged to (or, under a CPU quota, starved by) the first measured phase.
+            progress($"settling: {_s.Settle.TotalSeconds:0.#} s idle before the rounds");
+            await Task.Delay(_s.Settle, ct).ConfigureAwait(false);
         }
         var rounds = new List<Round>();
         for (var r = 1; r <= _s.Rounds; r++)

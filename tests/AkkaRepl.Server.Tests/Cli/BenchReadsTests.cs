@@ -23,7 +23,8 @@ public sealed class BenchReadsTests(ITestOutputHelper output)
             var progress = new ConcurrentQueue<string>();
             var bench = new BenchReads(new BenchReads.Settings(
                 [$"127.0.0.1:{p.RespPort}", $"127.0.0.1:{r1.RespPort}", $"127.0.0.1:{r2.RespPort}"], Clients: 4, Pipeline: 2,
-                PhaseDuration: TimeSpan.FromMilliseconds(200), Keyspace: 50, ValueBytes: 8, Warmup: TimeSpan.FromMilliseconds(100), Rounds: 2));
+                PhaseDuration: TimeSpan.FromMilliseconds(200), Keyspace: 50, ValueBytes: 8, Warmup: TimeSpan.FromMilliseconds(100), Rounds: 2,
+                Settle: TimeSpan.FromMilliseconds(50)));
             var result = await bench.RunAsync(progress.Enqueue, CancellationToken.None);
             var lines = progress.ToList();
             foreach (var line in lines) output.WriteLine(line);
@@ -38,6 +39,7 @@ public sealed class BenchReadsTests(ITestOutputHelper output)
                  "measure start 2 3", "measure end 2 3", "measure start 2 2", "measure end 2 2", "measure start 2 1", "measure end 2 1"],
                 lines.Where(l => l.StartsWith("measure ", StringComparison.Ordinal)));
             Assert.InRange(lines.FindIndex(l => l.StartsWith("warm-up", StringComparison.Ordinal)), 0, lines.IndexOf("measure start 1 1") - 1);
+            Assert.InRange(lines.FindIndex(l => l.StartsWith("settling", StringComparison.Ordinal)), 0, lines.IndexOf("measure start 1 1") - 1);
             // Roles are named for scripts: the primary and both replicas.
             Assert.Contains($"role primary 127.0.0.1:{p.RespPort}", lines);
             Assert.Contains($"role replica 127.0.0.1:{r1.RespPort}", lines);
@@ -57,11 +59,14 @@ public sealed class BenchReadsTests(ITestOutputHelper output)
     }
 
     [Fact]   // synchronous and bounded
-    public void No_rounds_or_a_negative_warm_up_are_refused_with_the_option_name()
+    public void No_rounds_or_a_negative_warm_up_or_settle_are_refused_with_the_option_name()
     {
         var settings = new BenchReads.Settings(["127.0.0.1:1"], 1, 1, TimeSpan.FromSeconds(1), 1, 1);
         Assert.Equal("--rounds must be at least 1", Assert.Throws<Core.Errors.AkkaReplException>(() => new BenchReads(settings with { Rounds = 0 })).Message);
         Assert.Equal("--warmup must not be negative",
             Assert.Throws<Core.Errors.AkkaReplException>(() => new BenchReads(settings with { Warmup = TimeSpan.FromSeconds(-1) })).Message);
+        Assert.Equal("--settle must not be negative",
+            Assert.Throws<Core.Errors.AkkaReplException>(() => new BenchReads(settings with { Settle = TimeSpan.FromSeconds(-1) })).Message);
+        _ = new BenchReads(settings with { Warmup = TimeSpan.Zero, Settle = TimeSpan.Zero }); // 0 means none, not an error
     }
 }
