@@ -185,8 +185,8 @@ for r in $(seq "$rounds"); do
         for (p = 1; p <= 3; p++) cpu = cpu sprintf("%s%.2f · %.2f · %.2f", (p > 1 ? " / " : ""), d[p, P]/hz, d[p, A]/hz, d[p, B]/hz)
         us = sprintf("%.2f · %.2f · %.2f", d[1, P]/hz*1e6/g[1], (d[2, A]+d[2, B])/hz*1e6/g[2], (d[3, A]+d[3, B])/hz*1e6/g[3])
         for (p = 1; p <= 3; p++) thr = thr sprintf("%s%d·%d·%d", (p > 1 ? " / " : ""), d[p, P+3], d[p, A+3], d[p, B+3])
-        for (p = 1; p <= 3; p++) jit = jit sprintf("%s%.2f·%.2f·%.2f", (p > 1 ? " / " : ""), d[p, P+6]/hz, d[p, A+6]/hz, d[p, B+6]/hz)
-        printf "%s | %s | %s | %s", cpu, us, thr, jit }' "$samples")
+        for (p = 1; p <= 3; p++) jt = jt sprintf("%s%.2f·%.2f·%.2f", (p > 1 ? " / " : ""), d[p, P+6]/hz, d[p, A+6]/hz, d[p, B+6]/hz)
+        printf "%s | %s | %s | %s", cpu, us, thr, jt }' "$samples")
   printf '| %s (%s) | %s | %s (%sx) | %s (%sx) | %s | %s/%s/%s | %s/%s/%s %% |\n' "$r" "$order" "$p1" \
     "$p2" "$(awk -v a="$p2" -v b="$p1" 'BEGIN{printf "%.2f", a/b}')" "$p3" "$(awk -v a="$p3" -v b="$p1" 'BEGIN{printf "%.2f", a/b}')" "$cpu" \
     "$(field "$r" "primary, eventual" "client CPU")" "$(field "$r" "replicas, eventual" "client CPU")" "$(field "$r" "replicas, read-your-writes" "client CPU")" \
