@@ -21,14 +21,16 @@
 #   its whole quota and the client keeps up: the nodes stay capped by their quotas (3 x F cores in all), but the
 #   rest of the machine's work waits for the benchmark while it runs. Off by default.
 #   --env KEY=VALUE (repeatable) sets an environment variable for the node processes only (for A/B runs of
-#   runtime settings, e.g. --env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70).
+#   runtime settings, e.g. --env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=9, a hexadecimal count); --client-env
+#   KEY=VALUE does the same for the load generator only.
 # Usage: tests/perf/read-scaling.sh [--rounds R] [--seconds S] [--warmup W] [--settle T] [--clients C] [--pipeline P]
-#                                   [--node-cpu F [--boost]] [--idle-seconds I] [--env KEY=VALUE]... [--out FILE]
+#                                   [--node-cpu F [--boost]] [--idle-seconds I] [--env KEY=VALUE]... [--client-env KEY=VALUE]...
+#                                   [--out FILE]
 # Prints Markdown tables and writes them to artifacts/bench-read-scaling.md (or --out). Linux only (reads /proc).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=5; seconds=5; warmup=5; settle=20; clients=16; pipeline=16; node_cpu=""; boost=""; idle=5; node_env=(); out_file=artifacts/bench-read-scaling.md
+rounds=5; seconds=5; warmup=5; settle=20; clients=16; pipeline=16; node_cpu=""; boost=""; idle=5; node_env=(); client_env=(); out_file=artifacts/bench-read-scaling.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --boost) boost=1 ;;
     --idle-seconds) idle="$2"; shift ;;
     --env) node_env+=("$2"); shift ;;
+    --client-env) client_env+=("$2"); shift ;;
     --out) out_file="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -87,7 +90,7 @@ seed=$(sed -n 's/.*\[n2\] READY .* resp=\([0-9]*\).*/\1/p' "$work/cluster.out")
 # tiering is done at full speed and no measured phase (nor a quota-starved compiler thread) pays for it.
 # On a busy machine the nodes may still be settling who is primary (an election right after start-up): try again.
 for attempt in 1 2 3 4; do
-  if dotnet "$bin" bench reads --seeds "127.0.0.1:$seed" --clients "$clients" --pipeline "$pipeline" --seconds 1 \
+  if env ${client_env[@]+"${client_env[@]}"} dotnet "$bin" bench reads --seeds "127.0.0.1:$seed" --clients "$clients" --pipeline "$pipeline" --seconds 1 \
        --warmup "$warmup" --rounds 1 > "$work/warmup.txt" 2>&1 && [ "$(grep -c '^role replica' "$work/warmup.txt")" -eq 2 ]; then break; fi
   [ "$attempt" -eq 4 ] && { echo "the warm-up failed:" >&2; cat "$work/warmup.txt" >&2; exit 1; }
   echo "warm-up attempt $attempt failed (cluster settling?), trying again: $(tail -n 1 "$work/warmup.txt")" >&2; sleep 3
@@ -134,7 +137,7 @@ fi
 
 # Every node's CPU ticks (and cgroup throttled periods) at each measured phase's start and end.
 out="$work/bench.txt"; samples="$work/samples.txt"; : > "$samples"
-${client_prefix[@]+"${client_prefix[@]}"} dotnet "$bin" bench reads --seeds "127.0.0.1:$seed" --clients "$clients" --pipeline "$pipeline" --seconds "$seconds" \
+${client_prefix[@]+"${client_prefix[@]}"} env ${client_env[@]+"${client_env[@]}"} dotnet "$bin" bench reads --seeds "127.0.0.1:$seed" --clients "$clients" --pipeline "$pipeline" --seconds "$seconds" \
     --warmup 2 --settle "$settle" --rounds "$rounds" 2>&1 \
   | while IFS= read -r line; do
       case "$line" in
@@ -197,7 +200,7 @@ get() { sed -n "s/^$1=//p" "$out"; }
 {
   echo "Read scaling, $start_utc to $(date -u '+%H:%M UTC'), $(nproc) cores, load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
   if [ -n "$node_cpu" ]; then budget="$node_cpu cores each (cgroup quota; the client is not limited)${boost:+; boosted: nodes and client at the highest CPU weight}"; else budget="none (all processes share the machine)"; fi
-  echo "Per-node CPU budget: $budget; $clients connections x $pipeline pipelined GETs in every phase; warm-up $warmup s per phase before any quota, 2 s more under it and $settle s idle; $jit_note; $rounds rounds of $seconds s per phase (even rounds in reverse order)${node_env[*]:+; node environment: ${node_env[*]}}"
+  echo "Per-node CPU budget: $budget; $clients connections x $pipeline pipelined GETs in every phase; warm-up $warmup s per phase before any quota, 2 s more under it and $settle s idle; $jit_note; $rounds rounds of $seconds s per phase (even rounds in reverse order)${node_env[*]:+; node environment: ${node_env[*]}}${client_env[*]:+; client environment: ${client_env[*]}}"
   echo
   cat "$table"
   echo
