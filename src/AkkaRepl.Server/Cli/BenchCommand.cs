@@ -184,26 +184,36 @@ internal static class BenchCommand
         var seconds = new Option<double>("--seconds") { Description = "Length of each of the four phases.", DefaultValueFactory = _ => 5 };
         var keyspace = new Option<int>("--keyspace") { Description = "Keys preloaded and read, uniformly.", DefaultValueFactory = _ => 10_000 };
         var valueBytes = new Option<int>("--value-bytes") { Description = "Preloaded value size.", DefaultValueFactory = _ => 100 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of each throughput phase run once, unmeasured, before the rounds (JIT tiering on every node and the client); 0: none.", DefaultValueFactory = _ => 5 };
+        var settle = new Option<double>("--settle") { Description = "Seconds idle after the warm-up, while the nodes' JIT finishes tiering up in the background; 0: none.", DefaultValueFactory = _ => 0 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of the three throughput phases (even rounds in reverse order); ratios are reported per round and as medians.", DefaultValueFactory = _ => 3 };
         var command = new Command("reads", "Read scaling: GETs on the primary alone vs spread over the replicas (eventual and read-your-writes), and read-your-writes latency over eventual.");
-        foreach (var o in new Option[] { seeds, clients, pipeline, seconds, keyspace, valueBytes }) command.Options.Add(o);
+        foreach (var o in new Option[] { seeds, clients, pipeline, seconds, keyspace, valueBytes, warmup, settle, rounds }) command.Options.Add(o);
         command.SetAction((parse, ct) => Run(async () =>
         {
             var bench = new BenchReads(new BenchReads.Settings(parse.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                parse.GetValue(clients), parse.GetValue(pipeline), Seconds(parse.GetValue(seconds)), parse.GetValue(keyspace), parse.GetValue(valueBytes)));
+                parse.GetValue(clients), parse.GetValue(pipeline), Seconds(parse.GetValue(seconds)), parse.GetValue(keyspace), parse.GetValue(valueBytes),
+                TimeSpan.FromSeconds(parse.GetValue(warmup)), parse.GetValue(rounds), TimeSpan.FromSeconds(parse.GetValue(settle)))); // 0: none
             var r = await bench.RunAsync(line => Console.Error.WriteLine(line), ct).ConfigureAwait(false);
-            foreach (var phase in new[] { r.Primary, r.ReplicasEventual, r.ReplicasReadYourWrites })
+            foreach (var round in r.Rounds)
+            {
+                foreach (var phase in new[] { round.Primary, round.ReplicasEventual, round.ReplicasReadYourWrites })
+                    Console.Out.WriteLine(string.Create(Inv,
+                        $"round {round.Number} {phase.Name,-28} {phase.PerSecond,10:N0} GET/s  errors {phase.Errors}{(phase.FirstError is { } e ? $" ({e})" : "")}  machine CPU busy {phase.MachineCpuBusy:P0}  bench client CPU {phase.BenchCpu.TotalSeconds:N1} s of {phase.Elapsed.TotalSeconds:N1} s"));
                 Console.Out.WriteLine(string.Create(Inv,
-                    $"{phase.Name,-28} {phase.PerSecond,10:N0} GET/s  errors {phase.Errors}{(phase.FirstError is { } e ? $" ({e})" : "")}  machine CPU busy {phase.MachineCpuBusy:P0}  bench client CPU {phase.BenchCpu.TotalSeconds:N1} s of {phase.Elapsed.TotalSeconds:N1} s"));
+                    $"round {round.Number} order {round.Order}: replicas eventual {round.EventualRatio:F2}x, read-your-writes {round.ReadYourWritesRatio:F2}x the primary alone"));
+            }
             var l = r.Latency;
             long p50E = l.EventualMicros.ValueAtPercentile(50), p50R = l.ReadYourWritesMicros.ValueAtPercentile(50);
             Console.Out.WriteLine(string.Create(Inv,
                 $"latency on a replica during {l.Writes} writes: eventual p50 {p50E} us p99 {l.EventualMicros.ValueAtPercentile(99)} us; read-your-writes (newest write) p50 {p50R} us p99 {l.ReadYourWritesMicros.ValueAtPercentile(99)} us; refused {l.Refused}"));
+            // Medians over the rounds (one round: that round's figures).
+            Console.Out.WriteLine(string.Create(Inv, $"rounds={r.Rounds.Count}"));
             Console.Out.WriteLine(string.Create(Inv, $"replicas_eventual_vs_primary={r.EventualRatio:F2}"));
             Console.Out.WriteLine(string.Create(Inv, $"replicas_read_your_writes_vs_primary={r.ReadYourWritesRatio:F2}"));
-            Console.Out.WriteLine(string.Create(Inv, $"primary_get_per_second={r.Primary.PerSecond:F0}"));
+            Console.Out.WriteLine(string.Create(Inv, $"primary_get_per_second={r.PrimaryPerSecond:F0}"));
             Console.Out.WriteLine(string.Create(Inv, $"read_your_writes_added_p50_us={p50R - p50E}"));
-            var errors = r.Primary.Errors + r.ReplicasEventual.Errors + r.ReplicasReadYourWrites.Errors;
-            return errors == 0 ? CliErrors.Ok : CliErrors.Failed;
+            return r.Errors == 0 ? CliErrors.Ok : CliErrors.Failed;
         }));
         return command;
     }

@@ -19,10 +19,19 @@ namespace AkkaRepl.Server.Cli;
 /// a just-acknowledged write costs.</item>
 /// </list>
 /// The machine's CPU use in each phase (from /proc/stat) says whether the run was CPU-bound.
+/// <para>Fairness: every throughput phase uses the same connections in total (<c>--clients</c>, spread evenly over the
+/// replicas) and the same pipeline depth. Before anything is measured, a warm-up runs each of the three throughput
+/// phases once (<c>--warmup</c> seconds each), then idles <c>--settle</c> seconds while the JIT's background tiering
+/// finishes, so every node and this client run their hot paths at the final tier and no measured phase pays for it. Rounds alternate the order of the phases (odd rounds:
+/// primary, eventual, read-your-writes; even rounds: the reverse), so a slow drift of the machine's load favours
+/// neither side; the ratios are reported per round and as medians. Each measured phase writes one line
+/// <c>measure start|end ROUND PHASE</c> to the progress output, exactly at its timing boundaries, so a script can
+/// sample each node's CPU counters per phase.</para>
 /// </summary>
 internal sealed class BenchReads
 {
-    public sealed record Settings(IReadOnlyList<string> Seeds, int Clients, int Pipeline, TimeSpan PhaseDuration, int Keyspace, int ValueBytes);
+    public sealed record Settings(IReadOnlyList<string> Seeds, int Clients, int Pipeline, TimeSpan PhaseDuration, int Keyspace, int ValueBytes,
+        TimeSpan Warmup = default, int Rounds = 1, TimeSpan Settle = default);
 
     public sealed record Phase(string Name, long Requests, long Errors, string? FirstError, TimeSpan Elapsed, double MachineCpuBusy, TimeSpan BenchCpu)
     {
@@ -31,10 +40,31 @@ internal sealed class BenchReads
 
     public sealed record LatencyResult(BenchHistogram EventualMicros, BenchHistogram ReadYourWritesMicros, long Writes, long Refused);
 
-    public sealed record Result(TopologySnapshot Topology, Phase Primary, Phase ReplicasEventual, Phase ReplicasReadYourWrites, LatencyResult Latency)
+    /// <summary>One round: the three throughput phases, measured back to back (in <see cref="Order"/>).</summary>
+    public sealed record Round(int Number, Phase Primary, Phase ReplicasEventual, Phase ReplicasReadYourWrites, string Order)
     {
         public double EventualRatio => ReplicasEventual.PerSecond / Primary.PerSecond;
         public double ReadYourWritesRatio => ReplicasReadYourWrites.PerSecond / Primary.PerSecond;
+    }
+
+    public sealed record Result(TopologySnapshot Topology, IReadOnlyList<Round> Rounds, LatencyResult Latency)
+    {
+        public Phase Primary => Rounds[0].Primary;
+        public Phase ReplicasEventual => Rounds[0].ReplicasEventual;
+        public Phase ReplicasReadYourWrites => Rounds[0].ReplicasReadYourWrites;
+        public double EventualRatio => Median(Rounds.Select(r => r.EventualRatio));
+        public double ReadYourWritesRatio => Median(Rounds.Select(r => r.ReadYourWritesRatio));
+        public double PrimaryPerSecond => Median(Rounds.Select(r => r.Primary.PerSecond));
+        public long Errors => Rounds.Sum(r => r.Primary.Errors + r.ReplicasEventual.Errors + r.ReplicasReadYourWrites.Errors);
+    }
+
+    /// <summary>The median (the mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private readonly Settings _s;
@@ -46,6 +76,9 @@ internal sealed class BenchReads
         if (settings.Pipeline < 1) throw new AkkaReplException("--pipeline must be at least 1");
         if (settings.Keyspace < 1) throw new AkkaReplException("--keyspace must be at least 1");
         if (settings.PhaseDuration <= TimeSpan.Zero) throw new AkkaReplException("--seconds must be positive");
+        if (settings.Warmup < TimeSpan.Zero) throw new AkkaReplException("--warmup must not be negative");
+        if (settings.Settle < TimeSpan.Zero) throw new AkkaReplException("--settle must not be negative");
+        if (settings.Rounds < 1) throw new AkkaReplException("--rounds must be at least 1");
         _s = settings;
     }
 
@@ -59,21 +92,65 @@ internal sealed class BenchReads
         var replicas = topology.Replicas.Select(r => r.Endpoint).ToList();
         if (replicas.Count == 0) throw new AkkaReplException($"no reachable replica: the comparison needs at least one ({topology})");
         progress($"topology: {topology}");
+        // One line per role, for scripts that map the nodes' ports to their processes (the primary may not be the first node).
+        progress($"role primary {primary.Host}:{primary.Port}");
+        foreach (var replica in replicas) progress($"role replica {replica.Host}:{replica.Port}");
 
         progress($"preloading {_s.Keyspace} keys on {primary}");
         var token = await PreloadAsync(primary, ct).ConfigureAwait(false);
         foreach (var replica in replicas) await WaitAppliedAsync(replica, token, ct).ConfigureAwait(false);
 
-        progress("phase 1: GETs on the primary alone (eventual)");
-        var onPrimary = await ThroughputAsync("primary, eventual", Enumerable.Repeat(primary, _s.Clients).ToList(), null, ct).ConfigureAwait(false);
+        var onPrimary = Enumerable.Repeat(primary, _s.Clients).ToList();
         var spread = Enumerable.Range(0, _s.Clients).Select(i => replicas[i % replicas.Count]).ToList();
-        progress("phase 2: GETs spread over the replicas (eventual)");
-        var eventual = await ThroughputAsync("replicas, eventual", spread, null, ct).ConfigureAwait(false);
-        progress("phase 3: GETs spread over the replicas (read-your-writes)");
-        var ryw = await ThroughputAsync("replicas, read-your-writes", spread, token, ct).ConfigureAwait(false);
+        if (_s.Warmup > TimeSpan.Zero)
+        {
+            // Every node serves each kind of load once before anything counts: the JIT's tiering (and the client's) is done.
+            progress($"warm-up: {_s.Warmup.TotalSeconds:0.#} s each of primary, replicas eventual, replicas read-your-writes (not measured)");
+            await ThroughputAsync("warm-up primary", onPrimary, null, _s.Warmup, null, ct).ConfigureAwait(false);
+            await ThroughputAsync("warm-up replicas", spread, null, _s.Warmup, null, ct).ConfigureAwait(false);
+            await ThroughputAsync("warm-up replicas ryw", spread, token, _s.Warmup, null, ct).ConfigureAwait(false);
+        }
+        if (_s.Settle > TimeSpan.Zero)
+        {
+            // The nodes' JIT tiers methods up in the background some seconds after they got hot; idle meanwhile, so
+            // that compilation is not charged to (or, under a CPU quota, starved by) the first measured phase.
+            progress($"settling: {_s.Settle.TotalSeconds:0.#} s idle before the rounds");
+            await Task.Delay(_s.Settle, ct).ConfigureAwait(false);
+        }
+        var rounds = new List<Round>();
+        for (var r = 1; r <= _s.Rounds; r++)
+        {
+            Phase? p = null, e = null, y = null;
+            var order = r % 2 == 1 ? new[] { 1, 2, 3 } : [3, 2, 1];
+            foreach (var phase in order)
+            {
+                var measure = $"{r} {phase}";
+                switch (phase)
+                {
+                    case 1:
+                        progress($"round {r} phase 1: GETs on the primary alone (eventual)");
+                        p = await ThroughputAsync("primary, eventual", onPrimary, null, _s.PhaseDuration, Measure(measure), ct).ConfigureAwait(false);
+                        break;
+                    case 2:
+                        progress($"round {r} phase 2: GETs spread over the replicas (eventual)");
+                        e = await ThroughputAsync("replicas, eventual", spread, null, _s.PhaseDuration, Measure(measure), ct).ConfigureAwait(false);
+                        break;
+                    default:
+                        progress($"round {r} phase 3: GETs spread over the replicas (read-your-writes)");
+                        y = await ThroughputAsync("replicas, read-your-writes", spread, token, _s.PhaseDuration, Measure(measure), ct).ConfigureAwait(false);
+                        break;
+                }
+            }
+            var round = new Round(r, p!, e!, y!, string.Join(",", order));
+            rounds.Add(round);
+            progress(string.Create(CultureInfo.InvariantCulture,
+                $"round {r} (order {round.Order}): primary {p!.PerSecond:N0} GET/s, replicas eventual {e!.PerSecond:N0} ({round.EventualRatio:F2}x), read-your-writes {y!.PerSecond:N0} ({round.ReadYourWritesRatio:F2}x)"));
+        }
         progress("phase 4: latency on a replica while writes go on: eventual vs read-your-writes of the newest write");
         var latency = await LatencyAsync(primary, replicas[0], ct).ConfigureAwait(false);
-        return new Result(client.Topology, onPrimary, eventual, ryw, latency);
+        return new Result(client.Topology, rounds, latency);
+
+        (Action Start, Action End) Measure(string what) => (() => progress("measure start " + what), () => progress("measure end " + what));
     }
 
     private async Task<ulong> PreloadAsync(NodeEndpoint primary, CancellationToken ct)
@@ -103,7 +180,8 @@ internal sealed class BenchReads
         }
     }
 
-    private async Task<Phase> ThroughputAsync(string name, IReadOnlyList<NodeEndpoint> targets, ulong? token, CancellationToken ct)
+    private async Task<Phase> ThroughputAsync(string name, IReadOnlyList<NodeEndpoint> targets, ulong? token, TimeSpan duration,
+        (Action Start, Action End)? measured, CancellationToken ct)
     {
         var connections = new List<RespConnection>();
         try
@@ -117,11 +195,12 @@ internal sealed class BenchReads
             }
             long requests = 0, errors = 0;
             string? firstError = null;
+            measured?.Start();
             var cpuBefore = MachineCpu.Read();
             var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            stop.CancelAfter(_s.PhaseDuration);
+            stop.CancelAfter(duration);
             await Task.WhenAll(connections.Select((c, index) => Task.Run(async () =>
             {
                 var rng = new Random(index);
@@ -142,6 +221,7 @@ internal sealed class BenchReads
                 }
             }, ct))).ConfigureAwait(false);
             var elapsed = clock.Elapsed;
+            measured?.End();
             return new Phase(name, requests, errors, firstError, elapsed, MachineCpu.Read().BusySince(cpuBefore),
                 Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore);
         }

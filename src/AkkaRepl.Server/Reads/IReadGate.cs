@@ -16,4 +16,10 @@ public interface IReadGate
     /// <summary>After the read, which saw the state up to <paramref name="seen"/>: null to answer it, else the error to
     /// answer instead. Linearizable reads wait here until what they saw is committed at quorum.</summary>
     ValueTask<KvReply?> CompleteAsync(ReadConsistency level, Lsn seen, CancellationToken ct);
+
+    /// <summary>True when a read at <paramref name="level"/> may be served now and needs neither step: no wait before
+    /// it and nothing to confirm after it (a read-your-writes token this node has already applied, the common case on
+    /// a replica that keeps up). It answers exactly as the two steps would; it only skips their machinery on the hot
+    /// path. The default says no, and the two steps decide.</summary>
+    bool AdmitsAtOnce(ReadConsistency level) => false;
 }

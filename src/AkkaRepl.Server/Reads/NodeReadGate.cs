@@ -39,6 +39,11 @@ public sealed class NodeReadGate : IReadGate
         set => _leadership = value;
     }
 
+    /// <summary>A read-your-writes token already applied here: <see cref="AdmitAsync"/> would answer null at once and
+    /// <see cref="CompleteAsync"/> has nothing to do for it.</summary>
+    public bool AdmitsAtOnce(ReadConsistency level) =>
+        level.Kind == ReadConsistencyKind.ReadYourWrites && _node.Applier.AppliedLsn >= new Lsn(level.Token);
+
     public async ValueTask<KvReply?> AdmitAsync(ReadConsistency level, CancellationToken ct)
     {
         switch (level.Kind)

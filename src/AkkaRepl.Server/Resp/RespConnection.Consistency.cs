@@ -23,12 +23,13 @@ internal sealed partial class RespConnection
     /// Runs <paramref name="read"/> at the connection's consistency level: admitted first (which may wait for this
     /// node's applier, or for a majority's confirmation), then completed (a linearizable read waits until what it
     /// saw is committed at quorum). Waiting is asynchronous; the connection's earlier replies are flushed first so
-    /// a wait never holds them back. Eventual reads take the direct path.
+    /// a wait never holds them back. Eventual reads take the direct path, and so do read-your-writes reads whose token
+    /// this node already applied (<see cref="IReadGate.AdmitsAtOnce"/>): one LSN comparison, no asynchronous steps.
     /// </summary>
     private async ValueTask<KvReply> ConsistentReadAsync(Func<KvReply> read, CancellationToken ct)
     {
         var level = _session.Consistency;
-        if (level.Kind == ReadConsistencyKind.Eventual || _backend.Reads is not { } gate) return read();
+        if (level.Kind == ReadConsistencyKind.Eventual || _backend.Reads is not { } gate || gate.AdmitsAtOnce(level)) return read();
         var admit = gate.AdmitAsync(level, ct);
         if (!admit.IsCompleted) await ReleaseOutputAsync().ConfigureAwait(false);
         if (await admit.ConfigureAwait(false) is { } refused) return refused;

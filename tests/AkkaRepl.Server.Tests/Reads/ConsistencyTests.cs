@@ -97,6 +97,30 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Only_an_already_applied_read_your_writes_token_skips_the_gate_steps_and_the_answer_is_the_same()
+    {
+        await using var cluster = new InProcessCluster("p");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using var redis = await Connect(p);
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            var applied = p.Applier.AppliedLsn.Value;
+            var gate = new AkkaRepl.Server.Reads.NodeReadGate(p);
+            Assert.True(gate.AdmitsAtOnce(AkkaRepl.Server.Reads.ReadConsistency.ReadYourWrites(applied)));
+            Assert.True(gate.AdmitsAtOnce(AkkaRepl.Server.Reads.ReadConsistency.ReadYourWrites(1)));
+            Assert.False(gate.AdmitsAtOnce(AkkaRepl.Server.Reads.ReadConsistency.ReadYourWrites(applied + 1)));   // must wait
+            Assert.False(gate.AdmitsAtOnce(AkkaRepl.Server.Reads.ReadConsistency.Linearizable));                   // must confirm
+            Assert.False(gate.AdmitsAtOnce(AkkaRepl.Server.Reads.ReadConsistency.BoundedStaleness(TimeSpan.FromSeconds(1))));
+            // Over RESP: the applied token reads at once; a token past the log waits out the wait timeout, then TRYAGAIN.
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "CONSISTENCY", "read-your-writes", applied.ToString())).AsString());
+            Assert.Equal("v", (await redis.ExecuteAsync(default, "GET", "k")).AsString());
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "CONSISTENCY", "read-your-writes", (applied + 1_000_000).ToString())).AsString());
+            Assert.StartsWith("TRYAGAIN", (await redis.ExecuteAsync(default, "GET", "k")).Text);
+        });
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Thousands_of_waiting_reads_hold_no_thread_and_do_not_stop_the_applier()
     {
         await using var cluster = new InProcessCluster("p", "r1");
