@@ -260,6 +260,8 @@ internal sealed partial class RespConnection
     private async ValueTask<bool> DispatchAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
     {
         var info = KvCommandTable.Find(argv[0].Span);
+        // AUTH and HELLO may hash a password (PBKDF2, tens of ms): never on the epoll thread, where it would stall every socket.
+        if (info?.Name is "auth" or "hello" && SocketCompletions.Inline) await Task.Yield();
         if ((_user is null || _user.ReadOnly || info?.Name == "auth") && CheckAccess(argv, info) is { } denied)
         {
             await ReplyAsync(denied).ConfigureAwait(false);
