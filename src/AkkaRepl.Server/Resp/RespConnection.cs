@@ -202,7 +202,7 @@ internal sealed partial class RespConnection
         if (info.IsReadOnly)
         {
             await WaitForOwnWritesAsync().ConfigureAwait(false);
-            await ReplyAsync(await ConsistentReadAsync(() => _backend.Store.ExecuteRead(argv), ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await ReplyAsync(await ReadAsync(argv, ct).ConfigureAwait(false)).ConfigureAwait(false);
             return false;
         }
         if (info.IsTransactionControl)
