@@ -35,6 +35,7 @@ internal static class NodeCommand
             try
             {
                 var options = NodeConfigLoader.Load(parse.GetValue(config)?.FullName, parse.GetValue(set) ?? [], flags, Environment());
+                Resp.SocketCompletions.SetDefault(options); // before any socket exists
                 using var loggers = CliLogging.Create(parse.GetValue(logLevel));
                 return await RunAsync(options, loggers).ConfigureAwait(false);
             }

@@ -128,8 +128,21 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
     /// <c>degraded</c> (answered below the level) or <c>failed</c> (fail policy: durable on the primary only).</summary>
     public void CommitCompleted(Durability requested, TimeSpan elapsed, string outcome) =>
         _commit.Record(elapsed.TotalSeconds,
-            new KeyValuePair<string, object?>("durability", requested.Kind.ToString().ToLowerInvariant()),
+            new KeyValuePair<string, object?>("durability", DurabilityLabel(requested.Kind)),
             new KeyValuePair<string, object?>("outcome", outcome));
+
+    // The label of each durability kind (indexed by its value), made once: this runs per client write, so no enum box
+    // and no new string.
+    private static readonly string?[] DurabilityLabels = MakeDurabilityLabels();
+
+    private static string?[] MakeDurabilityLabels()
+    {
+        var labels = new string?[byte.MaxValue + 1];
+        foreach (var kind in Enum.GetValues<DurabilityKind>()) labels[(int)kind] = kind.ToString().ToLowerInvariant();
+        return labels;
+    }
+
+    private static string DurabilityLabel(DurabilityKind kind) => DurabilityLabels[(int)kind] ?? kind.ToString().ToLowerInvariant();
 
     /// <summary>Counts the role change; a change to candidate is an election this node started, counted with its reason
     /// as a fixed word (the coordinator's reason is free text).</summary>

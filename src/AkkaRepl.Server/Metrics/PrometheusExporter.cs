@@ -57,6 +57,13 @@ public sealed class PrometheusExporter : IDisposable
         }
     }
 
+    // Out of Record: a lambda capturing Record's locals would allocate its closure on every call, hot path included.
+    private static Series SeriesOf(Family family, string labels) =>
+        family.Series.GetOrAdd(labels, static (l, f) => new Series(l, f.Buckets), family);
+
+    private static Series AddSeries(Family family, (string?, object?, string?, object?) key, string labels) =>
+        family.ByTags.GetOrAdd(key, static (_, a) => SeriesOf(a.family, a.labels), (family, labels));
+
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (!_families.TryGetValue(instrument, out var family)) return;
@@ -67,17 +74,9 @@ public sealed class PrometheusExporter : IDisposable
             // text, which is made once per distinct tag set.
             var key = (tags.Length > 0 ? tags[0].Key : null, tags.Length > 0 ? tags[0].Value : null,
                 tags.Length > 1 ? tags[1].Key : null, tags.Length > 1 ? tags[1].Value : null);
-            if (!family.ByTags.TryGetValue(key, out series!))
-            {
-                var labels = Labels(tags);
-                series = family.ByTags.GetOrAdd(key, _ => family.Series.GetOrAdd(labels, l => new Series(l, family.Buckets)));
-            }
+            if (!family.ByTags.TryGetValue(key, out series!)) series = AddSeries(family, key, Labels(tags));
         }
-        else
-        {
-            var labels = Labels(tags);
-            series = family.Series.GetOrAdd(labels, l => new Series(l, family.Buckets));
-        }
+        else series = SeriesOf(family, Labels(tags));
         lock (series)
         {
             switch (family.Kind)

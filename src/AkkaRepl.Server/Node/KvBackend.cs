@@ -20,40 +20,64 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct) => WriteAsync(payload, null, ct);
 
-    // Pooled builder: the state machine box of a suspended write is reused, not allocated per write.
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession? session, CancellationToken ct)
+    /// <summary>Writes through the primary's write path. Allocation-free in the steady state: the pooled write
+    /// operation's task is awaited once by a pooled <see cref="KvWrite"/> (an async method's box is not reused when
+    /// many writes are in flight: the pooling builder caches about one per thread).</summary>
+    public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession? session, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
+        ValueTask<WriteOutcome> pending;
+        try { pending = node.Writer.WriteOutcomeAsync(payload, session?.Durability, ct); }
+        catch (Exception e) { return Failed(e, started); }
+        if (!pending.IsCompleted) return RentWrite().Start(pending, session, started);
+        try { return new ValueTask<KvReply>(Answer(pending.GetAwaiter().GetResult(), session, started)); }
+        catch (Exception e) { return Failed(e, started); }
+    }
+
+    /// <summary>The reply to a write the node acknowledged, with its metrics and the session's LSN.</summary>
+    internal KvReply Answer(WriteOutcome receipt, RespSession? session, long started)
+    {
+        node.Metrics?.CommitCompleted(receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), receipt.Degraded ? "degraded" : "met");
+        node.DurabilityAlerts?.WriteAnswered(receipt.Degraded, receipt.Requested, receipt.Reached);
+        session?.WriteAcknowledged(receipt.EndLsn.Value);
+        return receipt.Result as KvReply ?? KvReply.Nil;
+    }
+
+    /// <summary>The reply to a write that failed in a way the client is told about; null: the exception goes through.</summary>
+    internal KvReply? Refused(Exception e, long started)
+    {
+        switch (e)
         {
-            var receipt = await node.Writer.WriteOutcomeAsync(payload, session?.Durability, ct).ConfigureAwait(false);
-            var result = receipt.Result;
-            node.Metrics?.CommitCompleted(receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), receipt.Degraded ? "degraded" : "met");
-            node.DurabilityAlerts?.WriteAnswered(receipt.Degraded, receipt.Requested, receipt.Reached);
-            session?.WriteAcknowledged(receipt.EndLsn.Value);
-            return result as KvReply ?? KvReply.Nil;
+            case NotPrimaryException:
+                return KvReply.Error("READONLY You can't write against a read only replica.");
+            case Replication.Cluster.LeaseLostException ex:
+                // Not READONLY: the write was appended here and may survive on the new primary; the client must not
+                // take it as certainly failed.
+                return KvReply.Error("LEASELOST " + ex.Message);
+            case DurabilityNotReachedException ex:
+                node.Metrics?.CommitCompleted(ex.Receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), "failed");
+                return KvReply.Error("NOTDURABLE " + ex.Message);
+            case Core.Errors.StorageUnavailableException ex:
+                // The WAL stopped (fail-stop); the node is shutting down. Nothing was acknowledged.
+                return KvReply.Error($"MISCONF the write was not made durable: {ex.Message}");
+            default:
+                return null;
         }
-        catch (NotPrimaryException)
-        {
-            return KvReply.Error("READONLY You can't write against a read only replica.");
-        }
-        catch (Replication.Cluster.LeaseLostException ex)
-        {
-            // Not READONLY: the write was appended here and may survive on the new primary; the client must not
-            // take it as certainly failed.
-            return KvReply.Error("LEASELOST " + ex.Message);
-        }
-        catch (DurabilityNotReachedException ex)
-        {
-            node.Metrics?.CommitCompleted(ex.Receipt.Requested, System.Diagnostics.Stopwatch.GetElapsedTime(started), "failed");
-            return KvReply.Error("NOTDURABLE " + ex.Message);
-        }
-        catch (Core.Errors.StorageUnavailableException ex)
-        {
-            // The WAL stopped (fail-stop); the node is shutting down. Nothing was acknowledged.
-            return KvReply.Error($"MISCONF the write was not made durable: {ex.Message}");
-        }
+    }
+
+    private ValueTask<KvReply> Failed(Exception e, long started) =>
+        Refused(e, started) is { } reply ? new ValueTask<KvReply>(reply) : ValueTask.FromException<KvReply>(e);
+
+    private readonly Stack<KvWrite> _pool = new();
+
+    private KvWrite RentWrite()
+    {
+        lock (_pool) return _pool.Count > 0 ? _pool.Pop() : new KvWrite(this);
+    }
+
+    internal void Return(KvWrite write)
+    {
+        lock (_pool) if (_pool.Count < 4096) _pool.Push(write);
     }
 
     public KvReply? CheckDurability(Durability level) =>

@@ -19,6 +19,16 @@ internal sealed partial class RespConnection
         return KvReply.Ok;
     }
 
+    /// <summary>Reads one command at the connection's consistency level; an eventual read (the default) runs at once.</summary>
+    private ValueTask<KvReply> ReadAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct) =>
+        _session.Consistency.Kind == ReadConsistencyKind.Eventual || _backend.Reads is null
+            ? new ValueTask<KvReply>(_backend.Store.ExecuteRead(argv))
+            : GatedReadAsync(argv, ct);
+
+    // Its own method: a lambda capturing argv in a caller would allocate its closure on every request, writes included.
+    private ValueTask<KvReply> GatedReadAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct) =>
+        ConsistentReadAsync(() => _backend.Store.ExecuteRead(argv), ct);
+
     /// <summary>
     /// Runs <paramref name="read"/> at the connection's consistency level: admitted first (which may wait for this
     /// node's applier, or for a majority's confirmation), then completed (a linearizable read waits until what it

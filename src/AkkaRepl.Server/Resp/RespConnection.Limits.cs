@@ -26,13 +26,11 @@ internal sealed partial class RespConnection
     private long _fastPathBytes;
     // Environment.TickCount64 of the last request read or flush completed; the server's idle sweep reads it.
     private long _lastActivity = Environment.TickCount64;
-    // 1 while the writer loop waits for the node (a pending write or WAIT): such a client is not idle.
-    private int _waitingOnNode;
     // A reader flush that did not complete at once; it holds the output until it ends. Reader loop only.
     private Task? _backgroundFlush;
 
     /// <summary>Milliseconds since this client last sent a request or took reply bytes; 0 while it waits on the node.</summary>
-    public long IdleMilliseconds => Volatile.Read(ref _waitingOnNode) == 1 ? 0 : Environment.TickCount64 - Volatile.Read(ref _lastActivity);
+    public long IdleMilliseconds => Volatile.Read(ref _pendingInFlight) > 0 ? 0 : Environment.TickCount64 - Volatile.Read(ref _lastActivity);
 
     /// <summary>Closes the connection for breaking a limit, and logs why.</summary>
     public void CutOff(string reason)
@@ -62,11 +60,15 @@ internal sealed partial class RespConnection
         MarkActive();
     }
 
-    /// <summary>Flushes the reader's fast-path replies and hands the output back to the writer loop, without waiting
-    /// on a client that is not reading (see the type's remarks).</summary>
+    /// <summary>Flushes the reader's fast-path replies and releases the output, without waiting on a client that is not
+    /// reading (see the type's remarks); then writes queued replies that became ready meanwhile.</summary>
     private async ValueTask ReleaseOutputAsync()
     {
-        if (!_readerOwnsOutput) return;
+        if (!_readerOwnsOutput)
+        {
+            TryDrain(); // e.g. a write that completed at once, queued behind nothing
+            return;
+        }
         _readerOwnsOutput = false;
         var bytes = _fastPathBytes;
         _fastPathBytes = 0;
@@ -88,6 +90,7 @@ internal sealed partial class RespConnection
             Drained(bytes);
             _output.Release();
         }
+        TryDrain(); // replies that became ready while the reader held the output
     }
 
     private async Task FinishFlushAsync(ValueTask<FlushResult> flush, long bytes)
@@ -102,6 +105,7 @@ internal sealed partial class RespConnection
             Drained(bytes);
             _output.Release();
         }
+        TryDrain();
     }
 
     /// <summary>Waits for a background flush (before the pipes are completed); it ends when the socket is closed.</summary>

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Server.Security;
 using AkkaRepl.Storage.Kv;
@@ -11,14 +10,15 @@ using Microsoft.Extensions.Logging;
 namespace AkkaRepl.Server.Resp;
 
 /// <summary>
-/// One client connection: a reader loop that parses every complete request in the buffer and dispatches it,
-/// and a writer loop that writes replies in request order and flushes once per batch (or before it would wait).
+/// One client connection: a reader loop that parses every complete request in the buffer and dispatches it, and a
+/// reply queue that writes replies in request order, from whichever thread made the head ready (see
+/// RespConnection.Replies.cs), flushing once per batch.
 /// <para>Invariant: replies leave in request order, and a read sees every earlier write of the same connection.
 /// Writes are issued without waiting for each other (so group commit can batch them) and their pending
 /// results are queued in order; before a read, WATCH or read-only EXEC runs, the reader loop waits for this
 /// connection's outstanding writes, which are applied when they complete.</para>
-/// <para>All fields are owned by the reader loop, except <c>_replies</c> (a channel) and <c>Protocol</c>
-/// snapshots carried in each slot.</para>
+/// <para>All fields are owned by the reader loop, except the reply queue's (guarded as described there) and
+/// <c>Protocol</c> snapshots carried in each slot.</para>
 /// </summary>
 internal sealed partial class RespConnection
 {
@@ -30,14 +30,11 @@ internal sealed partial class RespConnection
     private readonly RespOptions _options;
     private readonly RespServer _server;
     private readonly ILogger _logger;
-    private readonly Channel<RespReplySlot> _replies =
-        Channel.CreateBounded<RespReplySlot>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
-    private readonly List<Task> _pendingWrites = new();
     private readonly List<ReadOnlyMemory<byte>> _argv = new();
     private readonly CancellationTokenSource _closing;
-    // Who may write to the PipeWriter: the writer loop, or the reader loop on its fast path (see ReplyAsync).
+    // Who may write to the PipeWriter: a drainer of the reply queue, or the reader loop on its fast path (see ReplyAsync).
     private readonly SemaphoreSlim _output = new(1, 1);
-    // Slots enqueued and not yet written: incremented by the reader loop, decremented by the writer loop.
+    // Slots enqueued and not yet written: incremented by the reader loop, decremented by the drainer.
     private int _slotsQueued;
     private bool _readerOwnsOutput; // reader loop only
     private PipeWriter? _out;
@@ -81,15 +78,6 @@ internal sealed partial class RespConnection
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
         _out = output;
-        var writer = Task.Run(async () =>
-        {
-            try { await WriteLoopAsync(output).ConfigureAwait(false); }
-            finally
-            {
-                // A dead writer must stop the reader too, or the reader could wait forever on a full reply queue.
-                try { _closing.Cancel(); } catch (ObjectDisposedException) { }
-            }
-        });
         try
         {
             await ReadLoopAsync(input).ConfigureAwait(false);
@@ -102,9 +90,7 @@ internal sealed partial class RespConnection
         {
             try { await ReleaseOutputAsync().ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
-            _replies.Writer.TryComplete();
-            try { await writer.ConfigureAwait(false); }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+            await WaitForRepliesAsync().ConfigureAwait(false); // every reply out (or closing), then the output is ours
             await WaitForBackgroundFlushAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
@@ -155,70 +141,6 @@ internal sealed partial class RespConnection
         await ReplyAsync(KvReply.Error(error), close: true).ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync(PipeWriter output)
-    {
-        var reader = _replies.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            await _output.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                if (!await WriteQueuedAsync(reader, output).ConfigureAwait(false)) return;
-            }
-            finally { _output.Release(); }
-        }
-    }
-
-    /// <summary>Writes every queued reply in order, then flushes once; false when the connection must end.</summary>
-    private async Task<bool> WriteQueuedAsync(ChannelReader<RespReplySlot> reader, PipeWriter output)
-    {
-        var written = 0L; // counted ready-reply bytes written since the last flush
-        while (reader.TryRead(out var slot))
-        {
-            var reply = slot.Ready;
-            if (reply is null)
-            {
-                var pending = slot.Pending!;
-                if (!pending.IsCompleted)
-                {
-                    await output.FlushAsync().ConfigureAwait(false); // don't hold earlier replies
-                    Drained(written);
-                    written = 0;
-                }
-                Volatile.Write(ref _waitingOnNode, 1);
-                try { reply = await CompleteWriteAsync(pending, _closing.Token).ConfigureAwait(false); }
-                finally { Volatile.Write(ref _waitingOnNode, 0); }
-                if (slot.Map is not null && !reply.IsError) reply = slot.Map(reply);
-            }
-            else written += RespReplySize.Of(reply);
-            RespWriter.Write(output, reply, slot.Protocol);
-            Interlocked.Decrement(ref _slotsQueued);
-            if (slot.Close)
-            {
-                await output.FlushAsync().ConfigureAwait(false);
-                Drained(written);
-                try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
-                return false;
-            }
-        }
-        var flushed = await output.FlushAsync().ConfigureAwait(false);
-        Drained(written);
-        return !(flushed.IsCompleted || flushed.IsCanceled);
-    }
-
-    private static async Task<KvReply> CompleteWriteAsync(Task<KvReply> pending, CancellationToken closing)
-    {
-        try
-        {
-            // Stop waiting when the connection closes, so a write the node never finishes cannot hang shutdown.
-            return await pending.WaitAsync(closing).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            return KvReply.Error(ErrorText(e));
-        }
-    }
-
     /// <summary>A backend exception as a client error: coded messages (<c>MOVED ...</c>) pass as they are.</summary>
     internal static string ErrorText(Exception e)
     {
@@ -231,8 +153,8 @@ internal sealed partial class RespConnection
     /// <summary>
     /// Sends a ready reply. Fast path: when no earlier reply is still queued, the reader loop writes it to the pipe
     /// itself (no hop to the writer loop) and keeps the output until the end of the batch, when it flushes once.
-    /// Order holds because the fast path is taken only when every earlier slot was already written, and the
-    /// output is released (flushed) before anything is queued, so the writer loop never waits on the reader.
+    /// Order holds because the fast path is taken only when every earlier slot was already written; replies queued
+    /// while the reader holds the output are written when it releases it (<see cref="ReleaseOutputAsync"/> drains).
     /// </summary>
     private ValueTask ReplyAsync(KvReply reply, bool close = false)
     {
@@ -245,21 +167,16 @@ internal sealed partial class RespConnection
             AddPending(size);
             return _fastPathBytes >= FastPathFlushBytes ? ReleaseOutputAsync() : ValueTask.CompletedTask;
         }
-        AddPending(RespReplySize.Of(reply)); // the writer loop subtracts it once flushed
-        return EnqueueAsync(new RespReplySlot(reply, null, null, _protocol, close), _closing.Token);
-    }
-
-    private async ValueTask EnqueueAsync(RespReplySlot slot, CancellationToken ct)
-    {
-        await ReleaseOutputAsync().ConfigureAwait(false);
-        Interlocked.Increment(ref _slotsQueued);
-        await _replies.Writer.WriteAsync(slot, ct).ConfigureAwait(false);
+        AddPending(RespReplySize.Of(reply)); // the drainer subtracts it once flushed
+        return EnqueueAsync(new RespReplySlot(reply, null, _protocol, close));
     }
 
     /// <summary>Handles one request; returns true when the connection must close after it.</summary>
     private async ValueTask<bool> DispatchAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
     {
         var info = KvCommandTable.Find(argv[0].Span);
+        // AUTH and HELLO may hash a password (PBKDF2, tens of ms): never on the epoll thread, where it would stall every socket.
+        if (info?.Name is "auth" or "hello" && SocketCompletions.Inline) await Task.Yield();
         if ((_user is null || _user.ReadOnly || info?.Name == "auth") && CheckAccess(argv, info) is { } denied)
         {
             await ReplyAsync(denied).ConfigureAwait(false);
@@ -285,7 +202,7 @@ internal sealed partial class RespConnection
         if (info.IsReadOnly)
         {
             await WaitForOwnWritesAsync().ConfigureAwait(false);
-            await ReplyAsync(await ConsistentReadAsync(() => _backend.Store.ExecuteRead(argv), ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await ReplyAsync(await ReadAsync(argv, ct).ConfigureAwait(false)).ConfigureAwait(false);
             return false;
         }
         if (info.IsTransactionControl)
@@ -318,34 +235,13 @@ internal sealed partial class RespConnection
             await ReplyAsync(refused).ConfigureAwait(false);
             return;
         }
-        var pending = IssueWrite(KvStore.EncodeCommand(argv), ct);
-        await EnqueueAsync(new RespReplySlot(null, pending, null, _protocol, false), ct).ConfigureAwait(false);
+        await QueuePendingAsync(IssueWrite(KvStore.EncodeCommand(argv), ct), null, isWrite: true).ConfigureAwait(false);
     }
 
-    private Task<KvReply> IssueWrite(byte[] payload, CancellationToken ct)
+    private ValueTask<KvReply> IssueWrite(byte[] payload, CancellationToken ct)
     {
-        Task<KvReply> pending;
-        try { pending = _backend.WriteAsync(payload, _session, ct).AsTask(); }
-        catch (Exception e) { pending = Task.FromException<KvReply>(e); }
-        if (!pending.IsCompleted)
-        {
-            if (_pendingWrites.Count >= 64) _pendingWrites.RemoveAll(t => t.IsCompleted);
-            _pendingWrites.Add(pending);
-        }
-        return pending;
-    }
-
-    /// <summary>Waits until this connection's earlier writes are applied (or failed), so a read sees them.</summary>
-    private async ValueTask WaitForOwnWritesAsync()
-    {
-        if (_pendingWrites.Count == 0) return;
-        await ReleaseOutputAsync().ConfigureAwait(false); // don't hold earlier replies while waiting
-        foreach (var write in _pendingWrites)
-        {
-            try { await write.ConfigureAwait(false); }
-            catch (Exception) { /* its error reaches the client through the reply queue */ }
-        }
-        _pendingWrites.Clear();
+        try { return _backend.WriteAsync(payload, _session, ct); }
+        catch (Exception e) { return ValueTask.FromException<KvReply>(e); }
     }
 
     // ---- MULTI / EXEC ----
@@ -432,8 +328,7 @@ internal sealed partial class RespConnection
             return await ConsistentReadAsync(() => Merge(_backend.Store.ExecuteReadTransaction(storeCommands, watches)), ct).ConfigureAwait(false);
         }
         if (!_backend.AcceptsWrites) return KvReply.Error(ReadOnlyError);
-        var pending = IssueWrite(KvStore.EncodeTransaction(storeCommands, watches), ct);
-        await EnqueueAsync(new RespReplySlot(null, pending, Merge, _protocol, false), ct).ConfigureAwait(false);
+        await QueuePendingAsync(IssueWrite(KvStore.EncodeTransaction(storeCommands, watches), ct), Merge, isWrite: true).ConfigureAwait(false);
         return null; // the reply is already queued
     }
 
@@ -490,8 +385,7 @@ internal sealed partial class RespConnection
         var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, (int)Math.Clamp(replicas, 0, int.MaxValue),
             ms == 0 ? null : TimeSpan.FromMilliseconds(ms), _closing.Token);
         static async Task<KvReply> Reply(Task<long> count) => KvReply.FromInteger(await count.ConfigureAwait(false));
-        var pending = Reply(count);
-        await EnqueueAsync(new RespReplySlot(null, pending, null, _protocol, false), ct).ConfigureAwait(false);
+        await QueuePendingAsync(new ValueTask<KvReply>(Reply(count)), null, isWrite: false).ConfigureAwait(false);
     }
 
     // ---- connection commands ----

@@ -33,14 +33,21 @@ internal sealed class DigestRecorder(Func<IStateMachine> state, Func<Lsn> applie
     public void OnApplied(in WalRecord record)
     {
         if (record.Kind != WalRecordKind.Command || record.Payload.Length != Marker.Length || !record.Payload.Span.SequenceEqual(Marker)) return;
+        Capture(record.EndLsn.Value);
+    }
+
+    // Its own method: the lambda's closure is allocated where its captured locals are declared, which in OnApplied
+    // would be on every applied record, not only on markers.
+    private void Capture(ulong endLsn)
+    {
         var image = state().CaptureImage();
-        var slot = Slot(record.EndLsn.Value);
+        var slot = Slot(endLsn);
         _ = Task.Run(() =>
         {
             try { slot.TrySetResult(StateDigest.Compute(image)); }
             catch (Exception ex) { slot.TrySetException(ex); }
         });
-        _order.Enqueue(record.EndLsn.Value);
+        _order.Enqueue(endLsn);
         while (_order.Count > keep && _order.TryDequeue(out var old)) _digests.TryRemove(old, out _);
     }
 

@@ -46,8 +46,23 @@ public sealed class InMemoryKvBackend : IKvBackend, IAsyncDisposable
     public void HoldWrites() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     public void ReleaseWrites() => _gate.TrySetResult();
 
+    /// <summary>When true, a write is applied on the caller's thread and returns a completed task (a node whose write
+    /// path finished at once). Do not combine with <see cref="HoldWrites"/>.</summary>
+    public bool ApplyInline { get; set; }
+
+    private readonly object _inlineGate = new();
+
     public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
+        if (ApplyInline)
+        {
+            lock (_inlineGate)
+            {
+                var entry = new CommittedEntry(Generation.First, _next, _next + (ulong)(payload.Length + 32), 0, payload.ToArray());
+                _next = entry.EndLsn;
+                return new ValueTask<KvReply>(Store.ApplyEntry(entry));
+            }
+        }
         Interlocked.Increment(ref _received);
         Interlocked.Exchange(ref _receivedSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         var done = new TaskCompletionSource<KvReply>(TaskCreationOptions.RunContinuationsAsynchronously);
