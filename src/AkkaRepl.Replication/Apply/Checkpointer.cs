@@ -117,9 +117,12 @@ public sealed partial class Checkpointer : IApplyObserver
         if (!_options.Enabled || !_writing.IsCompleted) return;
         if (record.EndLsn.Value - _lastCaptureLsn < (ulong)_options.IntervalBytes) return;
         _lastCaptureLsn = record.EndLsn.Value;
-        var image = _state.CaptureImage();
-        _writing = Task.Run(() => Write(image));
+        StartWrite(_state.CaptureImage());
     }
+
+    // Its own method: a lambda capturing a local of OnApplied would allocate its closure on every applied record, at
+    // the method's entry, before the early returns.
+    private void StartWrite(IStateImage image) => _writing = Task.Run(() => Write(image));
 
     /// <summary>Takes a snapshot now, off the applier loop (used by tools and at shutdown).</summary>
     public Task StopAsync() => _writing;
