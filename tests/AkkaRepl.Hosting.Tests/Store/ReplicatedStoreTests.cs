@@ -53,6 +53,9 @@ public sealed class ReplicatedStoreTests
         await cluster.StartAsync("p");
         await cluster.StartAsync("r1");
         var primary = cluster.Store("p");
+        // A linearizable read needs the majority (here both nodes) to confirm the primary: wait until r1 follows it, as a
+        // read right after start-up may otherwise find no link yet and be refused (a retryable ReadNotServedException).
+        await Eventually.WaitAsync(() => cluster.Store("r1").GetStatus().Upstream?.State == "streaming", TimeSpan.FromSeconds(30), "r1 streaming from p");
         await primary.SetAsync("x", "1", Durability.Local);
         var last = await primary.SetAsync("x", "2", Durability.Local);
         var read = await primary.GetAsync("x", ReadConsistency.Linearizable);
