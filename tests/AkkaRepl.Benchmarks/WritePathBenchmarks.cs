@@ -13,42 +13,93 @@ namespace AkkaRepl.Benchmarks;
 /// WAL (group commit, fdatasync), applied and answered. The client is a raw socket writing pre-encoded bytes and
 /// reading into a fixed buffer, so <b>Allocated</b> is what the node spends per SET (MemoryDiagnoser counts every
 /// thread). Timings depend on the disk; the allocation column does not.
+/// <para><see cref="Durability"/> <c>quorum</c> starts a second node in the same process as the replica (a
+/// two-member group: a quorum is both), so every SET also waits in the primary's durability gate for the replica's
+/// ack, and Allocated then counts both nodes (the replica's receive, WAL append and apply too).</para>
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
 public class WritePathBenchmarks
 {
     private const int Batch = 64;
-    private string _dir = "";
-    private NodeHost _node = null!;
-    private Socket _socket = null!;
-    private byte[] _request = [];
-    private readonly byte[] _reply = new byte[Batch * 5];   // "+OK\r\n" per SET
+    private readonly WritePathRig _rig = new(Batch);
+
+    [Params("local", "quorum")]
+    public string Durability { get; set; } = "local";
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => _rig.Start(Durability);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public int PipelinedSet() => _rig.SendBatch();
+
+    [GlobalCleanup]
+    public void Cleanup() => _rig.Dispose();
+}
+
+/// <summary>A node (and for quorum, its replica) in this process, and a raw-socket client sending a pre-encoded
+/// batch of SETs. Shared by the benchmark and the allocation probe (<see cref="AllocationProbe"/>).</summary>
+internal sealed class WritePathRig(int batch) : IDisposable
+{
+    private readonly List<string> _dirs = [];
+    private readonly List<NodeHost> _nodes = [];
+    private Socket _socket = null!;
+    private byte[] _request = [];
+    private readonly byte[] _reply = new byte[batch * 5];   // "+OK\r\n" per SET
+
+    public int Batch => batch;
+
+    public void Start(string durability)
     {
-        _dir = Directory.CreateTempSubdirectory("akkarepl-bench-writepath-").FullName;
-        var options = new AkkaReplOptions
+        NodeHost primary;
+        if (durability == "local")
+            primary = StartNode("bench", durability, null);
+        else
         {
-            Node = new NodeOptions { NodeId = "bench", DataDir = _dir, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
-            Replication = new ReplicationOptions { Durability = "local" },
-        };
-        _node = NodeHost.StartAsync(options, NullLoggerFactory.Instance, default).GetAwaiter().GetResult();
+            primary = StartNode("p", durability, [Member("p", null), Member("r", null)]);
+            StartNode("r", durability, [Member("p", primary), Member("r", null)]);
+        }
         _socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        _socket.Connect(IPAddress.Loopback, _node.RespPort);
+        _socket.Connect(IPAddress.Loopback, primary.RespPort);
         var value = new string('v', 100);
         var text = new StringBuilder();
-        for (int i = 0; i < Batch; i++)
+        for (int i = 0; i < batch; i++)
         {
             var key = $"key:{i:D12}";
             text.Append($"*3\r\n$3\r\nSET\r\n${key.Length}\r\n{key}\r\n${value.Length}\r\n{value}\r\n");
         }
         _request = Encoding.ASCII.GetBytes(text.ToString());
+        // The first batch also waits for the replica to connect (the policy blocks); every reply must be +OK.
+        SendBatch();
+        if (!_reply.AsSpan().SequenceEqual(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("+OK\r\n", batch)))))
+            throw new InvalidOperationException("unexpected reply: " + Encoding.ASCII.GetString(_reply));
     }
 
-    [Benchmark(OperationsPerInvoke = Batch)]
-    public int PipelinedSet()
+    private static MemberOptions Member(string id, NodeHost? node) => node is null
+        ? new MemberOptions { Id = id, ReplicationPort = 1, RespPort = 1, HttpPort = 1 }
+        : new MemberOptions { Id = id, ReplicationPort = node.ReplicationPort, RespPort = node.RespPort, HttpPort = node.HttpPort };
+
+    private NodeHost StartNode(string id, string durability, IReadOnlyList<MemberOptions>? members)
+    {
+        var dir = Directory.CreateTempSubdirectory("akkarepl-bench-writepath-").FullName;
+        _dirs.Add(dir);
+        var options = new AkkaReplOptions
+        {
+            Node = new NodeOptions { NodeId = id, DataDir = dir, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
+            Replication = new ReplicationOptions { Durability = durability, DurabilityTimeout = TimeSpan.FromSeconds(30) },
+        };
+        if (members is not null)
+            options = options with
+            {
+                Cluster = new ClusterOptions { Members = members, InitialPrimary = "p" },
+                Election = new ElectionOptions { Enabled = false },
+            };
+        var node = NodeHost.StartAsync(options, NullLoggerFactory.Instance, default).GetAwaiter().GetResult();
+        _nodes.Add(node);
+        return node;
+    }
+
+    public int SendBatch()
     {
         _socket.Send(_request);
         int read = 0;
@@ -61,11 +112,10 @@ public class WritePathBenchmarks
         return read;
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
-        _socket.Dispose();
-        _node.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        Directory.Delete(_dir, recursive: true);
+        _socket?.Dispose();
+        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].DisposeAsync().AsTask().GetAwaiter().GetResult();
+        foreach (var dir in _dirs) Directory.Delete(dir, recursive: true);
     }
 }
