@@ -13,8 +13,14 @@ namespace AkkaRepl.Replication.Primary;
 public sealed class CommitTracker
 {
     private readonly Dictionary<NodeId, ReplicaPosition> _replicas = new();
+    private readonly Dictionary<NodeId, int> _index = new();  // replica -> its slot in the arrays below
+    private readonly NodeId[] _ids;                            // ordinal order (the order HeldBy answers in)
+    private readonly ReplicaPosition[] _positions;             // _positions[i] is _replicas[_ids[i]]
+    private readonly bool[] _voting;
+    private readonly ulong[] _scratch;                         // DurableAt's sort buffer (calls are serialized by the owner)
+    private readonly Dictionary<ulong, IReadOnlyList<NodeId>> _heldByCache = new(); // by the bit set of holders
     private readonly int _votingMembers;
-    private readonly HashSet<NodeId>? _votingReplicas;   // null: every replica votes
+    private readonly int _votingReplicaCount;
     private readonly bool _primaryVotes;
     private Lsn _primaryFlushed;
 
@@ -29,8 +35,18 @@ public sealed class CommitTracker
         foreach (var r in replicas) _replicas[r] = default;
         if (votingMembers < 1) throw new ArgumentOutOfRangeException(nameof(votingMembers), "a cluster has at least one voting member");
         _votingMembers = votingMembers;
-        _votingReplicas = votingReplicas?.ToHashSet();
+        var voters = votingReplicas?.ToHashSet();
         _primaryVotes = primaryVotes;
+        _ids = _replicas.Keys.OrderBy(id => id.Value, StringComparer.Ordinal).ToArray();
+        _positions = new ReplicaPosition[_ids.Length];
+        _voting = new bool[_ids.Length];
+        _scratch = new ulong[_ids.Length];
+        for (int i = 0; i < _ids.Length; i++)
+        {
+            _index[_ids[i]] = i;
+            _voting[i] = voters is null || voters.Contains(_ids[i]);
+            if (_voting[i]) _votingReplicaCount++;
+        }
     }
 
     public Lsn PrimaryFlushed => _primaryFlushed;
@@ -45,61 +61,79 @@ public sealed class CommitTracker
     /// <summary>Records a replica's acknowledgement; returns false for a replica that is not a member.</summary>
     public bool ReplicaAcked(NodeId replica, ReplicaPosition position)
     {
-        if (!_replicas.TryGetValue(replica, out var known)) return false;
-        _replicas[replica] = new ReplicaPosition(
+        if (!_index.TryGetValue(replica, out var i)) return false;
+        var known = _positions[i];
+        _positions[i] = _replicas[replica] = new ReplicaPosition(
             Lsn.Max(known.Write, position.Write),
             Lsn.Max(known.Flush, position.Flush),
             Lsn.Max(known.Apply, position.Apply));
         return true;
     }
 
-    /// <summary>The end of the log that is durable at <paramref name="level"/>: a write ending at or before it has reached that level.</summary>
+    /// <summary>The end of the log that is durable at <paramref name="level"/>: a write ending at or before it has reached that level.
+    /// Allocates nothing (it runs on every flush and every ack).</summary>
     public Lsn DurableAt(Durability level) => level.Kind switch
     {
         DurabilityKind.Local => _primaryFlushed,
-        DurabilityKind.Replicas => Lsn.Min(_primaryFlushed, KthHighest(level.Count, static p => p.Flush)),
+        DurabilityKind.Replicas => Lsn.Min(_primaryFlushed, KthHighest(level.Count, apply: false, votersOnly: false)),
         DurabilityKind.Quorum => QuorumFlushed(),
-        DurabilityKind.All => Lsn.Min(_primaryFlushed, _replicas.Count == 0 ? _primaryFlushed : _replicas.Values.Min(p => p.Flush)),
-        DurabilityKind.Applied => Lsn.Min(_primaryFlushed, KthHighest(level.Count, static p => p.Apply)),
+        DurabilityKind.All => Lsn.Min(_primaryFlushed, _ids.Length == 0 ? _primaryFlushed : KthHighest(_ids.Length, apply: false, votersOnly: false)),
+        DurabilityKind.Applied => Lsn.Min(_primaryFlushed, KthHighest(level.Count, apply: true, votersOnly: false)),
         _ => throw new ArgumentOutOfRangeException(nameof(level)),
     };
 
-    /// <summary>The replicas that hold (flushed) everything up to <paramref name="end"/>.</summary>
+    /// <summary>The replicas that hold (flushed) everything up to <paramref name="end"/>, in ordinal order of their ids.
+    /// The list is shared and read-only (the same set of holders answers the same list, so a write's receipt allocates none).</summary>
     public IReadOnlyList<NodeId> HeldBy(Lsn end)
     {
-        if (_replicas.Count == 0) return [];
-        List<NodeId>? held = null;
-        foreach (var (replica, position) in _replicas)
-            if (position.Flush >= end) (held ??= new List<NodeId>(_replicas.Count)).Add(replica);
-        if (held is null) return [];
-        held.Sort(static (a, b) => string.CompareOrdinal(a.Value, b.Value));
+        if (_ids.Length == 0) return [];
+        if (_ids.Length > 16) return HeldByUncached(end);
+        ulong mask = 0;
+        for (int i = 0; i < _ids.Length; i++)
+            if (_positions[i].Flush >= end) mask |= 1UL << i;
+        if (mask == 0) return [];
+        if (!_heldByCache.TryGetValue(mask, out var held))
+            _heldByCache[mask] = held = HeldByUncached(end);
         return held;
+    }
+
+    private IReadOnlyList<NodeId> HeldByUncached(Lsn end)
+    {
+        var held = new List<NodeId>(_ids.Length);
+        for (int i = 0; i < _ids.Length; i++)
+            if (_positions[i].Flush >= end) held.Add(_ids[i]);
+        return held.Count == 0 ? [] : held.AsReadOnly();
     }
 
     /// <summary>Whether the level can be met at all with the configured members (e.g. replicas 3 with 2 replicas cannot).</summary>
     public bool IsReachable(Durability level) => level.Kind switch
     {
-        DurabilityKind.Replicas or DurabilityKind.Applied => level.Count <= _replicas.Count,
-        DurabilityKind.Quorum => QuorumSize - (_primaryVotes ? 1 : 0) <= VotingReplicaCount,
+        DurabilityKind.Replicas or DurabilityKind.Applied => level.Count <= _ids.Length,
+        DurabilityKind.Quorum => QuorumSize - (_primaryVotes ? 1 : 0) <= _votingReplicaCount,
         _ => true,
     };
-
-    private int VotingReplicaCount => _votingReplicas is null ? _replicas.Count : _replicas.Keys.Count(_votingReplicas.Contains);
 
     /// <summary>The end of the log a majority of the voters have flushed (never beyond the primary's own flush).</summary>
     private Lsn QuorumFlushed()
     {
         var needed = QuorumSize - (_primaryVotes ? 1 : 0);   // voting replicas that must hold it
         if (needed <= 0) return _primaryFlushed;
-        var voters = _votingReplicas is null ? _replicas.Values : _replicas.Where(r => _votingReplicas.Contains(r.Key)).Select(r => r.Value);
-        var flushes = voters.Select(p => p.Flush).OrderByDescending(l => l.Value).ToList();
-        return needed > flushes.Count ? Lsn.Zero : Lsn.Min(_primaryFlushed, flushes[needed - 1]);
+        return needed > _votingReplicaCount ? Lsn.Zero : Lsn.Min(_primaryFlushed, KthHighest(needed, apply: false, votersOnly: true));
     }
 
-    private Lsn KthHighest(int k, Func<ReplicaPosition, Lsn> pick)
+    /// <summary>The k-th highest flush (or apply) position among the replicas (or the voting ones); zero when fewer exist.</summary>
+    private Lsn KthHighest(int k, bool apply, bool votersOnly)
     {
         if (k <= 0) return _primaryFlushed;
-        if (k > _replicas.Count) return Lsn.Zero;
-        return _replicas.Values.Select(pick).OrderByDescending(l => l.Value).ElementAt(k - 1);
+        int n = 0;
+        for (int i = 0; i < _ids.Length; i++)
+        {
+            if (votersOnly && !_voting[i]) continue;
+            _scratch[n++] = (apply ? _positions[i].Apply : _positions[i].Flush).Value;
+        }
+        if (k > n) return Lsn.Zero;
+        var values = _scratch.AsSpan(0, n);
+        values.Sort();                       // ascending: the k-th highest is at n - k
+        return new Lsn(values[n - k]);
     }
 }
