@@ -17,7 +17,7 @@ namespace AkkaRepl.Replication.Primary;
 /// registration that could not be removed, the operation is simply not reused.</para>
 /// </summary>
 internal sealed class WriteOperation(PrimaryWriter writer)
-    : WalAppendRequest, IApplyResultSink, IValueTaskSource<WriteOutcome>, IThreadPoolWorkItem
+    : WalAppendRequest, IApplyResultSink, IValueTaskSource<WriteOutcome>, IThreadPoolWorkItem, IDurabilityWaiter
 {
     private ManualResetValueTaskSourceCore<WriteOutcome> _core; // continuations run where we complete it (after our own hop)
     private Durability _level;
@@ -25,7 +25,8 @@ internal sealed class WriteOperation(PrimaryWriter writer)
     private CancellationTokenRegistration _cancel;
     private WalAppendResult _appended;
     private object? _result;
-    private WriteReceipt? _gateReceipt;  // set when the level was waited for in the gate
+    private DurabilityAnswer _gateAnswer; // set when the level was waited for in the gate
+    private bool _gateAnswered;
     private WriteOutcome _outcome;
     private Exception? _error;
     private int _pending;                // parts still missing: the durability level and the applied reply
@@ -69,12 +70,10 @@ internal sealed class WriteOperation(PrimaryWriter writer)
             Arrived(inline: false);
             return;
         }
-        // Replicas must hold it: wait in the gate under the timeout policy (allocates; the wait is a round trip anyway).
+        // Replicas must hold it: wait in the gate under the timeout policy (pooled there: nothing allocated per write).
         var coordinator = writer.Coordinator;
-        gate.WaitAsync(Generation, result.Lsn, result.EndLsn, result.CommitTimestampMicros, _level,
-                coordinator.DurabilityTimeout, coordinator.OnDurabilityTimeout, _ct)
-            .ContinueWith(static (t, s) => ((WriteOperation)s!).GateAnswered(t), this,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        gate.Wait(this, Generation, result.Lsn, result.EndLsn, result.CommitTimestampMicros, _level,
+            coordinator.DurabilityTimeout, coordinator.OnDurabilityTimeout);
     }
 
     protected override void OnFailed(Exception error) => Complete(default, error, inline: false);
@@ -91,15 +90,17 @@ internal sealed class WriteOperation(PrimaryWriter writer)
 
     // ---- completion ----
 
-    private void GateAnswered(Task<WriteReceipt> wait)
+    /// <summary>The gate's answer, on the thread that released or timed out the write (an ack's, the WAL's, a timer's).</summary>
+    void IDurabilityWaiter.DurabilityAnswered(in DurabilityAnswer answer)
     {
-        if (wait.IsCompletedSuccessfully)
+        if (answer.Error is { } error)
         {
-            _gateReceipt = wait.Result;
-            Arrived(inline: true); // already on a pool thread
+            Complete(default, error, inline: false);
+            return;
         }
-        else if (wait.IsCanceled) Complete(default, new OperationCanceledException(_ct), inline: true);
-        else Complete(default, wait.Exception!.InnerException!, inline: true);
+        _gateAnswer = answer;
+        _gateAnswered = true;
+        Arrived(inline: false);
     }
 
     private void Cancelled() => Complete(default, new OperationCanceledException(_ct), inline: false);
@@ -114,8 +115,9 @@ internal sealed class WriteOperation(PrimaryWriter writer)
             Complete(default, new LeaseLostException(coordinator.PrimaryId, "lost its lease"), inline);
             return;
         }
-        var outcome = _gateReceipt is { } r
-            ? new WriteOutcome(r.Generation, r.Lsn, r.EndLsn, r.CommitTimestampMicros, r.Requested, r.Reached, r.HeldBy, r.Degraded, _result)
+        var outcome = _gateAnswered
+            ? new WriteOutcome(Generation, _appended.Lsn, _appended.EndLsn, _appended.CommitTimestampMicros, _level,
+                _gateAnswer.Reached, _gateAnswer.HeldBy, _gateAnswer.Degraded, _result)
             : new WriteOutcome(Generation, _appended.Lsn, _appended.EndLsn, _appended.CommitTimestampMicros, _level, _level,
                 coordinator.Gate?.HeldBy(_appended.EndLsn) ?? [], false, _result);
         Complete(outcome, null, inline);
@@ -152,7 +154,8 @@ internal sealed class WriteOperation(PrimaryWriter writer)
             {
                 _core.Reset();
                 _result = null;
-                _gateReceipt = null;
+                _gateAnswer = default;
+                _gateAnswered = false;
                 _outcome = default;
                 _cancel = default;
                 _ct = default;
