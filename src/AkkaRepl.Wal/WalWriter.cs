@@ -276,15 +276,31 @@ public sealed class WalWriter : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">The start is below the first retained LSN or beyond the end.</exception>
     /// <exception cref="ArgumentException">The start is not a record boundary.</exception>
     /// <exception cref="InvalidOperationException">The log was truncated below the reader's position, or the writer stopped.</exception>
-    public async IAsyncEnumerable<WalRecord> ReadAsync(Lsn from, WalReadLimit limit, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<WalRecord> ReadAsync(Lsn from, WalReadLimit limit, CancellationToken ct)
+        => ReadCoreAsync(from, limit, borrowed: false, ct);
+
+    /// <summary>
+    /// <see cref="ReadAsync"/> for a reader that does not keep records: a record's <see cref="WalRecord.Payload"/> is
+    /// valid only until the next <c>MoveNextAsync</c> (or the enumerator's disposal), so the in-memory tail can reuse its
+    /// buffers once the reader moved on (nothing allocated per record). Copy what must outlive that.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The start is below the first retained LSN or beyond the end.</exception>
+    /// <exception cref="ArgumentException">The start is not a record boundary.</exception>
+    /// <exception cref="InvalidOperationException">The log was truncated below the reader's position, or the writer stopped.</exception>
+    public IAsyncEnumerable<WalRecord> ReadBorrowedAsync(Lsn from, WalReadLimit limit, CancellationToken ct)
+        => ReadCoreAsync(from, limit, borrowed: true, ct);
+
+    private async IAsyncEnumerable<WalRecord> ReadCoreAsync(Lsn from, WalReadLimit limit, bool borrowed, [EnumeratorCancellation] CancellationToken ct)
     {
         CheckReadStart(from);
-        using var cursor = new WalCursor(this);
+        using var cursor = new WalCursor(this, pin: borrowed);
         cursor.Seek(from);
         int epoch = Volatile.Read(ref _truncations);
         var batch = new List<WalRecord>();
         while (true)
         {
+            // The records yielded so far are done with (the caller moved on): their tail chunks may be reused.
+            cursor.ReleasePins();
             ct.ThrowIfCancellationRequested();
             var signal = _progress.Current;
             epoch = CheckTruncations(epoch, cursor);

@@ -2,11 +2,39 @@ using AkkaRepl.Core.Ids;
 
 namespace AkkaRepl.Wal.Reading;
 
-/// <summary>An immutable run of encoded records starting at a record boundary (one write of the writer).
-/// Readers may keep a chunk after it left the cache; its bytes never change.</summary>
-internal sealed class TailChunk(Lsn start, byte[] bytes)
+/// <summary>
+/// One buffer of the <see cref="TailCache"/>: encoded records back to back from <see cref="Start"/> (a record boundary),
+/// filled by the writer's successive writes, <see cref="Length"/> bytes of it published so far. Bytes below
+/// <see cref="Length"/> never change while anyone can see them: the writer only appends past it, a truncation seals the
+/// chunk (nothing is appended to it again), and the buffer is reused for other records only once it left the cache,
+/// no reader holds a pin on it and none was ever handed it without a pin (<see cref="Escaped"/>).
+/// Every field but <see cref="Buffer"/> and <see cref="Length"/> is guarded by the cache's lock.
+/// </summary>
+internal sealed class TailChunk(byte[] buffer)
 {
-    public Lsn Start { get; } = start;
-    public byte[] Bytes { get; } = bytes;
-    public Lsn End => Start + (ulong)Bytes.Length;
+    private int _length;
+
+    public byte[] Buffer { get; } = buffer;
+    public Lsn Start { get; set; }
+
+    /// <summary>Bytes published; written under the cache's lock after the bytes were copied, read anywhere.</summary>
+    public int Length
+    {
+        get => Volatile.Read(ref _length);
+        set => Volatile.Write(ref _length, value);
+    }
+
+    public Lsn End => Start + (ulong)Length;
+
+    /// <summary>The published bytes (valid as long as the reader may see this chunk: see the class comment).</summary>
+    public ReadOnlyMemory<byte> Bytes => Buffer.AsMemory(0, Length);
+
+    /// <summary>Readers holding a pin (their records' payloads point here until they release it).</summary>
+    public int Pins;
+    /// <summary>Handed to a reader without a pin (one that may keep its records): never reused.</summary>
+    public bool Escaped;
+    /// <summary>Truncated: nothing is appended to it again (bytes past the cut may still be seen by readers).</summary>
+    public bool Sealed;
+    /// <summary>Still in the cache's list.</summary>
+    public bool Cached;
 }

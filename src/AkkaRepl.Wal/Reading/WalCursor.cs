@@ -11,9 +11,13 @@ namespace AkkaRepl.Wal.Reading;
 /// A sequential reader over the log: from the in-memory tail when the position is there, else from the
 /// segment files (with one open file and one scan buffer kept between calls). Not thread-safe: one reader
 /// owns it. Never reads past the limit it is given, so it never returns bytes the writer has not finished.
+/// <para>With <paramref name="pin"/>, the records it returns from the in-memory tail are valid only until
+/// <see cref="ReleasePins"/> (or <see cref="Dispose"/>): it pins the tail chunks it reads, and releasing lets the cache
+/// reuse them. Without, the chunks it reads are never reused, and its records stay valid for ever.</para>
 /// </summary>
-internal sealed class WalCursor(WalWriter writer) : IDisposable
+internal sealed class WalCursor(WalWriter writer, bool pin = false) : IDisposable
 {
+    private readonly List<TailChunk> _pinned = [];
     private TailChunk? _chunk;
     private int _chunkOffset;
     private SegmentScanner? _scanner;
@@ -37,11 +41,16 @@ internal sealed class WalCursor(WalWriter writer) : IDisposable
         if (_chunk is null || Position < _chunk.Start || Position >= _chunk.End)
         {
             _chunk = null;
-            if (writer.Tail.TryFind(Position, out var chunk, out int offset)) { _chunk = chunk; _chunkOffset = offset; }
+            if (writer.Tail.TryFind(Position, pin, out var chunk, out int offset))
+            {
+                if (pin) _pinned.Add(chunk);
+                _chunk = chunk;
+                _chunkOffset = offset;
+            }
         }
         if (_chunk is not null)
         {
-            var result = WalRecordCodec.TryDecodeInPlace(_chunk.Bytes.AsMemory(_chunkOffset), out record, out int consumed);
+            var result = WalRecordCodec.TryDecodeInPlace(_chunk.Bytes[_chunkOffset..], out record, out int consumed);
             if (!result.IsOk || record.Lsn != Position)
                 throw new StorageCorruptException($"in-memory WAL tail is damaged at LSN {Position}: {result}");
             if (record.EndLsn > limit) throw NotBoundary(limit);
@@ -117,5 +126,28 @@ internal sealed class WalCursor(WalWriter writer) : IDisposable
         _handle = null;
     }
 
-    public void Dispose() => CloseFile();
+    /// <summary>The caller holds none of the records read so far: release the tail chunks pinned for them, but one pin
+    /// on the chunk at the cursor's position, which it goes on reading (so it need not find its place again).</summary>
+    public void ReleasePins() => ReleasePins(keepCurrent: true);
+
+    private void ReleasePins(bool keepCurrent)
+    {
+        if (_pinned.Count == 0) return;
+        bool kept = false;
+        foreach (var chunk in _pinned)
+        {
+            if (keepCurrent && !kept && ReferenceEquals(chunk, _chunk)) { kept = true; continue; }
+            writer.Tail.Release(chunk);
+        }
+        _pinned.Clear();
+        if (kept) _pinned.Add(_chunk!);
+        else _chunk = null;
+    }
+
+    public void Dispose()
+    {
+        ReleasePins(keepCurrent: false);
+        _chunk = null;
+        CloseFile();
+    }
 }
