@@ -254,14 +254,19 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     {
         try
         {
-            await foreach (var record in _wal.ReadAsync(AppliedLsn, WalReadLimit.Flushed, _stop.Token).ConfigureAwait(false))
+            // Borrowed (the payload is valid until the next record; the WAL's tail reuses its buffers): most records here
+            // were applied on the fast path and are only skipped; one applied here is copied first, since a state machine
+            // may keep payload memory (as TryApplyDurable does).
+            await foreach (var borrowed in _wal.ReadBorrowedAsync(AppliedLsn, WalReadLimit.Flushed, _stop.Token).ConfigureAwait(false))
             {
                 if (_applyDelay is { } delay)
                 {
-                    var due = DateTimeOffset.UnixEpoch.AddTicks(record.CommitTimestampMicros * 10) + delay;
+                    var due = DateTimeOffset.UnixEpoch.AddTicks(borrowed.CommitTimestampMicros * 10) + delay;
                     var wait = due - _time.GetUtcNow();
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
                 }
+                if (borrowed.EndLsn.Value <= Volatile.Read(ref _appliedLsn)) continue; // applied on the fast path (checked again below)
+                var record = borrowed with { Payload = borrowed.Payload.ToArray() };
                 object? result;
                 lock (_applyLock)
                 {

@@ -125,7 +125,8 @@ public sealed partial class ReplicaSession
         var batch = new byte[BatchBytes];
         var used = 0;
         var batchStart = StartLsn;
-        await using var records = _wal.ReadAsync(StartLsn, WalReadLimit.Written, ct).GetAsyncEnumerator(ct);
+        // Borrowed: each record is copied into the batch before the next MoveNextAsync, so the WAL's tail can reuse its buffers.
+        await using var records = _wal.ReadBorrowedAsync(StartLsn, WalReadLimit.Written, ct).GetAsyncEnumerator(ct);
         var next = records.MoveNextAsync();
         while (true)
         {
