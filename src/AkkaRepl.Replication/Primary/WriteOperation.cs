@@ -159,6 +159,9 @@ internal sealed class WriteOperation(PrimaryWriter writer)
                 _outcome = default;
                 _cancel = default;
                 _ct = default;
+                // Succeeded: the WAL copied the payload when it queued the record and the applier applied it, so a pooled
+                // payload (KvPayload) goes back to its pool. After an error it is left to the GC (the WAL may still hold it).
+                Storage.Kv.KvPayload.ReturnIfPooled(Payload);
                 SetRecord(default, WalRecordKind.Command, default); // don't keep the payload alive in the pool
                 writer.Return(this);
             }

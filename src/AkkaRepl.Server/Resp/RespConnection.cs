@@ -235,10 +235,11 @@ internal sealed partial class RespConnection
             await ReplyAsync(refused).ConfigureAwait(false);
             return;
         }
-        await QueuePendingAsync(IssueWrite(KvStore.EncodeCommand(argv), ct), null, isWrite: true).ConfigureAwait(false);
+        // Pooled: the primary's write path returns the buffer once the write succeeded (KvPayload).
+        await QueuePendingAsync(IssueWrite(KvStore.EncodeCommandPooled(argv), ct), null, isWrite: true).ConfigureAwait(false);
     }
 
-    private ValueTask<KvReply> IssueWrite(byte[] payload, CancellationToken ct)
+    private ValueTask<KvReply> IssueWrite(ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
         try { return _backend.WriteAsync(payload, _session, ct); }
         catch (Exception e) { return ValueTask.FromException<KvReply>(e); }

@@ -27,6 +27,19 @@ internal static class KvCodec
         return buffer;
     }
 
+    /// <summary><see cref="EncodeCommand"/> into a pooled <see cref="KvPayload"/> (a plain array above its largest size).</summary>
+    public static ReadOnlyMemory<byte> EncodeCommandPooled(IReadOnlyList<ReadOnlyMemory<byte>> argv)
+    {
+        var size = 2 + CommandSize(argv);
+        if (KvPayload.Rent(size) is not { } payload) return EncodeCommand(argv);
+        var buffer = payload.Span;
+        buffer[0] = FormatVersion;
+        buffer[1] = KindCommand;
+        var pos = WriteCommand(buffer, 2, argv);
+        System.Diagnostics.Debug.Assert(pos == size);
+        return payload.Memory;
+    }
+
     public static byte[] EncodeTransaction(IReadOnlyList<IReadOnlyList<ReadOnlyMemory<byte>>> commands, IReadOnlyList<KvWatch> watches)
     {
         var size = 2 + VarintSize((ulong)watches.Count) + VarintSize((ulong)commands.Count);
@@ -115,13 +128,13 @@ internal static class KvCodec
         return size;
     }
 
-    private static int WriteCommand(byte[] buffer, int pos, IReadOnlyList<ReadOnlyMemory<byte>> argv)
+    private static int WriteCommand(Span<byte> buffer, int pos, IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
         pos = WriteVarint(buffer, pos, (ulong)argv.Count);
         for (var i = 0; i < argv.Count; i++)
         {
             pos = WriteVarint(buffer, pos, (ulong)argv[i].Length);
-            argv[i].Span.CopyTo(buffer.AsSpan(pos));
+            argv[i].Span.CopyTo(buffer[pos..]);
             pos += argv[i].Length;
         }
         return pos;
@@ -174,7 +187,7 @@ internal static class KvCodec
         return size;
     }
 
-    private static int WriteVarint(byte[] buffer, int pos, ulong value)
+    private static int WriteVarint(Span<byte> buffer, int pos, ulong value)
     {
         while (value >= 0x80)
         {

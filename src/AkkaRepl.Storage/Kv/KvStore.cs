@@ -97,6 +97,16 @@ public sealed class KvStore : IStateMachine
         return KvCodec.EncodeCommand(argv);
     }
 
+    /// <summary><see cref="EncodeCommand"/> into a pooled buffer (<see cref="KvPayload"/>): the allocation-free form for a
+    /// write path that returns it once the write completed (see <see cref="KvPayload"/> for when that is safe); any
+    /// other caller may simply drop it.</summary>
+    public static ReadOnlyMemory<byte> EncodeCommandPooled(IReadOnlyList<ReadOnlyMemory<byte>> argv)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        if (argv.Count == 0) throw new ArgumentException("a command needs at least its name", nameof(argv));
+        return KvCodec.EncodeCommandPooled(argv);
+    }
+
     /// <summary>The WAL payload of a MULTI/EXEC transaction: its queued commands and the versions its
     /// connection saw at WATCH time. Applied atomically as one record.</summary>
     public static byte[] EncodeTransaction(IReadOnlyList<IReadOnlyList<ReadOnlyMemory<byte>>> commands, IReadOnlyList<KvWatch> watches)
