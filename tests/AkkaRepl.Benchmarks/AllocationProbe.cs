@@ -6,22 +6,22 @@ namespace AkkaRepl.Benchmarks;
 /// Where the write path's allocations go, by type: runs <see cref="WritePathRig"/> batches of pipelined SETs and listens
 /// in process to the runtime's GCAllocationTick events (one per ~100 KB allocated, with the type of the object that
 /// crossed the mark), so each type's share of the ticks estimates its bytes per SET.
-/// Run: <c>dotnet run -c Release --project tests/AkkaRepl.Benchmarks -- --probe local|quorum [batches]</c>.
+/// Run: <c>dotnet run -c Release --project tests/AkkaRepl.Benchmarks -- --probe local|quorum [batches [warm-up batches]]</c>.
 /// Also prints the exact total from <see cref="GC.GetTotalAllocatedBytes"/> per SET.
 /// </summary>
 internal static class AllocationProbe
 {
-    public static void Run(string durability, int batches)
+    public static void Run(string durability, int batches, int warmUp)
     {
         using var rig = new WritePathRig(64);
         rig.Start(durability);
-        for (int i = 0; i < 500; i++) rig.SendBatch();   // warm-up: pools fill, tiered JIT settles
+        for (int i = 0; i < warmUp; i++) rig.SendBatch();   // warm-up: pools and the WAL tail's ring fill, tiered JIT settles
         using var listener = new TickListener();
         long before = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < batches; i++) rig.SendBatch();
         long after = GC.GetTotalAllocatedBytes(precise: true);
         long sets = (long)batches * rig.Batch;
-        Console.WriteLine($"durability {durability}: {sets} SETs, {(after - before) / (double)sets:F1} B allocated per SET (GC.GetTotalAllocatedBytes, all threads)");
+        Console.WriteLine($"durability {durability}, tail cache {WritePathRig.TailCacheBytes} B, warm-up {warmUp * rig.Batch} SETs: {sets} SETs, {(after - before) / (double)sets:F1} B allocated per SET (GC.GetTotalAllocatedBytes, all threads)");
         var ticks = listener.Snapshot();
         long tickBytes = ticks.Values.Sum();
         Console.WriteLine($"GCAllocationTick by type ({tickBytes / 1024} KiB sampled), estimated bytes per SET:");
