@@ -206,7 +206,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
         {
             if (!_running || _fastPathFailure is not null || _appliedLsn != start.Value) return false;
             if (_wal.FlushedLsn < start + (ulong)durableRecords.Length) return false; // not durable: never applied
-            ReadOnlyMemory<byte> bytes = durableRecords.ToArray();
+            ReadOnlyMemory<byte> bytes = _state.CopiesPayload ? durableRecords : durableRecords.ToArray();
             var at = 0;
             while (at < bytes.Length)
             {
@@ -266,7 +266,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
                 }
                 if (borrowed.EndLsn.Value <= Volatile.Read(ref _appliedLsn)) continue; // applied on the fast path (checked again below)
-                var record = borrowed with { Payload = borrowed.Payload.ToArray() };
+                var record = _state.CopiesPayload ? borrowed : borrowed with { Payload = borrowed.Payload.ToArray() };
                 object? result;
                 lock (_applyLock)
                 {

@@ -43,6 +43,9 @@ public sealed class KvStore : IStateMachine
     }
 
     /// <inheritdoc />
+    /// <summary>Apply copies every key and value it keeps, and replies only with stored values: no payload memory is kept.</summary>
+    public bool CopiesPayload => true;
+
     public Lsn AppliedLsn
     {
         get { _lock.EnterReadLock(); try { return _applied; } finally { _lock.ExitReadLock(); } }

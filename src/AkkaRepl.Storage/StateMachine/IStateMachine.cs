@@ -15,6 +15,11 @@ public interface IStateMachine
     /// <summary>Applies one record; returns the reply for the client that wrote it (may be null).</summary>
     object? Apply(in CommittedEntry entry);
 
+    /// <summary>True when <see cref="Apply"/> keeps no reference to the entry's payload memory after it returns (it copies
+    /// what it keeps, and its reply does not point into the payload): the applier may then hand it memory that is
+    /// reused afterwards, without a copy per record. False (the default) for a state machine that may keep it.</summary>
+    bool CopiesPayload => false;
+
     /// <summary>Captures a consistent image of the state at <see cref="AppliedLsn"/>; cheap to take on the
     /// applier loop, written out later off it.</summary>
     IStateImage CaptureImage();
