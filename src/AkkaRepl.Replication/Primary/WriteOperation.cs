@@ -11,7 +11,9 @@ namespace AkkaRepl.Replication.Primary;
 /// <para>It completes once, when both parts are in: its durability level (checked when the WAL reports the flush, or
 /// waited for in the <see cref="DurabilityGate"/> when replicas must hold it) and the state machine's reply (the
 /// applier applies only flushed records, so the reply implies the local flush). The completion hops to the thread
-/// pool once, so neither the WAL writer's thread nor the applier's loop runs the caller's continuation.</para>
+/// pool once, so neither the WAL writer's thread nor the applier's loop runs the caller's continuation; completed on
+/// the WAL writer's thread, it shares that hop with the rest of its group commit (<see cref="WalCompletions"/>: one
+/// work item publishes the batch's writes in LSN order).</para>
 /// <para>Reuse is safe only after every party is done with it: on success that is when the last part arrived (the
 /// WAL and the applier never touch a request after completing it); after an error, a cancellation, or a
 /// registration that could not be removed, the operation is simply not reused.</para>
@@ -71,10 +73,15 @@ internal sealed class WriteOperation(PrimaryWriter writer)
         }
         // Replicas must hold it: wait in the gate under the timeout policy (allocates; the wait is a round trip anyway).
         var coordinator = writer.Coordinator;
-        gate.WaitAsync(Generation, result.Lsn, result.EndLsn, result.CommitTimestampMicros, _level,
-                coordinator.DurabilityTimeout, coordinator.OnDurabilityTimeout, _ct)
-            .ContinueWith(static (t, s) => ((WriteOperation)s!).GateAnswered(t), this,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var wait = gate.WaitAsync(Generation, result.Lsn, result.EndLsn, result.CommitTimestampMicros, _level,
+            coordinator.DurabilityTimeout, coordinator.OnDurabilityTimeout, _ct);
+        if (wait.IsCompleted)
+        {
+            GateAnswered(wait, inline: false); // reached in between: still on the WAL thread, so hop
+            return;
+        }
+        wait.ContinueWith(static (t, s) => ((WriteOperation)s!).GateAnswered(t, inline: true), this,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     protected override void OnFailed(Exception error) => Complete(default, error, inline: false);
@@ -91,15 +98,16 @@ internal sealed class WriteOperation(PrimaryWriter writer)
 
     // ---- completion ----
 
-    private void GateAnswered(Task<WriteReceipt> wait)
+    /// <param name="inline">True on the pool thread that completed the gate's wait; false on the WAL writer's thread.</param>
+    private void GateAnswered(Task<WriteReceipt> wait, bool inline)
     {
         if (wait.IsCompletedSuccessfully)
         {
             _gateReceipt = wait.Result;
-            Arrived(inline: true); // already on a pool thread
+            Arrived(inline);
         }
-        else if (wait.IsCanceled) Complete(default, new OperationCanceledException(_ct), inline: true);
-        else Complete(default, wait.Exception!.InnerException!, inline: true);
+        else if (wait.IsCanceled) Complete(default, new OperationCanceledException(_ct), inline);
+        else Complete(default, wait.Exception!.InnerException!, inline);
     }
 
     private void Cancelled() => Complete(default, new OperationCanceledException(_ct), inline: false);
@@ -130,7 +138,7 @@ internal sealed class WriteOperation(PrimaryWriter writer)
         _outcome = outcome;
         _error = error;
         if (inline) Publish();
-        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        else WalCompletions.Run(this); // on the WAL thread: with its group commit's others, in one work item
     }
 
     void IThreadPoolWorkItem.Execute() => Publish();
