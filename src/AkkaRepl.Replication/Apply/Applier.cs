@@ -154,7 +154,10 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     {
         if (appends.Length == 0)
         {
-            _behind.Pulse(); // records appended in encoded form (a replica): the loop applies them (or TryApplyDurable does)
+            // Records appended in encoded form (a replica): the receiver applies them with TryApplyDurable once their append
+            // completed, else the loop does. Wake the loop after this batch's completions (as the WAL's own progress signal
+            // did), so the receiver, told first, usually applies them and the loop finds nothing to do.
+            WalCompletions.Run(_behind);
             return;
         }
         if (complete && Monitor.TryEnter(_applyLock))
@@ -297,8 +300,8 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     /// <summary>
     /// The loop without an apply delay: reads the log only while the applied position is behind the flushed one, and
     /// otherwise parks until the flush listener says a group commit was not applied on the fast path (a primary whose
-    /// fast path keeps up never wakes this loop, and never reads back the records it already applied). A reader is
-    /// opened at the applied position when the loop falls behind, and closed when it caught up.
+    /// fast path keeps up never wakes this loop, and never reads back the records it already applied). The reader is
+    /// kept while it is where applying goes on, and opened again at the applied position when the fast path moved past it.
     /// <para>No wake-up is lost: the kick is taken before the positions are compared, and the WAL shows its flush
     /// listener every group commit after publishing the flushed position. When this applier is not the WAL's listener
     /// (it never is with an apply delay, which has its own loop), it waits for the flushed position instead.</para>
@@ -306,6 +309,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     private async Task ApplyBehindAsync()
     {
         IAsyncEnumerator<WalRecord>? reader = null;
+        var readerAt = Lsn.Zero; // where the open reader reads next
         try
         {
             while (true)
@@ -315,17 +319,19 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
                 var applied = AppliedLsn;
                 if (applied >= _wal.FlushedLsn)
                 {
-                    if (reader is not null)
-                    {
-                        await reader.DisposeAsync().ConfigureAwait(false);
-                        reader = null;
-                    }
                     if (ReferenceEquals(_wal.FlushListener, this)) await kick.WaitAsync(_stop.Token).ConfigureAwait(false);
                     else await _wal.WaitForFlushedAsync(applied + 1, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
+                if (reader is not null && readerAt != applied)
+                {
+                    // The fast path applied records this reader has not read: start again where applying goes on.
+                    await reader.DisposeAsync().ConfigureAwait(false);
+                    reader = null;
+                }
                 reader ??= _wal.ReadAsync(applied, WalReadLimit.Flushed, _stop.Token).GetAsyncEnumerator(_stop.Token);
                 if (!await reader.MoveNextAsync().ConfigureAwait(false)) return; // a tailing reader ends only when cancelled
+                readerAt = reader.Current.EndLsn;
                 if (!ApplyFromLog(reader.Current)) return;
             }
         }
@@ -374,13 +380,15 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
 }
 
 /// <summary>Wakes the applier's loop: a waiter takes <see cref="Current"/> before checking its condition, then awaits it.</summary>
-internal sealed class Kick
+internal sealed class Kick : IThreadPoolWorkItem
 {
     private TaskCompletionSource _next = New();
 
     public Task Current => Volatile.Read(ref _next).Task;
 
     public void Pulse() => Interlocked.Exchange(ref _next, New()).TrySetResult();
+
+    void IThreadPoolWorkItem.Execute() => Pulse();
 
     private static TaskCompletionSource New() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
