@@ -113,6 +113,14 @@ public sealed class ApplierFastPathTests
                 Assert.Equal(expected + 5, (int)(await mixed.Reply.Task)!);
                 await applier.WaitForAppliedAsync(wal.FlushedLsn);
                 expected += 6;
+
+                // A group commit of encoded records alone: no request to show, and nobody calls TryApplyDurable.
+                start = wal.WrittenLsn;
+                var alone = new byte[Wal.Format.WalRecordCodec.EncodedSize(4)];
+                Wal.Format.WalRecordCodec.Encode(alone, start, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(expected));
+                await wal.AppendEncodedAsync(alone, start);
+                await applier.WaitForAppliedAsync(wal.FlushedLsn);
+                expected += 1;
             }
             Assert.Equal(expected, state.Applied.Count);                                           // once each
             for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn); // in order, no gap
