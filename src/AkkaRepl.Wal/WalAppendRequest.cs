@@ -9,6 +9,8 @@ namespace AkkaRepl.Wal;
 /// <see cref="WalWriter.Append"/>, and the writer's loop calls exactly one of <see cref="OnDurable"/> or
 /// <see cref="OnFailed"/>, on its own thread: keep them short and never block in them.
 /// <para>Before <see cref="OnDurable"/>, the writer's <see cref="IWalFlushListener"/> (if any) was shown the record.</para>
+/// <para>To continue off the loop's thread, hand the work to <see cref="WalCompletions.Run"/>: the completions of one
+/// group commit then share one thread-pool work item.</para>
 /// </summary>
 public abstract class WalAppendRequest
 {

@@ -73,6 +73,7 @@ public sealed class WalWriter : IAsyncDisposable
     private long _syncs, _batches, _records, _bytes;
     private Diagnostics.IWalObserver? _observer;   // set by the host, read by the loop
     private IWalFlushListener? _flushListener;     // set by the host, read by the loop
+    private readonly WalCompletions.BatchPool _completionBatches = new(); // one thread-pool work item per group commit
     private readonly long _bytesCut;
 
     private WalWriter(string directory, WalOptions options, ILogger logger, TimeProvider time, SafeFileHandle lockFile, RecoveredLog log)
@@ -711,18 +712,30 @@ public sealed class WalWriter : IAsyncDisposable
         if (Volatile.Read(ref _observer) is { } observer && _batch.Count > 0)
             observer.BatchCommitted(_batch.Count, Interlocked.Read(ref _bytes) - bytesBefore, Stopwatch.GetElapsedTime(started, written),
                 Interlocked.Read(ref _syncs) == syncsBefore ? TimeSpan.Zero : Stopwatch.GetElapsedTime(written));
-        if (_batch.Count > 0 && Volatile.Read(ref _flushListener) is { } listener) ShowFlushed(listener);
-        foreach (var entry in _batch)
-        {
-            switch (entry.Command)
-            {
-                case AppendCommand a: a.Durable(entry.Appended); Interlocked.Increment(ref _records); break;
-                case AppendEncodedCommand e: e.Reply.TrySetResult(entry.EncodedEnd); break;
-            }
-        }
-        if (_batch.Count > 0) Interlocked.Increment(ref _batches);
+        if (_batch.Count > 0) CompleteBatch();
         _batch.Clear();
         _progress.Pulse();
+    }
+
+    /// <summary>Tells the batch's flush listener and requests that their records are durable (Sync returned). What their
+    /// completions hand to <see cref="WalCompletions.Run"/> on this thread is queued as one work item at the end.</summary>
+    private void CompleteBatch()
+    {
+        var completions = WalCompletions.Open(_completionBatches);
+        try
+        {
+            if (Volatile.Read(ref _flushListener) is { } listener) ShowFlushed(listener);
+            foreach (var entry in _batch)
+            {
+                switch (entry.Command)
+                {
+                    case AppendCommand a: a.Durable(entry.Appended); Interlocked.Increment(ref _records); break;
+                    case AppendEncodedCommand e: e.Reply.TrySetResult(entry.EncodedEnd); break;
+                }
+            }
+        }
+        finally { WalCompletions.Close(completions); }
+        Interlocked.Increment(ref _batches);
     }
 
     /// <summary>Shows the flush listener the batch's appends (their records are durable: Sync returned).</summary>

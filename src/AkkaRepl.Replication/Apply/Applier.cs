@@ -8,14 +8,16 @@ namespace AkkaRepl.Replication.Apply;
 
 /// <summary>
 /// Applies flushed log records to the state machine, in LSN order, once each. Its mailbox is the log
-/// itself: one loop tails <see cref="WalWriter.ReadAsync"/> up to the flushed position.
+/// itself: one loop reads it with <see cref="WalWriter.ReadAsync"/> up to the flushed position whenever the applied
+/// position is behind it (and, without an apply delay, parks while the fast path below keeps up).
 /// <para>Invariant: the state machine never sees a record that is not durable in the local WAL, and sees
 /// records in log order without gaps, so every node that applied up to LSN X holds the same state (the
 /// state machine is deterministic). A failure while applying cannot be retried safely (the state may be
 /// half-changed), so it stops the applier and surfaces through <see cref="Completion"/>.</para>
 /// <para>Fast path (the primary): as the WAL's <see cref="IWalFlushListener"/>, the applier applies a group
 /// commit's records on the WAL writer's thread right after their fdatasync returned, when it is exactly caught
-/// up to the batch's first record and not busy; the loop then finds them applied and skips them. Both paths
+/// up to the batch's first record and not busy; otherwise it wakes the loop, which applies them (and skips what the
+/// fast path applied in the meantime). Both paths
 /// apply under one lock and only the record at <see cref="AppliedLsn"/>, so each record is applied once, in order.
 /// Skipped when an apply delay is configured (a delayed replica).</para>
 /// <para>Results for clients: a record appended through a <see cref="WalAppendRequest"/> that is an
@@ -39,6 +41,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     private readonly Dictionary<ulong, object?> _parkedResults = new();        // guarded by _resultsLock
     private ulong _shownEnd;                                                    // guarded by _resultsLock: end of the last append shown on the slow path
     private readonly LsnWaiters _waiters = new();
+    private readonly Kick _behind = new(); // pulsed by the flush listener when a group commit is left to the loop
     private CancellationTokenSource _stop = new();
     private Task? _loop;
     private ulong _appliedLsn;        // written under _applyLock only
@@ -149,7 +152,14 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     /// <summary>The fast path, on the WAL writer's thread: see the class comment. Never throws (a failure stops the applier).</summary>
     void IWalFlushListener.OnFlushed(ReadOnlySpan<WalFlushedAppend> appends, bool complete)
     {
-        if (appends.Length == 0) return;
+        if (appends.Length == 0)
+        {
+            // Records appended in encoded form (a replica): the receiver applies them with TryApplyDurable once their append
+            // completed, else the loop does. Wake the loop after this batch's completions (as the WAL's own progress signal
+            // did), so the receiver, told first, usually applies them and the loop finds nothing to do.
+            WalCompletions.Run(_behind);
+            return;
+        }
         if (complete && Monitor.TryEnter(_applyLock))
         {
             try
@@ -174,6 +184,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
             finally { Monitor.Exit(_applyLock); }
         }
         // Slow path: the loop applies these; meet it at the LSN.
+        _behind.Pulse();
         List<(IApplyResultSink, object?)>? ready = null;
         lock (_resultsLock)
         {
@@ -254,31 +265,16 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     {
         try
         {
-            // Borrowed (the payload is valid until the next record; the WAL's tail reuses its buffers): most records here
-            // were applied on the fast path and are only skipped; one applied here is copied first, since a state machine
-            // may keep payload memory (as TryApplyDurable does).
-            await foreach (var borrowed in _wal.ReadBorrowedAsync(AppliedLsn, WalReadLimit.Flushed, _stop.Token).ConfigureAwait(false))
+            if (_applyDelay is null) await ApplyBehindAsync().ConfigureAwait(false);
+            else
             {
-                if (_applyDelay is { } delay)
+                await foreach (var record in _wal.ReadAsync(AppliedLsn, WalReadLimit.Flushed, _stop.Token).ConfigureAwait(false))
                 {
-                    var due = DateTimeOffset.UnixEpoch.AddTicks(borrowed.CommitTimestampMicros * 10) + delay;
+                    var due = DateTimeOffset.UnixEpoch.AddTicks(record.CommitTimestampMicros * 10) + _applyDelay.Value;
                     var wait = due - _time.GetUtcNow();
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
+                    if (!ApplyFromLog(record)) break;
                 }
-                if (borrowed.EndLsn.Value <= Volatile.Read(ref _appliedLsn)) continue; // applied on the fast path (checked again below)
-                var record = _state.CopiesPayload ? borrowed : borrowed with { Payload = borrowed.Payload.ToArray() };
-                object? result;
-                lock (_applyLock)
-                {
-                    if (_fastPathFailure is not null) break;
-                    if (record.EndLsn.Value <= _appliedLsn) continue; // applied on the fast path
-                    if (record.Lsn.Value != _appliedLsn)
-                        throw new InvalidOperationException($"the applier is at LSN {_appliedLsn} but the log gave it the record at LSN {record.Lsn}");
-                    result = ApplyLocked(record);
-                }
-                if (record.Kind == WalRecordKind.Command && _retainResultsFor() is { } writing && record.Generation == writing)
-                    HandOver(record.Lsn.Value, result);
-                _waiters.Release(record.EndLsn);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -301,6 +297,72 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
         }
     }
 
+    /// <summary>
+    /// The loop without an apply delay: reads the log only while the applied position is behind the flushed one, and
+    /// otherwise parks until the flush listener says a group commit was not applied on the fast path (a primary whose
+    /// fast path keeps up never wakes this loop, and never reads back the records it already applied). The reader is
+    /// kept while it is where applying goes on, and opened again at the applied position when the fast path moved past it.
+    /// <para>No wake-up is lost: the kick is taken before the positions are compared, and the WAL shows its flush
+    /// listener every group commit after publishing the flushed position. When this applier is not the WAL's listener
+    /// (it never is with an apply delay, which has its own loop), it waits for the flushed position instead.</para>
+    /// </summary>
+    private async Task ApplyBehindAsync()
+    {
+        IAsyncEnumerator<WalRecord>? reader = null;
+        var readerAt = Lsn.Zero; // where the open reader reads next
+        try
+        {
+            while (true)
+            {
+                _stop.Token.ThrowIfCancellationRequested();
+                var kick = _behind.Current; // before the check: a kick after it completes this task
+                var applied = AppliedLsn;
+                if (applied >= _wal.FlushedLsn)
+                {
+                    if (ReferenceEquals(_wal.FlushListener, this)) await kick.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    else await _wal.WaitForFlushedAsync(applied + 1, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+                if (reader is not null && readerAt != applied)
+                {
+                    // The fast path applied records this reader has not read: start again where applying goes on.
+                    await reader.DisposeAsync().ConfigureAwait(false);
+                    reader = null;
+                }
+                // Borrowed (the payload is valid until the next record; the WAL's tail reuses its buffers), so a record
+                // applied here is copied first unless the state machine copies what it keeps (as TryApplyDurable assumes).
+                reader ??= _wal.ReadBorrowedAsync(applied, WalReadLimit.Flushed, _stop.Token).GetAsyncEnumerator(_stop.Token);
+                if (!await reader.MoveNextAsync().ConfigureAwait(false)) return; // a tailing reader ends only when cancelled
+                var borrowed = reader.Current;
+                readerAt = borrowed.EndLsn;
+                if (borrowed.EndLsn.Value <= Volatile.Read(ref _appliedLsn)) continue; // applied on the fast path (checked again inside)
+                if (!ApplyFromLog(_state.CopiesPayload ? borrowed : borrowed with { Payload = borrowed.Payload.ToArray() })) return;
+            }
+        }
+        finally
+        {
+            if (reader is not null) await reader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Applies a record the loop read from the log, unless the fast path did; false when the fast path failed.</summary>
+    private bool ApplyFromLog(in WalRecord record)
+    {
+        object? result;
+        lock (_applyLock)
+        {
+            if (_fastPathFailure is not null) return false;
+            if (record.EndLsn.Value <= _appliedLsn) return true; // applied on the fast path
+            if (record.Lsn.Value != _appliedLsn)
+                throw new InvalidOperationException($"the applier is at LSN {_appliedLsn} but the log gave it the record at LSN {record.Lsn}");
+            result = ApplyLocked(record);
+        }
+        if (record.Kind == WalRecordKind.Command && _retainResultsFor() is { } writing && record.Generation == writing)
+            HandOver(record.Lsn.Value, result);
+        _waiters.Release(record.EndLsn);
+        return true;
+    }
+
     /// <summary>The loop applied a record of the writing generation: hand its reply to the sink parked for it, or park it.</summary>
     private void HandOver(ulong lsn, object? result)
     {
@@ -319,6 +381,20 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
         _waiters.FailAll(failure);
         DropResults(failure);
     }
+}
+
+/// <summary>Wakes the applier's loop: a waiter takes <see cref="Current"/> before checking its condition, then awaits it.</summary>
+internal sealed class Kick : IThreadPoolWorkItem
+{
+    private TaskCompletionSource _next = New();
+
+    public Task Current => Volatile.Read(ref _next).Task;
+
+    public void Pulse() => Interlocked.Exchange(ref _next, New()).TrySetResult();
+
+    void IThreadPoolWorkItem.Execute() => Pulse();
+
+    private static TaskCompletionSource New() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>Told the state machine's reply to the command it appended (a <see cref="WalAppendRequest"/> of the primary's writer).

@@ -11,7 +11,9 @@ namespace AkkaRepl.Replication.Primary;
 /// <para>It completes once, when both parts are in: its durability level (checked when the WAL reports the flush, or
 /// waited for in the <see cref="DurabilityGate"/> when replicas must hold it) and the state machine's reply (the
 /// applier applies only flushed records, so the reply implies the local flush). The completion hops to the thread
-/// pool once, so neither the WAL writer's thread nor the applier's loop runs the caller's continuation.</para>
+/// pool once, so neither the WAL writer's thread nor the applier's loop runs the caller's continuation; completed on
+/// the WAL writer's thread, it shares that hop with the rest of its group commit (<see cref="WalCompletions"/>: one
+/// work item publishes the batch's writes in LSN order).</para>
 /// <para>Reuse is safe only after every party is done with it: on success that is when the last part arrived (the
 /// WAL and the applier never touch a request after completing it); after an error, a cancellation, or a
 /// registration that could not be removed, the operation is simply not reused.</para>
@@ -132,7 +134,7 @@ internal sealed class WriteOperation(PrimaryWriter writer)
         _outcome = outcome;
         _error = error;
         if (inline) Publish();
-        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        else WalCompletions.Run(this); // on the WAL thread: with its group commit's others, in one work item
     }
 
     void IThreadPoolWorkItem.Execute() => Publish();

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using AkkaRepl.Core.Ids;
+using AkkaRepl.Wal.Tests.Support;
+
+namespace AkkaRepl.Wal.Tests.Writing;
+
+/// <summary><see cref="WalCompletions"/>: what a group commit's requests hand over on the WAL thread runs off it, in LSN
+/// order, as one work item per group commit; an item that throws does not keep the others from running.</summary>
+public sealed class WalCompletionsTests
+{
+    [Fact(Timeout = 30_000)]
+    public async Task A_group_commits_completions_run_off_the_wal_thread_in_lsn_order_as_one_work_item()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        using var release = new ManualResetEventSlim();
+        var syncs = 0;
+        // Hold the first sync until every append is queued: the others then share one group commit.
+        wal.InjectFault = op => { if (op == "sync" && Interlocked.Increment(ref syncs) == 1) release.Wait(); return 0; };
+        var log = new ConcurrentQueue<Ran>();
+        var requests = Enumerable.Range(0, 200).Select(i => new Request(i, log, () => wal.Stats.Syncs)).ToList();
+        foreach (var r in requests) await wal.Append(r);
+        release.Set();
+        await Task.WhenAll(requests.Select(r => r.Done.Task));
+
+        var ran = log.ToArray();
+        Assert.Equal(requests.Count, ran.Length);
+        foreach (var r in requests)
+        {
+            Assert.True(r.WasBatching, "OnDurable ran outside the group commit's completions");
+            Assert.NotEqual(r.LoopThread, r.RanOn); // never on the WAL writer's thread
+        }
+        // Each group commit's items ran back to back on one thread (one work item), in LSN order.
+        var byBatch = requests.GroupBy(r => r.Batch).ToList();
+        Assert.True(byBatch.Count < requests.Count / 2, $"{byBatch.Count} group commits for {requests.Count} appends");
+        foreach (var batch in byBatch)
+        {
+            var items = batch.OrderBy(r => r.Lsn).ToList();
+            Assert.Single(items.Select(r => r.RanOn).Distinct());
+            for (var i = 1; i < items.Count; i++) Assert.Equal(items[i - 1].Sequence + 1, items[i].Sequence);
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Outside_a_group_commit_an_item_is_queued_on_its_own()
+    {
+        Assert.False(WalCompletions.IsBatching);
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        WalCompletions.Run(new Item(() => done.TrySetResult(Environment.CurrentManagedThreadId)));
+        Assert.True(await done.Task > 0);
+    }
+
+    [Fact]
+    public void An_item_that_throws_does_not_stop_the_others_and_its_error_is_returned()
+    {
+        var ran = new List<int>();
+        var batch = new WalCompletions.Batch(null);
+        var boom = new InvalidOperationException("boom");
+        batch.Add(new Item(() => ran.Add(1)));
+        batch.Add(new Item(() => { ran.Add(2); throw boom; }));
+        batch.Add(new Item(() => ran.Add(3)));
+        batch.Add(new Item(() => throw new ArgumentException("second failure")));
+        batch.Add(new Item(() => ran.Add(5)));
+
+        var error = batch.RunItems();
+
+        Assert.Equal([1, 2, 3, 5], ran);
+        Assert.Same(boom, error); // the first one
+        Assert.Equal(0, batch.Count);
+    }
+
+    private readonly record struct Ran(int Index, int Thread);
+
+    private sealed class Item(Action action) : IThreadPoolWorkItem
+    {
+        public void Execute() => action();
+    }
+
+    private static int s_sequence;
+
+    private sealed class Request : WalAppendRequest, IThreadPoolWorkItem
+    {
+        private readonly int _index;
+        private readonly ConcurrentQueue<Ran> _log;
+        private readonly Func<long> _syncs;
+
+        public Request(int index, ConcurrentQueue<Ran> log, Func<long> syncs)
+        {
+            _index = index;
+            _log = log;
+            _syncs = syncs;
+            SetRecord(Generation.First, WalRecordKind.Command, WalTestKit.Payload(index));
+        }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool WasBatching { get; private set; }
+        public int LoopThread { get; private set; }
+        public int RanOn { get; private set; }
+        public ulong Lsn { get; private set; }
+        public long Batch { get; private set; } // the group commit: the WAL's sync count when it was told
+        public int Sequence { get; private set; }
+
+        protected internal override void OnDurable(WalAppendResult result)
+        {
+            WasBatching = WalCompletions.IsBatching;
+            LoopThread = Environment.CurrentManagedThreadId;
+            Lsn = result.Lsn.Value;
+            Batch = _syncs();
+            WalCompletions.Run(this);
+        }
+
+        protected internal override void OnFailed(Exception error) => Done.TrySetException(error);
+
+        public void Execute()
+        {
+            RanOn = Environment.CurrentManagedThreadId;
+            Sequence = Interlocked.Increment(ref s_sequence);
+            _log.Enqueue(new Ran(_index, RanOn));
+            Done.TrySetResult();
+        }
+    }
+}
