@@ -3,11 +3,12 @@
 # build given, runs SETs from 64 clients for S seconds at `replicas 1`, and counts the run's error replies (READONLY or
 # LEASELOST after a step-down) and the role changes the primary's /status lists after start-up. Builds alternate per
 # round. Meant for a crowded machine: that is where a heartbeat that waits behind client work lets a lease lapse.
-# Usage: tests/perf/lease-under-load.sh [--rounds R] [--seconds S] [--nodes N] [--client DIR] [--hogs K] NAME=DIR_WITH_akkarepl.dll ...
+# Usage: tests/perf/lease-under-load.sh [--rounds R] [--seconds S] [--nodes N] [--client DIR] [--hogs K] [--no-load] NAME=DIR_WITH_akkarepl.dll ...
+#   --no-load: no client load, the cluster idles for S seconds (with --hogs: is it the machine alone).
 #   --hogs K: K busy loops run beside the cluster in every run (a crowded machine made on purpose).
 #   --client DIR: run the load (`akkarepl bench resp`) from this build for every build measured (default: each its own).
 set -euo pipefail
-rounds=3; seconds=20; nodes=2; builds=(); client=""; hogs=0; hog_pids=()
+rounds=3; seconds=20; nodes=2; builds=(); client=""; noload=""; hogs=0; hog_pids=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
@@ -15,6 +16,7 @@ while [ $# -gt 0 ]; do
     --nodes) nodes="$2"; shift ;;
     --client) client="$2/akkarepl.dll"; shift ;;
     --hogs) hogs="$2"; shift ;;
+    --no-load) noload=1 ;;
     *=*) builds+=("$1") ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -41,7 +43,8 @@ for round in $(seq "$rounds"); do
     for _ in $(seq "$hogs"); do (while :; do :; done) & hog_pids+=($!); done
     before=$(curl -s "http://127.0.0.1:$http/status" | jq '.events | length')
     load=$(cut -d' ' -f1 /proc/loadavg)
-    o=$(dotnet "${client:-$bin}" bench resp --port "$port" --clients 64 --seconds "$seconds" --mix set --durability "replicas 1" 2>/dev/null) || true
+    if [ -n "$noload" ]; then sleep "$seconds"; o=""
+    else o=$(dotnet "${client:-$bin}" bench resp --port "$port" --clients 64 --seconds "$seconds" --mix set --durability "replicas 1" 2>/dev/null) || true; fi
     after=$(curl -s "http://127.0.0.1:$http/status" | jq '.events | length')
     for h in "${hog_pids[@]:-}"; do [ -n "$h" ] && kill "$h" 2>/dev/null; done; hog_pids=()
     rps=$(echo "$o" | sed -n 's/^requests_per_second=//p'); errors=$(echo "$o" | sed -n 's/^errors=//p')
