@@ -75,6 +75,14 @@ mkdir -p "$out"
 csv="$out/results.csv"
 echo "system,level,clients,round,ops_per_second,p50_us,p99_us" > "$csv"
 point() { echo "$1,$2,$3,$4,$5,$6,$7" >> "$csv"; echo "  $1 $2 c=$3: $5 ops/s p50 $6 us p99 $7 us" >&2; }
+# A run that got error replies (e.g. -LEASELOST when a starved primary's lease lapsed) is not a point: it is left out of
+# the medians, its first error is shown now and listed in the report, and the comparison goes on.
+failures="$work/failures.txt"; : > "$failures"
+failed() {
+  local line
+  line="$1 $2 c=$3 round $4: $(echo "$5" | field errors) error replies, first: $(echo "$5" | field first_error)"
+  echo "$line" >> "$failures"; echo "  FAILED $line" >&2
+}
 
 # --- the physical limits, same run --------------------------------------------------------------------------
 fsync_rate=$(akkarepl bench fsync --dir "$work" --seconds 3 | field fdatasync_per_second)
@@ -99,7 +107,7 @@ start_akkarepl() {  # $1 = nodes, $2 = default durability
 stop_akkarepl() { kill -TERM "$akka_pid" 2>/dev/null || true; wait "$akka_pid" 2>/dev/null || true; }
 run_akkarepl() {  # $1 = level, $2 = clients, $3 = round
   local o
-  o=$(akkarepl bench resp --port "$akka_port" --clients "$2" --seconds "$seconds" --mix set --durability "$1")
+  o=$(akkarepl bench resp --port "$akka_port" --clients "$2" --seconds "$seconds" --mix set --durability "$1") || { failed akkarepl "$1" "$2" "$3" "$o"; return; }
   point akkarepl "$1" "$2" "$3" "$(echo "$o" | field requests_per_second)" "$(echo "$o" | field p50_us)" "$(echo "$o" | field p99_us)"
 }
 
@@ -108,7 +116,7 @@ source tests/perf/redis-pair.sh   # start_redis, stop_redis
 run_redis() {  # $1 = level (set | set+wait1), $2 = clients, $3 = round
   local o wait=0
   [ "$1" = "set+wait1" ] && wait=1
-  o=$(akkarepl bench resp --port 16379 --clients "$2" --seconds "$seconds" --mix set --wait-replicas "$wait")
+  o=$(akkarepl bench resp --port 16379 --clients "$2" --seconds "$seconds" --mix set --wait-replicas "$wait") || { failed redis "$1" "$2" "$3" "$o"; return; }
   point redis "$1" "$2" "$3" "$(echo "$o" | field requests_per_second)" "$(echo "$o" | field p50_us)" "$(echo "$o" | field p99_us)"
 }
 
@@ -236,6 +244,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a!="" && b>0) printf "%.2f", a/b; 
   echo
   echo "1-client latency against the physical floor (fdatasync p50 + loopback RTT p50 = $(( fsync_p50 + rtt_p50 )) us): AkkaRepl replicas 1 p50 $(med akkarepl "replicas 1" "$(echo $clients_list | cut -d' ' -f1)" 6) us."
   echo
+  if [ -s "$failures" ]; then
+    echo "Runs left out of the medians because they got error replies:"; echo
+    sed 's/^/- /' "$failures"; echo
+  fi
   echo "Failover: $failover_note"
   echo
   echo "Charts: throughput.svg, latency-p99.svg, replication-lag.svg$( [ -s "$work/failover.csv" ] && echo ", failover.svg")."

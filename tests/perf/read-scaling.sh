@@ -12,6 +12,9 @@
 #   limited. That is the question the 2x target asks: does a replica add the capacity of its own CPU? Without it all
 #   three nodes and the load generator share the machine's cores, and moving GETs from one process to two others on
 #   the same cores creates no CPU.
+#   --period-ms M sets the quota's accounting period (default 100, the kernel's). A node may use F x M ms of CPU per
+#   M ms: with the default it runs in 25 ms bursts and then waits up to 75 ms, which a small machine of its own never
+#   does; 10 keeps the budget the same and the bursts short.
 #   Between the warm-up and the measured run the script waits until no node's JIT tiering thread is busy; the
 #   measured run warms up 2 s more under the quota, then idles --settle seconds (default 20) before its first round.
 #   After the rounds the nodes are left idle for --idle-seconds and their CPU is sampled: what a node spends when
@@ -27,13 +30,13 @@
 #   generator is not the system measured and runs unlimited (runs at 17:56-18:20 UTC: no clear effect on the ratio
 #   either way, docs/benchmarks.md).
 # Usage: tests/perf/read-scaling.sh [--rounds R] [--seconds S] [--warmup W] [--settle T] [--clients C] [--pipeline P]
-#                                   [--node-cpu F [--boost]] [--idle-seconds I] [--env KEY=VALUE]... [--client-env KEY=VALUE]...
+#                                   [--node-cpu F [--boost] [--period-ms M]] [--idle-seconds I] [--env KEY=VALUE]... [--client-env KEY=VALUE]...
 #                                   [--out FILE]
 # Prints Markdown tables and writes them to artifacts/bench-read-scaling.md (or --out). Linux only (reads /proc).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=5; seconds=5; warmup=5; settle=20; clients=16; pipeline=16; node_cpu=""; boost=""; idle=5; node_env=(); client_env=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=9); out_file=artifacts/bench-read-scaling.md
+rounds=5; period_us=100000; seconds=5; warmup=5; settle=20; clients=16; pipeline=16; node_cpu=""; boost=""; idle=5; node_env=(); client_env=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=9); out_file=artifacts/bench-read-scaling.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
     --clients) clients="$2"; shift ;;
     --pipeline) pipeline="$2"; shift ;;
     --node-cpu) node_cpu="$2"; shift ;;
+    --period-ms) period_us=$(awk -v m="$2" 'BEGIN{printf "%d", m * 1000}'); shift ;;
     --boost) boost=1 ;;
     --idle-seconds) idle="$2"; shift ;;
     --env) node_env+=("$2"); shift ;;
@@ -115,13 +119,13 @@ jit_note=${jit_note:-"JIT tiering still busy 90 s after the warm-up"}
 weigh() { if [ -f "$1/cpu.weight" ]; then echo 10000 > "$1/cpu.weight"; else echo 262144 > "$1/cpu.shares"; fi; }
 # Each node in its own cgroup with a quota of F cores (all its threads, present and future).
 if [ -n "$node_cpu" ]; then
-  quota=$(awk -v f="$node_cpu" 'BEGIN{printf "%d", f * 100000}')
+  quota=$(awk -v f="$node_cpu" -v p="$period_us" 'BEGIN{printf "%d", f * p}')
   for n in n1 n2 n3; do
     if [ -f /sys/fs/cgroup/cgroup.controllers ]; then           # cgroup v2
-      g=/sys/fs/cgroup/akkarepl-reads-$$-$n; mkdir -p "$g"; echo "$quota 100000" > "$g/cpu.max"
+      g=/sys/fs/cgroup/akkarepl-reads-$$-$n; mkdir -p "$g"; echo "$quota $period_us" > "$g/cpu.max"
     elif [ -d /sys/fs/cgroup/cpu ]; then                         # cgroup v1
       g=/sys/fs/cgroup/cpu/akkarepl-reads-$$-$n; mkdir -p "$g"
-      echo 100000 > "$g/cpu.cfs_period_us"; echo "$quota" > "$g/cpu.cfs_quota_us"
+      echo "$period_us" > "$g/cpu.cfs_period_us"; echo "$quota" > "$g/cpu.cfs_quota_us"
     else
       echo "--node-cpu needs a cgroup CPU controller (/sys/fs/cgroup)" >&2; exit 2
     fi
@@ -202,7 +206,7 @@ get() { sed -n "s/^$1=//p" "$out"; }
 
 {
   echo "Read scaling, $start_utc to $(date -u '+%H:%M UTC'), $(nproc) cores, load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-  if [ -n "$node_cpu" ]; then budget="$node_cpu cores each (cgroup quota; the client is not limited)${boost:+; boosted: nodes and client at the highest CPU weight}"; else budget="none (all processes share the machine)"; fi
+  if [ -n "$node_cpu" ]; then budget="$node_cpu cores each (cgroup quota, period $((period_us / 1000)) ms; the client is not limited)${boost:+; boosted: nodes and client at the highest CPU weight}"; else budget="none (all processes share the machine)"; fi
   echo "Per-node CPU budget: $budget; $clients connections x $pipeline pipelined GETs in every phase; warm-up $warmup s per phase before any quota, 2 s more under it and $settle s idle; $jit_note; $rounds rounds of $seconds s per phase (even rounds in reverse order)${node_env[*]:+; node environment: ${node_env[*]}}${client_env[*]:+; client environment: ${client_env[*]}}"
   echo
   cat "$table"

@@ -33,12 +33,20 @@ internal static class BenchReport
             ? AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(Console.Out) })
             : AnsiConsole.Console;
         console.Write(table);
+        WriteFields(r, Console.Out);
+    }
+
+    /// <summary>The figures as <c>key=value</c> lines, for scripts (tests/perf reads them); <c>first_error</c> only
+    /// when a request got an error reply, so a script can say why a run failed.</summary>
+    public static void WriteFields(BenchResp.Result r, TextWriter output)
+    {
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine(string.Create(inv, $"requests_per_second={r.RequestsPerSecond:F0}"));
-        Console.Out.WriteLine(string.Create(inv, $"errors={r.Errors}"));
+        output.WriteLine(string.Create(inv, $"requests_per_second={r.RequestsPerSecond:F0}"));
+        output.WriteLine(string.Create(inv, $"errors={r.Errors}"));
+        if (r.FirstError is { } first) output.WriteLine("first_error=" + first.ReplaceLineEndings(" "));
         foreach (var p in Percentiles)
-            Console.Out.WriteLine(string.Create(inv, $"p{p.ToString(inv).Replace(".", "_", StringComparison.Ordinal)}_us={r.LatencyMicros.ValueAtPercentile(p)}"));
-        Console.Out.WriteLine(string.Create(inv, $"max_us={r.LatencyMicros.Max}"));
+            output.WriteLine(string.Create(inv, $"p{p.ToString(inv).Replace(".", "_", StringComparison.Ordinal)}_us={r.LatencyMicros.ValueAtPercentile(p)}"));
+        output.WriteLine(string.Create(inv, $"max_us={r.LatencyMicros.Max}"));
     }
 
     public static void WriteJson(BenchResp.Result r, string path)

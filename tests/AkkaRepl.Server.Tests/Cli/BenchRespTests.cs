@@ -32,6 +32,29 @@ public sealed class BenchRespTests(ITestOutputHelper output)
         });
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Writes_refused_by_a_replica_are_counted_and_the_first_error_is_printed_for_scripts()
+    {
+        await using var cluster = new InProcessCluster("p", "r1");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            await Wait.Until(() => p.GetStatus().Replicas.Any(r => r.State == "streaming"), "r1 to stream from p");
+
+            var bench = new BenchResp(new BenchResp.Settings("127.0.0.1", r1.RespPort, Clients: 2, Requests: 20, Pipeline: 1,
+                ValueBytes: 16, SetPercent: 100, Rate: null, Durability: null, Keyspace: 10));
+            var result = await bench.RunAsync(CancellationToken.None);
+
+            Assert.Equal(20, result.Errors);
+            var fields = new StringWriter();
+            BenchReport.WriteFields(result, fields);
+            var lines = fields.ToString().Split('\n', StringSplitOptions.TrimEntries);
+            Assert.Contains("errors=20", lines);
+            Assert.Contains("first_error=READONLY You can't write against a read only replica.", lines);
+        });
+    }
+
     [Fact]   // synchronous and bounded (xunit 2 times out async tests only); the session timeout still applies
     public void Negative_wait_and_non_positive_duration_are_refused_with_the_option_name()
     {
