@@ -297,39 +297,62 @@ public sealed class WalWriter : IAsyncDisposable
         using var cursor = new WalCursor(this, pin: borrowed);
         cursor.Seek(from);
         int epoch = Volatile.Read(ref _truncations);
-        var batch = new List<WalRecord>();
-        while (true)
+        var batch = RentReadBatch();
+        try
         {
-            // The records yielded so far are done with (the caller moved on): their tail chunks may be reused.
-            cursor.ReleasePins();
-            ct.ThrowIfCancellationRequested();
-            var signal = _progress.Current;
-            epoch = CheckTruncations(epoch, cursor);
-            var end = limit == WalReadLimit.Flushed ? FlushedLsn : WrittenLsn;
-            if (cursor.Position < end)
+            while (true)
             {
-                batch.Clear();
-                var start = cursor.Position;
-                int bytes = 0;
-                try
+                // The records yielded so far are done with (the caller moved on): their tail chunks may be reused.
+                cursor.ReleasePins();
+                ct.ThrowIfCancellationRequested();
+                var signal = _progress.Current;
+                epoch = CheckTruncations(epoch, cursor);
+                var end = limit == WalReadLimit.Flushed ? FlushedLsn : WrittenLsn;
+                if (cursor.Position < end)
                 {
-                    while (bytes < 1024 * 1024 && cursor.TryRead(end, out var record)) { batch.Add(record); bytes += record.TotalBytes; }
-                }
-                catch (Exception ex) when (ex is StorageCorruptException or ArgumentException && Volatile.Read(ref _truncations) != epoch)
-                {
-                    // A truncation raced with this read; start over from the checked position.
-                }
-                if (Volatile.Read(ref _truncations) != epoch)
-                {
-                    cursor.Seek(start);
+                    batch.Clear();
+                    var start = cursor.Position;
+                    int bytes = 0;
+                    try
+                    {
+                        while (bytes < 1024 * 1024 && cursor.TryRead(end, out var record)) { batch.Add(record); bytes += record.TotalBytes; }
+                    }
+                    catch (Exception ex) when (ex is StorageCorruptException or ArgumentException && Volatile.Read(ref _truncations) != epoch)
+                    {
+                        // A truncation raced with this read; start over from the checked position.
+                    }
+                    if (Volatile.Read(ref _truncations) != epoch)
+                    {
+                        cursor.Seek(start);
+                        continue;
+                    }
+                    foreach (var record in batch) yield return record;
                     continue;
                 }
-                foreach (var record in batch) yield return record;
-                continue;
+                ThrowIfEnded();
+                await signal.WaitAsync(ct).ConfigureAwait(false);
             }
-            ThrowIfEnded();
-            await signal.WaitAsync(ct).ConfigureAwait(false);
         }
+        finally
+        {
+            ReturnReadBatch(batch);
+        }
+    }
+
+    // A reader's batch list, reused: readers that come and go (the applier reopens one when the fast path moved past it)
+    // would otherwise grow a new list, and its arrays, for every reader.
+    private readonly Stack<List<WalRecord>> _readBatches = new();
+
+    private List<WalRecord> RentReadBatch()
+    {
+        lock (_readBatches) return _readBatches.Count > 0 ? _readBatches.Pop() : new List<WalRecord>();
+    }
+
+    private void ReturnReadBatch(List<WalRecord> batch)
+    {
+        batch.Clear(); // holds no payload once back
+        if (batch.Capacity > 4096) return;
+        lock (_readBatches) if (_readBatches.Count < 16) _readBatches.Push(batch);
     }
 
     /// <summary>Reads the records in [<paramref name="from"/>, <paramref name="to"/>), both record boundaries
