@@ -674,7 +674,9 @@ public sealed class WalWriter : IAsyncDisposable
             _spare = Task.FromResult<string?>(existing);
             return;
         }
-        _spare = Task.Run(() =>
+        // A thread of its own, not a pool thread: preallocating and syncing a segment blocks for a while, once per segment
+        // under a bulk load, and on 2 cores a blocked pool thread delays everything queued behind it (heartbeat acks).
+        _spare = Task.Factory.StartNew(() =>
         {
             try { return SegmentFiles.CreateSpare(_directory, _options.SegmentSizeBytes); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageUnavailableException)
@@ -682,7 +684,7 @@ public sealed class WalWriter : IAsyncDisposable
                 WalLog.SpareFailed(_logger, _directory, ex.Message);
                 return (string?)null;
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Hands the encoded records to the OS and publishes <see cref="WrittenLsn"/>.</summary>

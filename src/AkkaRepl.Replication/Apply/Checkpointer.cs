@@ -122,7 +122,12 @@ public sealed partial class Checkpointer : IApplyObserver
 
     // Its own method: a lambda capturing a local of OnApplied would allocate its closure on every applied record, at
     // the method's entry, before the early returns.
-    private void StartWrite(IStateImage image) => _writing = Task.Run(() => Write(image));
+    // On a thread of its own (LongRunning), not a pool thread: writing and syncing a snapshot of a large state blocks
+    // for seconds, and on a 2-core machine the pool has two threads; one held that long starved the heartbeat
+    // acknowledgements queued behind it until the pool grew, and the primary lost its 500 ms lease during bulk loads.
+    private void StartWrite(IStateImage image) =>
+        _writing = Task.Factory.StartNew(static s => { var (self, img) = ((Checkpointer, IStateImage))s!; self.Write(img); },
+            (this, image), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Takes a snapshot now, off the applier loop (used by tools and at shutdown).</summary>
     public Task StopAsync() => _writing;
