@@ -27,7 +27,7 @@ namespace AkkaRepl.Replication.Apply;
 /// half-way is impossible: records are shown in every batch that completes) is dropped by
 /// <see cref="DropResults"/> when the node steps down. Nothing is kept forever.</para>
 /// </summary>
-public sealed class Applier : IAsyncDisposable, IWalFlushListener
+public sealed class Applier : IAsyncDisposable, IWalFlushListener, IThreadPoolWorkItem
 {
     private readonly WalWriter _wal;
     private readonly TimeSpan? _applyDelay;
@@ -41,7 +41,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     private readonly Dictionary<ulong, object?> _parkedResults = new();        // guarded by _resultsLock
     private ulong _shownEnd;                                                    // guarded by _resultsLock: end of the last append shown on the slow path
     private readonly LsnWaiters _waiters = new();
-    private readonly Kick _behind = new(); // pulsed by the flush listener when a group commit is left to the loop
+    private readonly AsyncSignal _behind = new(); // set by the flush listener when a group commit is left to the loop
     private CancellationTokenSource _stop = new();
     private Task? _loop;
     private ulong _appliedLsn;        // written under _applyLock only
@@ -157,7 +157,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
             // Records appended in encoded form (a replica): the receiver applies them with TryApplyDurable once their append
             // completed, else the loop does. Wake the loop after this batch's completions (as the WAL's own progress signal
             // did), so the receiver, told first, usually applies them and the loop finds nothing to do.
-            WalCompletions.Run(_behind);
+            WalCompletions.Run(this); // Execute: sets _behind
             return;
         }
         if (complete && Monitor.TryEnter(_applyLock))
@@ -184,7 +184,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
             finally { Monitor.Exit(_applyLock); }
         }
         // Slow path: the loop applies these; meet it at the LSN.
-        _behind.Pulse();
+        _behind.Set();
         List<(IApplyResultSink, object?)>? ready = null;
         lock (_resultsLock)
         {
@@ -302,7 +302,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
     /// otherwise parks until the flush listener says a group commit was not applied on the fast path (a primary whose
     /// fast path keeps up never wakes this loop, and never reads back the records it already applied). The reader is
     /// kept while it is where applying goes on, and opened again at the applied position when the fast path moved past it.
-    /// <para>No wake-up is lost: the kick is taken before the positions are compared, and the WAL shows its flush
+    /// <para>No wake-up is lost: a set of the signal is remembered until the loop waits, and the WAL shows its flush
     /// listener every group commit after publishing the flushed position. When this applier is not the WAL's listener
     /// (it never is with an apply delay, which has its own loop), it waits for the flushed position instead.</para>
     /// </summary>
@@ -315,11 +315,10 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
             while (true)
             {
                 _stop.Token.ThrowIfCancellationRequested();
-                var kick = _behind.Current; // before the check: a kick after it completes this task
                 var applied = AppliedLsn;
                 if (applied >= _wal.FlushedLsn)
                 {
-                    if (ReferenceEquals(_wal.FlushListener, this)) await kick.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    if (ReferenceEquals(_wal.FlushListener, this)) await _behind.WaitAsync(_stop.Token).ConfigureAwait(false);
                     else await _wal.WaitForFlushedAsync(applied + 1, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
@@ -375,26 +374,16 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener
         sink?.OnApplied(result);
     }
 
+    /// <summary>Run by <see cref="WalCompletions"/> after a replica's group commit was told (see <c>OnFlushed</c>):
+    /// wakes the loop once the receiver had its chance to apply the records itself.</summary>
+    void IThreadPoolWorkItem.Execute() => _behind.Set();
+
     private void Fail(ComponentFailedException failure, Exception cause)
     {
         _logger.LogCritical(cause, "Applier stopped at LSN {Lsn}: {Error}", AppliedLsn, cause.Message);
         _waiters.FailAll(failure);
         DropResults(failure);
     }
-}
-
-/// <summary>Wakes the applier's loop: a waiter takes <see cref="Current"/> before checking its condition, then awaits it.</summary>
-internal sealed class Kick : IThreadPoolWorkItem
-{
-    private TaskCompletionSource _next = New();
-
-    public Task Current => Volatile.Read(ref _next).Task;
-
-    public void Pulse() => Interlocked.Exchange(ref _next, New()).TrySetResult();
-
-    void IThreadPoolWorkItem.Execute() => Pulse();
-
-    private static TaskCompletionSource New() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>Told the state machine's reply to the command it appended (a <see cref="WalAppendRequest"/> of the primary's writer).
