@@ -73,6 +73,38 @@ public sealed class SingleNodeSpec(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(55));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_pause_of_the_whole_process_is_logged_as_a_stall_and_shown_on_status()
+    {
+        await using var cluster = new ClusterFixture(nameof(A_pause_of_the_whole_process_is_logged_as_a_stall_and_shown_on_status));
+        cluster.AttachLogsOnFailure(output);
+        await cluster.RunAsync(async ct =>
+        {
+            await cluster.StartAsync(Solo, StartInfo(cluster), ct);
+            var node = cluster[Solo];
+            Assert.False(node.Log.Contains("The process stalled"), "a stall was reported before the pause");
+
+            // The fault under test: SIGSTOP holds every thread of the node for 800 ms, as a long GC or a starved VM would.
+            await node.PauseAsync(ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(800), ct);
+            await node.ResumeAsync(ct);
+
+            await Testing.Waits.Eventually.WaitAsync(() => node.Log.Contains("The process stalled"), TimeSpan.FromSeconds(10),
+                "a stall warning in the node's log", ct);
+            var line = node.Log.Snapshot().First(l => l.Text.Contains("The process stalled", StringComparison.Ordinal)).Text;
+            output.WriteLine(line);
+            var reported = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"stalled (\d+) ms").Groups[1].Value);
+            Assert.InRange(reported, 700, 30_000); // at least the pause, less the monitor's 50 ms interval
+            Assert.Contains("a stall near the lease's length costs a primary its lease", line);
+
+            using var http = new HttpClient();
+            var json = await http.GetStringAsync($"http://127.0.0.1:{node.Endpoints.Http}/status", ct);
+            var stalls = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("stalls");
+            Assert.True(stalls.GetProperty("pauses").GetInt64() >= 1, json);
+            Assert.True(stalls.GetProperty("longestPauseMs").GetDouble() >= 700, json);
+        }, TimeSpan.FromSeconds(55));
+    }
+
     [Theory(Timeout = 30_000)]
     [InlineData("akkarepl.node.resp-port=70000", "akkarepl.node.resp-port = 70000 is out of range: expected 0..65535")]
     [InlineData("akkarepl.node.no-such-key=1", "akkarepl.node.no-such-key is not a known key")]

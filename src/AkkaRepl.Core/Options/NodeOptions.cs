@@ -22,6 +22,10 @@ public sealed record NodeOptions : IValidatableOptions
     /// <summary>Replication port for other members; 0 picks a free port.</summary>
     [OptionRange(0, 65535, Hint = "0 picks a free port")]
     public int ReplicationPort { get; init; } = 7381;
+    /// <summary>A stall of the whole process (GC, no CPU) or a thread-pool queue delay this long is logged as a warning
+    /// (<see cref="Diagnostics.StallMonitor"/>); 0 switches the monitor off.</summary>
+    [OptionRange("0 ms", "1 h", Hint = "0 switches it off")]
+    public TimeSpan StallWarning { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <inheritdoc />
     public void Validate(OptionsValidationContext context)
@@ -35,6 +39,9 @@ public sealed record NodeOptions : IValidatableOptions
             context.Add($"{context.PathOf(nameof(DataDir))} is empty: expected the directory that holds the WAL and snapshots");
         if (!IPAddress.TryParse(BindAddress, out _) && Uri.CheckHostName(BindAddress) != UriHostNameType.Dns)
             context.Add($"{context.PathOf(nameof(BindAddress))} = '{BindAddress}' is not an IP address or host name");
+
+        if (StallWarning > TimeSpan.Zero && StallWarning <= Diagnostics.StallMonitor.Interval)
+            context.Add($"{context.PathOf(nameof(StallWarning))} = {StallWarning.TotalMilliseconds:0.###} ms is not above the monitor's {Diagnostics.StallMonitor.Interval.TotalMilliseconds:0} ms interval: use more than {Diagnostics.StallMonitor.Interval.TotalMilliseconds:0} ms, or 0 ms to switch it off");
 
         // Each listener needs its own port; 0 (a free port) may repeat.
         var ports = new[] { (nameof(RespPort), RespPort), (nameof(HttpPort), HttpPort), (nameof(ReplicationPort), ReplicationPort) };

@@ -76,6 +76,11 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
         m.CreateObservableCounter("akkarepl.archive.catch_ups", () => Upstream(u => (double)u.ArchiveCatchUps), "{catch_up}",
             "Replica only: catch-ups read from the WAL archive since the node started.");
 
+        m.CreateObservableCounter("akkarepl.process.stalls", () => Stalls(s => (s.Pauses, s.PoolDelays)), "{stall}",
+            "Stalls at or above akkarepl.node.stall-warning since start, by kind: pause (the whole process stopped: a GC, or no free core) or pool (a thread-pool work item waited to run).");
+        m.CreateObservableGauge("akkarepl.process.stall.longest", () => Stalls(s => (s.LongestPauseMs / 1000.0, s.LongestPoolDelayMs / 1000.0)), "s",
+            "The longest stall of each kind since start (pause, pool), any length.");
+
         m.CreateObservableCounter("akkarepl.verify.runs", () => Verified(v => v.Runs), "{run}",
             "Verifications this node ran (akkarepl verify, POST /admin/verify, or periodic) since it started.");
         m.CreateObservableGauge("akkarepl.verify.differing_nodes", () => Verified(v => v.DifferentNodes.Count), "{node}",
@@ -173,6 +178,15 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
     private IEnumerable<Measurement<long>> Verified(Func<Verify.VerifyStatus, long> value)
     {
         if (Status().Verify is { Runs: > 0 } verify) yield return new Measurement<long>(value(verify));
+    }
+
+    /// <summary>One figure per kind of stall (pause, pool), or nothing when the stall monitor is off.</summary>
+    private IEnumerable<Measurement<T>> Stalls<T>(Func<StallStatus, (T Pause, T Pool)> value) where T : struct
+    {
+        if (Status().Stalls is not { } stalls) yield break;
+        var (pause, pool) = value(stalls);
+        yield return new(pause, new KeyValuePair<string, object?>("kind", "pause"));
+        yield return new(pool, new KeyValuePair<string, object?>("kind", "pool"));
     }
 
     private IEnumerable<Measurement<long>> Roles()

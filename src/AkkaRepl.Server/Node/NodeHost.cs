@@ -48,6 +48,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     private Verify.DigestRecorder? _digests;
     private Verify.VerifyService? _verification;
     private readonly Backup.AppliedStamp _stamp = new();
+    private Core.Diagnostics.StallMonitor? _stalls;   // null when akkarepl.node.stall-warning is 0
 
     private readonly NodeStartOptions _start;
 
@@ -144,6 +145,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         _dataDir = Path.GetFullPath(_options.Node.DataDir);
         _lock = DataDirectoryLock.Acquire(_dataDir);
         DiscardInterruptedRebuild();
+        if (_options.Node.StallWarning > TimeSpan.Zero) _stalls = new Core.Diagnostics.StallMonitor(_options.Node.StallWarning, _logger);
 
         // HTTP first, so an operator (or a load balancer) sees a long recovery as it goes rather than a closed port;
         // until the node is recovered it answers only /status, /health, /metrics and the probes (see RecoveryGate).
@@ -382,7 +384,12 @@ public sealed partial class NodeHost : IAsyncDisposable
     {
         var recovery = Recovery;
         return NodeStatusBuilder.Build(this, _options, _wal, _applier, _checkpointer, recovery is null ? _coordinator : null, _timeline,
-            _resp?.ConnectionCount ?? 0) with { Verify = _verification?.Status, Recovery = recovery is { } r ? RecoveryStatus.From(r) : null };
+            _resp?.ConnectionCount ?? 0) with
+            {
+                Verify = _verification?.Status,
+                Recovery = recovery is { } r ? RecoveryStatus.From(r) : null,
+                Stalls = _stalls is { } stalls ? StallStatus.From(stalls) : null,
+            };
     }
 
     public string GetInfo(string? section) => RedisInfo.Build(this, GetStatus(), section);
@@ -391,6 +398,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         LogStopping(_logger, NodeId.Value);
+        _stalls?.Dispose(); // first: stopping blocks pool threads on purpose (joins, final syncs), which is no stall to warn of
         StopProgressLog();
         if (_verification is not null) await Safe("verification", async () => await _verification.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (_http is not null) await Safe("http", _http.StopAsync).ConfigureAwait(false);

@@ -32,6 +32,18 @@ public sealed record NodeStatus(
     public ElectionStatus? Election { get; init; }
     /// <summary>While the node starts (role <c>recovering</c>): how far it has come; null once it is recovered.</summary>
     public RecoveryStatus? Recovery { get; init; }
+    /// <summary>Stalls seen since start (null when akkarepl.node.stall-warning is 0); see <see cref="StallStatus"/>.</summary>
+    public StallStatus? Stalls { get; init; }
+}
+
+/// <summary>
+/// What <see cref="Core.Diagnostics.StallMonitor"/> saw since the node started: stalls of the whole process (GC or no
+/// free core) and thread-pool queue delays at or above akkarepl.node.stall-warning, and the longest of each (any length).
+/// </summary>
+public sealed record StallStatus(long Pauses, double LongestPauseMs, long PoolDelays, double LongestPoolDelayMs)
+{
+    public static StallStatus From(Core.Diagnostics.StallMonitor m) =>
+        new(m.Pauses, Math.Round(m.LongestPause.TotalMilliseconds, 1), m.PoolDelays, Math.Round(m.LongestPoolDelay.TotalMilliseconds, 1));
 }
 
 /// <summary>
