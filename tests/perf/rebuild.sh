@@ -7,7 +7,8 @@
 # Data under --dir (default /var/tmp/akkarepl-rebuild-bench), deleted at the end.
 # --rounds N rebuilds n2 N times on the same loaded cluster (the load is the slow part), one line per round with the
 # load average, then the median. Before the first round it waits (--settle-seconds, default 15; 0: no wait) until no
-# node's newest snapshot moved for that long: every node checkpoints its whole state every 256 MiB of log, so right
+# node's newest snapshot moved for that long: every node checkpoints its whole state every 256 MiB of log (or its
+# last snapshot's size of log, when that is more: akkarepl.snapshot.log-to-state-ratio), so right
 # after the bulk load all three may still be writing a ~1 GB checkpoint, which the first rebuild would compete with.
 #   tests/perf/rebuild.sh [--size-mib 1024] [--value-bytes 16384] [--rounds 1] [--dir DIR]
 set -euo pipefail
@@ -85,7 +86,9 @@ for round in $(seq "$rounds"); do
     /\[n1\].*Rebuilding replica n2 from a snapshot/ { start = t($2) }
     /\[n2\].*Rebuilt from a snapshot/ { end = t($2) }
     END { if (start && end >= start) printf "%.3f", end - start; else print "?" }')
-  echo "round $round: $(date -u +%H:%M:%S) UTC, load before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg): rebuild of n2 (request -> streaming) $secs s; snapshot $bytes bytes; $rate MB/s; inside the nodes $inside s ($( [ "$inside" = "?" ] && echo "?" || echo "$bytes / $inside / 1000000" | bc -l | xargs printf '%.0f') MB/s)"
+  inside_rate="?"
+  if [ "$inside" != "?" ] && [ -n "$inside" ]; then inside_rate=$(echo "$bytes / $inside / 1000000" | bc -l | xargs printf '%.0f'); fi
+  echo "round $round: $(date -u +%H:%M:%S) UTC, load before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg): rebuild of n2 (request -> streaming) $secs s; snapshot $bytes bytes; $rate MB/s; inside the nodes $inside s ($inside_rate MB/s)"
 done
 echo "rebuild_seconds=$secs"
 echo "snapshot_bytes=$bytes"

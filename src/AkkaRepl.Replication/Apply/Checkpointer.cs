@@ -28,6 +28,7 @@ public sealed partial class Checkpointer : IApplyObserver
     private Task _writing = Task.CompletedTask; // replaced only on the applier loop
     private ulong _lastSnapshotLsn;             // written by the background writer, read anywhere
     private ulong _lastCaptureLsn;              // written only on the applier loop
+    private long _lastSnapshotBytes;            // size of the newest snapshot on disk; sets the next interval
 
     /// <param name="retentionFloor">The lowest LSN others still need from this log (replicas catching up); segments
     /// at or above it are kept even when every snapshot is newer.</param>
@@ -80,6 +81,7 @@ public sealed partial class Checkpointer : IApplyObserver
         foreach (var snapshot in _store.List()) File.Delete(snapshot.Path);
         var written = _store.Write(fresh.CaptureImage());
         _state = fresh;
+        Volatile.Write(ref _lastSnapshotBytes, written.SizeBytes);
         Volatile.Write(ref _lastSnapshotLsn, written.Lsn.Value);
         _lastCaptureLsn = written.Lsn.Value;
     }
@@ -100,6 +102,7 @@ public sealed partial class Checkpointer : IApplyObserver
         _writing.Wait();
         var installed = _store.Install(received);
         _state = fresh;
+        Volatile.Write(ref _lastSnapshotBytes, installed.SizeBytes);
         Volatile.Write(ref _lastSnapshotLsn, installed.Lsn.Value);
         _lastCaptureLsn = installed.Lsn.Value;
     }
@@ -107,6 +110,7 @@ public sealed partial class Checkpointer : IApplyObserver
     private Lsn RestoreInto(IStateMachine target, Action<long>? loading = null, Action<long>? read = null)
     {
         var lsn = _store.LoadLatest(target, loading, read) ?? Lsn.Zero;
+        Volatile.Write(ref _lastSnapshotBytes, _store.List().FirstOrDefault(s => s.Lsn == lsn)?.SizeBytes ?? 0);
         Volatile.Write(ref _lastSnapshotLsn, lsn.Value);
         _lastCaptureLsn = lsn.Value;
         return lsn;
@@ -115,10 +119,17 @@ public sealed partial class Checkpointer : IApplyObserver
     public void OnApplied(in WalRecord record)
     {
         if (!_options.Enabled || !_writing.IsCompleted) return;
-        if (record.EndLsn.Value - _lastCaptureLsn < (ulong)_options.IntervalBytes) return;
+        if (record.EndLsn.Value - _lastCaptureLsn < NextIntervalBytes) return;
         _lastCaptureLsn = record.EndLsn.Value;
         StartWrite(_state.CaptureImage());
     }
+
+    /// <summary>Log to apply before the next snapshot: the configured interval, or the newest snapshot's size times
+    /// <see cref="SnapshotOptions.LogToStateRatio"/> when that is more, so a node writes at most 1/ratio bytes of
+    /// snapshot per byte of log however large its state is (a 1 GiB state rewritten every 256 MiB of a bulk load kept
+    /// every node's disk and both cores busy and cost the primary its lease).</summary>
+    internal ulong NextIntervalBytes =>
+        (ulong)Math.Max(_options.IntervalBytes, (long)Math.Min(long.MaxValue / 2, Volatile.Read(ref _lastSnapshotBytes) * _options.LogToStateRatio));
 
     // Its own method: a lambda capturing a local of OnApplied would allocate its closure on every applied record, at
     // the method's entry, before the early returns.
@@ -136,7 +147,8 @@ public sealed partial class Checkpointer : IApplyObserver
     {
         try
         {
-            _store.Write(image);
+            var written = _store.Write(image);
+            Volatile.Write(ref _lastSnapshotBytes, written.SizeBytes);
             Volatile.Write(ref _lastSnapshotLsn, image.Lsn.Value);
             LastError = null;
             // Keep the log from the oldest snapshot still on disk: falling back to it must find every record after it.

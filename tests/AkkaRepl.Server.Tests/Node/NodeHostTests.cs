@@ -77,6 +77,37 @@ public sealed class NodeHostTests
         }
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public async Task A_snapshot_waits_for_as_much_log_as_the_last_snapshot_holds_unless_the_ratio_is_0(double ratio)
+    {
+        using var dir = new TempDataDir();
+        var loggers = new CapturingLoggerFactory();
+        const int interval = 4 * 1024;
+        var options = Options(dir.Path, new SnapshotOptions { IntervalBytes = interval, Retain = 2, LogToStateRatio = ratio });
+        await using (var node = await NodeHost.StartAsync(options, loggers, default))
+        {
+            await using var redis = await Connect(node);
+            var value = new string('v', 1000);
+            for (var i = 0; i < 600; i++) await redis.ExecuteAsync(default, "SET", $"key:{i}", value); // ~600 KB of state and of log
+        }
+        var written = loggers.Lines
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l.Message, @"Snapshot at LSN (\d+) written: (\d+) bytes"))
+            .Where(m => m.Success)
+            .Select(m => (Lsn: ulong.Parse(m.Groups[1].Value), Bytes: long.Parse(m.Groups[2].Value)))
+            .ToList();
+        Assert.True(written.Count >= 3, $"{written.Count} snapshots:\n{loggers.Dump()}");
+        Assert.True(written[^1].Bytes > 16 * interval, $"the state ({written[^1].Bytes} bytes) never outgrew the interval");
+        var gaps = written.Zip(written.Skip(1), (a, b) => (Log: b.Lsn - a.Lsn, Previous: a.Bytes)).ToList();
+        var listing = string.Join(", ", written.Select(w => $"{w.Lsn}:{w.Bytes}B"));
+        if (ratio > 0)
+            Assert.All(gaps, g => Assert.True(g.Log >= (ulong)Math.Max(interval, g.Previous),
+                $"a snapshot came {g.Log} bytes of log after one of {g.Previous} bytes (snapshots: {listing})"));
+        else
+            Assert.Contains(gaps, g => g.Log < (ulong)g.Previous); // every interval, however large the state
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_corrupt_newest_snapshot_falls_back_to_the_previous_one_with_a_warning()
     {
