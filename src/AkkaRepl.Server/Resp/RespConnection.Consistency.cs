@@ -19,11 +19,15 @@ internal sealed partial class RespConnection
         return KvReply.Ok;
     }
 
-    /// <summary>Reads one command at the connection's consistency level; an eventual read (the default) runs at once.</summary>
-    private ValueTask<KvReply> ReadAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct) =>
-        _session.Consistency.Kind == ReadConsistencyKind.Eventual || _backend.Reads is null
+    /// <summary>Reads one command at the connection's consistency level; an eventual read (the default), and a
+    /// read-your-writes read whose token this node already applied, run at once without a closure or a gate step.</summary>
+    private ValueTask<KvReply> ReadAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct)
+    {
+        var level = _session.Consistency;
+        return level.Kind == ReadConsistencyKind.Eventual || _backend.Reads is not { } gate || gate.AdmitsAtOnce(level)
             ? new ValueTask<KvReply>(_backend.Store.ExecuteRead(argv))
             : GatedReadAsync(argv, ct);
+    }
 
     // Its own method: a lambda capturing argv in a caller would allocate its closure on every request, writes included.
     private ValueTask<KvReply> GatedReadAsync(List<ReadOnlyMemory<byte>> argv, CancellationToken ct) =>
