@@ -15,7 +15,7 @@ namespace AkkaRepl.Core.Diagnostics;
 public sealed partial class StallMonitor : IThreadPoolWorkItem, IDisposable
 {
     /// <summary>How often the monitor's own thread wakes.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50); // 20 wake-ups a second: ~1 ms of CPU per second idle
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100); // 10 wake-ups a second: ~0.7 ms of CPU per second idle
 
     private readonly TimeSpan _threshold;
     private readonly ILogger _logger;
