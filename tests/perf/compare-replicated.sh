@@ -9,18 +9,23 @@
 #     `akkarepl bench resp --durability`), and AkkaRepl (cluster default = quorum) vs Redis (redis-benchmark)
 #   - single-client SET median latency at quorum vs (disk's fdatasync p50 + loopback request RTT), where the RTT
 #     is the single-client GET median against the same primary (same tool, no durability work)
-# Usage: tests/perf/compare-replicated.sh [--install] [--requests N] [--clients C] [--rounds R]
+# Usage: tests/perf/compare-replicated.sh [--install] [--requests N] [--clients C] [--rounds R] [--warmup N]
+# --warmup N (default 100000; 0 = none): a discarded redis-benchmark SET pass of N requests against each freshly started
+# primary before its measured runs (the nodes' JIT re-tiers its hot paths for a minute or two after start; Redis gets
+# the same pass). Without it the first measured AkkaRepl run, redis-benchmark's, ran on a cold cluster: 23-27k SET/s
+# where the warm same-cluster bench resp runs right after did 32-36k (2026-11-23 22:20).
 # Prints a Markdown table and writes it to artifacts/bench-replicated.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-requests=200000; clients=64; rounds=1; install=0; latency_requests=3000
+requests=200000; clients=64; rounds=1; install=0; latency_requests=3000; warmup=100000
 while [ $# -gt 0 ]; do
   case "$1" in
     --install) install=1 ;;
     --requests) requests="$2"; shift ;;
     --clients) clients="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
+    --warmup) warmup="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -45,8 +50,8 @@ akkarepl() { dotnet "$bin" "$@"; }
 field() { sed -n "s/^$1=//p"; }
 
 # redis-benchmark SET only; prints req/s.
-rb_set() {
-  redis-benchmark -p "$1" -t set -n "$requests" -c "$clients" -d 100 -r 100000 -q 2>/dev/null \
+rb_set() {  # $1 port, $2 requests (default --requests)
+  redis-benchmark -p "$1" -t set -n "${2:-$requests}" -c "$clients" -d 100 -r 100000 -q 2>/dev/null \
     | tr '\r' '\n' | awk '/^SET:/{s=$2} END{print s}'
 }
 
@@ -78,6 +83,7 @@ fsync_p50=$(akkarepl bench fsync --dir "$work" --seconds 3 --overwrite | field f
 declare -a r_set q_rb q_tool l_tool r_tool q_p50 l_p50 rtt_p50 r_p50
 for round in $(seq "$rounds"); do
   start_redis
+  [ "$warmup" -gt 0 ] && rb_set 16379 "$warmup" >/dev/null
   r_set+=("$(rb_set 16379)")
   out=$(akkarepl bench resp --port 16379 --clients "$clients" --requests "$requests" --mix set)
   r_tool+=("$(echo "$out" | field requests_per_second)")
@@ -86,6 +92,7 @@ for round in $(seq "$rounds"); do
   stop_redis
 
   start_cluster quorum
+  [ "$warmup" -gt 0 ] && rb_set "$akka_port" "$warmup" >/dev/null
   q_rb+=("$(rb_set "$akka_port")")
   out=$(akkarepl bench resp --port "$akka_port" --clients "$clients" --requests "$requests" --mix set --durability quorum)
   q_tool+=("$(echo "$out" | field requests_per_second)")
@@ -110,7 +117,7 @@ IDEAL=$(awk -v f="$fsync_p50" -v r="$RTT" 'BEGIN{print f+r}')
 mkdir -p artifacts
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%Y-%m-%dT%H:%MZ); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "SET throughput: $clients clients, $requests requests, 100-byte values, 100,000 keys (median of $rounds round(s)); latency: 1 client, $latency_requests requests"
+  echo "SET throughput: $clients clients, $requests requests, 100-byte values, 100,000 keys (median of $rounds round(s)); each server freshly started, then $( [ "$warmup" -gt 0 ] && echo "a discarded warm-up pass of $warmup SETs" || echo "no warm-up"); latency: 1 client, $latency_requests requests"
   echo "Disk: ${fsync_rate} fdatasync/s (4 KiB append + fdatasync), p50 ${fsync_p50} us (4 KiB overwrite + fdatasync), same run"
   echo
   echo "| figure | value | ratio | target |"

@@ -2,19 +2,24 @@
 # Side-by-side benchmark of one AkkaRepl node against Redis 7 with the same durability, in one run:
 #   Redis:    appendonly yes, appendfsync always (fsync before answering a write)
 #   AkkaRepl: every SET answered only after fdatasync of its WAL record (group commit)
-# Usage: tests/perf/compare-single-node.sh [--install] [--requests N] [--clients C] [--rounds R]
+# Usage: tests/perf/compare-single-node.sh [--install] [--requests N] [--clients C] [--rounds R] [--warmup N]
 # --install installs Debian's redis-server and redis-tools first (needs root and the apt registry).
+# --warmup N (default 200000; 0 = none) runs the same redis-benchmark command with N requests against each freshly
+# started server, and discards it, before the measured run: the node's JIT compiles and re-tiers its hot paths for
+# a minute or two after start (its tiering thread alone takes 25-50 ms of CPU per second meanwhile), which a
+# measured run right after start would charge to the node. Redis, compiled ahead of time, gets the same pass.
 # Prints a Markdown table and writes it to artifacts/bench-single-node.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-requests=500000; clients=64; rounds=2; install=0
+requests=500000; clients=64; rounds=2; install=0; warmup=200000
 while [ $# -gt 0 ]; do
   case "$1" in
     --install) install=1 ;;
     --requests) requests="$2"; shift ;;
     --clients) clients="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
+    --warmup) warmup="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -35,9 +40,9 @@ trap cleanup EXIT
 dotnet build src/AkkaRepl.Server -c Release -v q -nologo >/dev/null
 bin=src/AkkaRepl.Server/bin/Release/net10.0/akkarepl.dll
 
-# Runs redis-benchmark; prints "<set rps> <get rps>".
+# Runs redis-benchmark; prints "<set rps> <get rps>". $2: requests (default --requests).
 bench() {
-  redis-benchmark -p "$1" -t set,get -n "$requests" -c "$clients" -d 100 -q 2>/dev/null \
+  redis-benchmark -p "$1" -t set,get -n "${2:-$requests}" -c "$clients" -d 100 -q 2>/dev/null \
     | tr '\r' '\n' | awk '/^SET:/{s=$2} /^GET:/{g=$2} END{print s, g}'
 }
 
@@ -69,9 +74,9 @@ fsync_rate=$(dotnet "$bin" bench fsync --dir "$work" --seconds 3 2>/dev/null | s
 
 declare -a rs rg as ag
 for round in $(seq "$rounds"); do
-  start_redis; read -r s g < <(bench 16379); kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
+  start_redis; [ "$warmup" -gt 0 ] && bench 16379 "$warmup" >/dev/null; read -r s g < <(bench 16379); kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
   rs+=("$s"); rg+=("$g")
-  start_akkarepl; read -r s g < <(bench "$akka_port"); kill -TERM "$akka_pid"; wait "$akka_pid" 2>/dev/null || true
+  start_akkarepl; [ "$warmup" -gt 0 ] && bench "$akka_port" "$warmup" >/dev/null; read -r s g < <(bench "$akka_port"); kill -TERM "$akka_pid"; wait "$akka_pid" 2>/dev/null || true
   as+=("$s"); ag+=("$g")
   echo "round $round: redis set=${rs[-1]} get=${rg[-1]}  akkarepl set=${as[-1]} get=${ag[-1]}" >&2
 done
@@ -83,7 +88,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else prin
 mkdir -p artifacts
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%Y-%m-%dT%H:%MZ); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "Command: redis-benchmark -t set,get -n $requests -c $clients -d 100 (median of $rounds alternating rounds)"
+  echo "Command: redis-benchmark -t set,get -n $requests -c $clients -d 100 (median of $rounds alternating rounds; each server freshly started, then $( [ "$warmup" -gt 0 ] && echo "a discarded warm-up pass of $warmup requests" || echo "no warm-up"))"
   echo "Disk: ${fsync_rate:-unknown} fdatasync/s (4 KiB write + fdatasync, one thread, same run)"
   echo
   echo "| | Redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') (appendfsync always) | AkkaRepl (fdatasync per ack) | ratio AkkaRepl/Redis |"
