@@ -21,10 +21,9 @@ public sealed partial class StallMonitor : IThreadPoolWorkItem, IDisposable
     private readonly ILogger _logger;
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _stop = new();
+    private readonly Action<IThreadPoolWorkItem> _enqueue; // how the probe enters the pool (tests hold it up)
     private long _probeQueuedAt;          // Stopwatch timestamp; 0 while no probe is in the pool
     private long _longestPauseTicks, _longestPoolDelayTicks, _pauses, _poolDelays; // TimeSpan ticks; counts since start
-
-    private readonly Action<IThreadPoolWorkItem> _enqueue;
 
     /// <summary>Starts the monitor; stalls of <paramref name="threshold"/> or longer are logged.</summary>
     public StallMonitor(TimeSpan threshold, ILogger logger) : this(threshold, logger, static item => ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false))

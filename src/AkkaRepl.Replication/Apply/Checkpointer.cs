@@ -126,8 +126,8 @@ public sealed partial class Checkpointer : IApplyObserver
 
     /// <summary>Log to apply before the next snapshot: the configured interval, or the newest snapshot's size times
     /// <see cref="SnapshotOptions.LogToStateRatio"/> when that is more, so a node writes at most 1/ratio bytes of
-    /// snapshot per byte of log however large its state is (a 1 GiB state rewritten every 256 MiB of a bulk load kept
-    /// every node's disk and both cores busy and cost the primary its lease).</summary>
+    /// snapshot per byte of log however large its state is (a 1 GiB state rewritten every 256 MiB kept every node's
+    /// disk and both cores busy for the whole of a bulk load).</summary>
     internal ulong NextIntervalBytes =>
         (ulong)Math.Max(_options.IntervalBytes, (long)Math.Min(long.MaxValue / 2, Volatile.Read(ref _lastSnapshotBytes) * _options.LogToStateRatio));
 
