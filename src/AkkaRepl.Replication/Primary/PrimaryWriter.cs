@@ -38,14 +38,18 @@ public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator co
     /// Writes without allocating per call in the steady state (the RESP path): the returned task is backed by a
     /// pooled operation, so await it exactly once. Errors as <see cref="WriteAsync"/>: <see cref="NotPrimaryException"/>,
     /// <see cref="LeaseLostException"/>, <see cref="DurabilityNotReachedException"/>, or the WAL's storage error.
+    /// <paramref name="continuationNeverBlocks"/>: the caller's continuation never blocks (it only hands a reply on), so
+    /// a write completed by the WAL writer may complete on its thread, saving a hop to the thread pool. Never for code
+    /// that might wait: it would hold up every write of the log meanwhile.
     /// </summary>
-    public ValueTask<WriteOutcome> WriteOutcomeAsync(ReadOnlyMemory<byte> payload, Durability? durability, CancellationToken ct)
+    public ValueTask<WriteOutcome> WriteOutcomeAsync(ReadOnlyMemory<byte> payload, Durability? durability, CancellationToken ct,
+        bool continuationNeverBlocks = false)
     {
         if (ct.IsCancellationRequested) return ValueTask.FromCanceled<WriteOutcome>(ct);
         if (!coordinator.AcceptsWrites || coordinator.WritingGeneration is not { } generation)
             return ValueTask.FromException<WriteOutcome>(new NotPrimaryException(coordinator.PrimaryId));
         var op = Rent();
-        op.Start(generation, payload, durability ?? defaultDurability, ct);
+        op.Start(generation, payload, durability ?? defaultDurability, ct, continuationNeverBlocks);
         ValueTask queued;
         try { queued = wal.Append(op, CancellationToken.None); }
         catch (Exception ex)

@@ -34,13 +34,16 @@ internal sealed class WriteOperation(PrimaryWriter writer)
     private int _pending;                // parts still missing: the durability level and the applied reply
     private int _completed;              // 0 until completed (once)
     private volatile bool _recyclable;
+    private bool _completeOnWalThread;   // the caller's continuation never blocks: it may run on the WAL writer's thread
 
     public ValueTask<WriteOutcome> Task => new(this, _core.Version);
 
-    public void Start(Core.Ids.Generation generation, ReadOnlyMemory<byte> payload, Durability level, CancellationToken ct)
+    public void Start(Core.Ids.Generation generation, ReadOnlyMemory<byte> payload, Durability level, CancellationToken ct,
+        bool continuationNeverBlocks = false)
     {
         SetRecord(generation, WalRecordKind.Command, payload);
         _level = level;
+        _completeOnWalThread = continuationNeverBlocks;
         _ct = ct;
         _pending = 2;
         _completed = 0;
@@ -134,7 +137,8 @@ internal sealed class WriteOperation(PrimaryWriter writer)
         _outcome = outcome;
         _error = error;
         if (inline) Publish();
-        else WalCompletions.Run(this); // on the WAL thread: with its group commit's others, in one work item
+        else WalCompletions.Run(this, _completeOnWalThread); // on the WAL thread: with its group commit's others (in one
+                                                            // work item, or on that thread when the caller never blocks)
     }
 
     void IThreadPoolWorkItem.Execute() => Publish();

@@ -27,7 +27,9 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         ValueTask<WriteOutcome> pending;
-        try { pending = node.Writer.WriteOutcomeAsync(payload, session?.Durability, ct); }
+        // The RESP server's continuation only queues and writes the reply (RespPendingReply, never waiting), so it may
+        // run on the WAL writer's thread.
+        try { pending = node.Writer.WriteOutcomeAsync(payload, session?.Durability, ct, continuationNeverBlocks: true); }
         catch (Exception e) { return Failed(e, started); }
         if (!pending.IsCompleted) return RentWrite().Start(pending, session, started);
         try { return new ValueTask<KvReply>(Answer(pending.GetAwaiter().GetResult(), session, started)); }

@@ -42,6 +42,52 @@ public sealed class WalCompletionsTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Items_handed_over_for_the_loop_run_on_the_wal_thread_in_lsn_order_and_the_others_still_run_off_it()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        using var release = new ManualResetEventSlim();
+        var syncs = 0;
+        wal.InjectFault = op => { if (op == "sync" && Interlocked.Increment(ref syncs) == 1) release.Wait(); return 0; };
+        var log = new ConcurrentQueue<Ran>();
+        var requests = Enumerable.Range(0, 200).Select(i => new Request(i, log, () => wal.Stats.Syncs, onLoop: i % 2 == 0)).ToList();
+        foreach (var r in requests) await wal.Append(r);
+        release.Set();
+        await Task.WhenAll(requests.Select(r => r.Done.Task));
+
+        foreach (var r in requests)
+        {
+            if (r.OnLoop) Assert.Equal(r.LoopThread, r.RanOn);    // on the WAL writer's thread: no hop
+            else Assert.NotEqual(r.LoopThread, r.RanOn);          // the others as before
+        }
+        // Within a group commit the loop's items ran in LSN order.
+        foreach (var batch in requests.Where(r => r.OnLoop).GroupBy(r => r.Batch))
+        {
+            var items = batch.OrderBy(r => r.Lsn).ToList();
+            for (var i = 1; i < items.Count; i++) Assert.True(items[i - 1].Sequence < items[i].Sequence, "loop items out of LSN order");
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_loop_item_that_throws_does_not_stop_the_others_and_its_error_is_returned_not_thrown()
+    {
+        var ran = new List<int>();
+        var batch = new WalCompletions.Batch(null);
+        var boom = new InvalidOperationException("boom");
+        batch.Add(new Item(() => ran.Add(1)), onLoop: true);
+        batch.Add(new Item(() => ran.Add(2)));                                  // for the pool: not run here
+        batch.Add(new Item(() => { ran.Add(3); throw boom; }), onLoop: true);
+        batch.Add(new Item(() => ran.Add(4)), onLoop: true);
+
+        var error = await Task.Run(batch.RunOnLoopItems);
+
+        Assert.Equal([1, 3, 4], ran);
+        Assert.Same(boom, error);
+        Assert.Equal(1, batch.Count); // the pool's item is still held
+        Assert.Null(batch.RunOnLoopItems());
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Outside_a_group_commit_an_item_is_queued_on_its_own()
     {
         Assert.False(WalCompletions.IsBatching);
@@ -84,8 +130,11 @@ public sealed class WalCompletionsTests
         private readonly ConcurrentQueue<Ran> _log;
         private readonly Func<long> _syncs;
 
-        public Request(int index, ConcurrentQueue<Ran> log, Func<long> syncs)
+        private readonly bool _onLoop;
+
+        public Request(int index, ConcurrentQueue<Ran> log, Func<long> syncs, bool onLoop = false)
         {
+            _onLoop = onLoop;
             _index = index;
             _log = log;
             _syncs = syncs;
@@ -106,8 +155,10 @@ public sealed class WalCompletionsTests
             LoopThread = Environment.CurrentManagedThreadId;
             Lsn = result.Lsn.Value;
             Batch = _syncs();
-            WalCompletions.Run(this);
+            WalCompletions.Run(this, _onLoop);
         }
+
+        public bool OnLoop => _onLoop;
 
         protected internal override void OnFailed(Exception error) => Done.TrySetException(error);
 
