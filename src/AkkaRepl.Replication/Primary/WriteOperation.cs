@@ -13,7 +13,9 @@ namespace AkkaRepl.Replication.Primary;
 /// applier applies only flushed records, so the reply implies the local flush). The completion hops to the thread
 /// pool once, so neither the WAL writer's thread nor the applier's loop runs the caller's continuation; completed on
 /// the WAL writer's thread, it shares that hop with the rest of its group commit (<see cref="WalCompletions"/>: one
-/// work item publishes the batch's writes in LSN order).</para>
+/// work item publishes the batch's writes in LSN order). A caller whose continuation never blocks (the RESP server)
+/// may skip the hop: completed on the WAL writer's thread, its write is then published there, after the group
+/// commit's requests were told.</para>
 /// <para>Reuse is safe only after every party is done with it: on success that is when the last part arrived (the
 /// WAL and the applier never touch a request after completing it); after an error, a cancellation, or a
 /// registration that could not be removed, the operation is simply not reused.</para>
