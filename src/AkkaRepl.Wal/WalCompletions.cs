@@ -98,41 +98,36 @@ public static class WalCompletions
 
         public void Add(IThreadPoolWorkItem item, bool onLoop = false) => (onLoop ? _onLoop : _items).Add(item);
 
-        /// <summary>Runs the items held for the loop, in order, each even when an earlier one threw; returns the first
-        /// exception, if any. Empties that list.</summary>
-        internal Exception? RunOnLoopItems()
-        {
-            if (_onLoop.Count == 0) return null;
-            Exception? first = null;
-            for (var i = 0; i < _onLoop.Count; i++)
-            {
-                try { _onLoop[i].Execute(); }
-                catch (Exception e) { first ??= e; }
-            }
-            _onLoop.Clear();
-            if (_onLoop.Capacity > 4096) _onLoop.Capacity = 64;
-            return first;
-        }
+        /// <summary>Runs the items held for the loop (see <see cref="RunAll"/>).</summary>
+        internal Exception? RunOnLoopItems() => RunAll(_onLoop);
 
-        /// <summary>Runs every item in order, each even when an earlier one threw; returns the first exception, if any.
-        /// Empties the batch.</summary>
-        internal Exception? RunItems()
-        {
-            Exception? first = null;
-            for (var i = 0; i < _items.Count; i++)
-            {
-                try { _items[i].Execute(); }
-                catch (Exception e) { first ??= e; }
-            }
-            _items.Clear();
-            return first;
-        }
+        /// <summary>Runs the items held for the pool (see <see cref="RunAll"/>).</summary>
+        internal Exception? RunItems() => RunAll(_items);
 
         public void Recycle()
         {
-            _items.Clear();
-            if (_items.Capacity > 4096) _items.Capacity = 64; // one huge batch does not pin its array forever
+            Empty(_items);
             pool?.Return(this);
+        }
+
+        /// <summary>Runs every item in order, each even when an earlier one threw; returns the first exception, if any.
+        /// Empties the list.</summary>
+        private static Exception? RunAll(List<IThreadPoolWorkItem> items)
+        {
+            Exception? first = null;
+            for (var i = 0; i < items.Count; i++)
+            {
+                try { items[i].Execute(); }
+                catch (Exception e) { first ??= e; }
+            }
+            Empty(items);
+            return first;
+        }
+
+        private static void Empty(List<IThreadPoolWorkItem> items)
+        {
+            items.Clear();
+            if (items.Capacity > 4096) items.Capacity = 64; // one huge batch does not pin its array forever
         }
 
         void IThreadPoolWorkItem.Execute()

@@ -153,7 +153,6 @@ public sealed class DurabilityGate
                 if (policy != DurabilityTimeoutPolicy.Block)
                 {
                     long deadline = _time.GetUtcNow().UtcTicks + timeout.Ticks;
-                    r.Deadline = deadline;
                     _deadlines.Enqueue(new Entry(r, r.Version), deadline);
                     if (deadline < _armedFor) ArmLocked(deadline);
                 }
@@ -333,7 +332,7 @@ public sealed class DurabilityGate
         public IDurabilityWaiter? Waiter;
         public Generation Generation;
         public Lsn Lsn, End;
-        public long CommitTimestampMicros, Deadline;
+        public long CommitTimestampMicros;
         public Durability Level;
         public TimeSpan Timeout;
         public DurabilityTimeoutPolicy Policy;
@@ -349,7 +348,6 @@ public sealed class DurabilityGate
             Level = level;
             Timeout = timeout;
             Policy = policy;
-            Deadline = long.MaxValue;
         }
     }
 

@@ -69,12 +69,12 @@ internal sealed class WriteOperation(PrimaryWriter writer)
         var gate = writer.Coordinator.Gate;
         if (gate is null)
         {
-            Complete(default, new LeaseLostException(writer.Coordinator.PrimaryId, "stepped down"), inline: false);
+            Complete(default, new LeaseLostException(writer.Coordinator.PrimaryId, "stepped down"));
             return;
         }
         if (gate.FlushedAndReached(result.EndLsn, _level))
         {
-            Arrived(inline: false);
+            Arrived();
             return;
         }
         // Replicas must hold it: wait in the gate under the timeout policy (pooled there: nothing allocated per write).
@@ -83,17 +83,17 @@ internal sealed class WriteOperation(PrimaryWriter writer)
             coordinator.DurabilityTimeout, coordinator.OnDurabilityTimeout);
     }
 
-    protected override void OnFailed(Exception error) => Complete(default, error, inline: false);
+    protected override void OnFailed(Exception error) => Complete(default, error);
 
     // ---- the applier (WAL thread on its fast path, or its loop) ----
 
     public void OnApplied(object? result)
     {
         _result = result;
-        Arrived(inline: false);
+        Arrived();
     }
 
-    public void OnApplyFailed(Exception error) => Complete(default, error, inline: false);
+    public void OnApplyFailed(Exception error) => Complete(default, error);
 
     // ---- completion ----
 
@@ -102,24 +102,24 @@ internal sealed class WriteOperation(PrimaryWriter writer)
     {
         if (answer.Error is { } error)
         {
-            Complete(default, error, inline: false);
+            Complete(default, error);
             return;
         }
         _gateAnswer = answer;
         _gateAnswered = true;
-        Arrived(inline: false);
+        Arrived();
     }
 
-    private void Cancelled() => Complete(default, new OperationCanceledException(_ct), inline: false);
+    private void Cancelled() => Complete(default, new OperationCanceledException(_ct));
 
-    private void Arrived(bool inline)
+    private void Arrived()
     {
         if (Interlocked.Decrement(ref _pending) != 0) return;
         var coordinator = writer.Coordinator;
         // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
         if (!coordinator.CanAcknowledge(Generation))
         {
-            Complete(default, new LeaseLostException(coordinator.PrimaryId, "lost its lease"), inline);
+            Complete(default, new LeaseLostException(coordinator.PrimaryId, "lost its lease"));
             return;
         }
         var outcome = _gateAnswered
@@ -127,10 +127,10 @@ internal sealed class WriteOperation(PrimaryWriter writer)
                 _gateAnswer.Reached, _gateAnswer.HeldBy, _gateAnswer.Degraded, _result)
             : new WriteOutcome(Generation, _appended.Lsn, _appended.EndLsn, _appended.CommitTimestampMicros, _level, _level,
                 coordinator.Gate?.HeldBy(_appended.EndLsn) ?? [], false, _result);
-        Complete(outcome, null, inline);
+        Complete(outcome, null);
     }
 
-    private void Complete(WriteOutcome outcome, Exception? error, bool inline)
+    private void Complete(WriteOutcome outcome, Exception? error)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0) return;
         if (error is not null) _recyclable = false;
@@ -138,9 +138,8 @@ internal sealed class WriteOperation(PrimaryWriter writer)
         if (_ct.CanBeCanceled && !_cancel.Unregister()) _recyclable = false;
         _outcome = outcome;
         _error = error;
-        if (inline) Publish();
-        else WalCompletions.Run(this, _completeOnWalThread); // on the WAL thread: with its group commit's others (in one
-                                                            // work item, or on that thread when the caller never blocks)
+        WalCompletions.Run(this, _completeOnWalThread); // on the WAL thread: with its group commit's others (in one work
+                                                        // item, or on that thread when the caller never blocks)
     }
 
     void IThreadPoolWorkItem.Execute() => Publish();

@@ -18,12 +18,8 @@ internal static class KvCodec
 
     public static byte[] EncodeCommand(IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
-        var size = 2 + CommandSize(argv);
-        var buffer = new byte[size];
-        buffer[0] = FormatVersion;
-        buffer[1] = KindCommand;
-        var pos = WriteCommand(buffer, 2, argv);
-        System.Diagnostics.Debug.Assert(pos == size);
+        var buffer = new byte[2 + CommandSize(argv)];
+        WriteCommandRecord(buffer, argv);
         return buffer;
     }
 
@@ -31,13 +27,23 @@ internal static class KvCodec
     public static ReadOnlyMemory<byte> EncodeCommandPooled(IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
         var size = 2 + CommandSize(argv);
-        if (KvPayload.Rent(size) is not { } payload) return EncodeCommand(argv);
-        var buffer = payload.Span;
+        if (KvPayload.Rent(size) is not { } payload)
+        {
+            var buffer = new byte[size];
+            WriteCommandRecord(buffer, argv);
+            return buffer;
+        }
+        WriteCommandRecord(payload.Span, argv);
+        return payload.Memory;
+    }
+
+    /// <summary>A command record (format version, kind, the command), filling <paramref name="buffer"/> exactly.</summary>
+    private static void WriteCommandRecord(Span<byte> buffer, IReadOnlyList<ReadOnlyMemory<byte>> argv)
+    {
         buffer[0] = FormatVersion;
         buffer[1] = KindCommand;
         var pos = WriteCommand(buffer, 2, argv);
-        System.Diagnostics.Debug.Assert(pos == size);
-        return payload.Memory;
+        System.Diagnostics.Debug.Assert(pos == buffer.Length);
     }
 
     public static byte[] EncodeTransaction(IReadOnlyList<IReadOnlyList<ReadOnlyMemory<byte>>> commands, IReadOnlyList<KvWatch> watches)

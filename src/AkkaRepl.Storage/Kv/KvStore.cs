@@ -42,10 +42,10 @@ public sealed class KvStore : IStateMachine
         _maxTombstones = maxTombstones;
     }
 
-    /// <inheritdoc />
     /// <summary>Apply copies every key and value it keeps, and replies only with stored values: no payload memory is kept.</summary>
     public bool CopiesPayload => true;
 
+    /// <inheritdoc />
     public Lsn AppliedLsn
     {
         get { _lock.EnterReadLock(); try { return _applied; } finally { _lock.ExitReadLock(); } }

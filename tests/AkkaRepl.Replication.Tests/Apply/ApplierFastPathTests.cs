@@ -14,163 +14,175 @@ public sealed class ApplierFastPathTests
     [Fact(Timeout = 30_000)]
     public async Task Concurrent_appends_are_applied_once_in_order_and_each_gets_its_own_reply()
     {
-        var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
-        try
-        {
-            await using var wal = await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance);
-            var state = new RecordingState();
-            var applier = new Applier(wal, state, NullLogger.Instance, retainResultsFor: () => Generation.First);
-            applier.Start();
-            var requests = Enumerable.Range(0, 400).Select(i => new Request(Generation.First, BitConverter.GetBytes(i))).ToList();
-            await Task.WhenAll(requests.Select(async r => { await Task.Yield(); await wal.Append(r); }));
-            var replies = await Task.WhenAll(requests.Select(r => r.Reply.Task));
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance, retainResultsFor: () => Generation.First);
+        applier.Start();
+        var requests = Enumerable.Range(0, 400).Select(i => new Request(Generation.First, BitConverter.GetBytes(i))).ToList();
+        await Task.WhenAll(requests.Select(async r => { await Task.Yield(); await wal.Append(r); }));
+        var replies = await Task.WhenAll(requests.Select(r => r.Reply.Task));
 
-            for (var i = 0; i < requests.Count; i++)
-                Assert.Equal(BitConverter.ToInt32(requests[i].Payload.Span), (int)replies[i]!); // its own record's reply
-            Assert.Equal(requests.Count, state.Applied.Count);                                  // once each
-            for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn); // in order, no gap
-            Assert.Equal(wal.FlushedLsn, applier.AppliedLsn);
-            Assert.Equal(0, applier.PendingResults);
-            await applier.DisposeAsync();
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        for (var i = 0; i < requests.Count; i++)
+            Assert.Equal(BitConverter.ToInt32(requests[i].Payload.Span), (int)replies[i]!); // its own record's reply
+        Assert.Equal(requests.Count, state.Applied.Count);                                  // once each
+        AssertInLogOrderWithoutGaps(state);
+        Assert.Equal(wal.FlushedLsn, applier.AppliedLsn);
+        Assert.Equal(0, applier.PendingResults);
+        await applier.DisposeAsync();
     }
 
     [Fact(Timeout = 30_000)]
     public async Task A_replica_applies_received_records_once_in_order_and_only_once_they_are_durable()
     {
-        var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
-        try
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance);
+        applier.Start();
+        var start = wal.WrittenLsn;
+        var frames = new List<(Lsn Start, byte[] Bytes)>();
+        var next = start;
+        for (var f = 0; f < 50; f++)
         {
-            await using var wal = await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance);
-            var state = new RecordingState();
-            var applier = new Applier(wal, state, NullLogger.Instance);
-            applier.Start();
-            var start = wal.WrittenLsn;
-            var frames = new List<(Lsn Start, byte[] Bytes)>();
-            var next = start;
-            for (var f = 0; f < 50; f++)
+            var bytes = new byte[5 * Wal.Format.WalRecordCodec.EncodedSize(4)];
+            var used = 0;
+            for (var i = 0; i < 5; i++)
             {
-                var bytes = new byte[5 * Wal.Format.WalRecordCodec.EncodedSize(4)];
-                var used = 0;
-                for (var i = 0; i < 5; i++)
-                {
-                    var lsn = next + (ulong)used;
-                    used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), lsn, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(f * 5 + i));
-                }
-                frames.Add((next, bytes));
-                next += (ulong)used;
+                var lsn = next + (ulong)used;
+                used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), lsn, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(f * 5 + i));
             }
-            // Not durable yet (nothing appended): never applied.
-            Assert.False(applier.TryApplyDurable(frames[0].Start, frames[0].Bytes));
-            Assert.Empty(state.Applied);
-
-            foreach (var (frameStart, bytes) in frames)
-            {
-                await wal.AppendEncodedAsync(bytes, frameStart);
-                applier.TryApplyDurable(frameStart, bytes); // the receiver's call; the loop may have got there first
-                applier.TryApplyDurable(frameStart, bytes); // a repeat is refused: not at the applied position
-            }
-            await applier.WaitForAppliedAsync(next);
-            Assert.Equal(250, state.Applied.Count);                                               // once each
-            for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn); // in order, no gap
-            Assert.Equal(next, applier.AppliedLsn);
-            await applier.DisposeAsync();
+            frames.Add((next, bytes));
+            next += (ulong)used;
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        // Not durable yet (nothing appended): never applied.
+        Assert.False(applier.TryApplyDurable(frames[0].Start, frames[0].Bytes));
+        Assert.Empty(state.Applied);
+
+        foreach (var (frameStart, bytes) in frames)
+        {
+            await wal.AppendEncodedAsync(bytes, frameStart);
+            applier.TryApplyDurable(frameStart, bytes); // the receiver's call; the loop may have got there first
+            applier.TryApplyDurable(frameStart, bytes); // a repeat is refused: not at the applied position
+        }
+        await applier.WaitForAppliedAsync(next);
+        Assert.Equal(250, state.Applied.Count);                                               // once each
+        AssertInLogOrderWithoutGaps(state);
+        Assert.Equal(next, applier.AppliedLsn);
+        await applier.DisposeAsync();
     }
 
     [Fact(Timeout = 30_000)]
     public async Task Records_the_fast_path_leaves_to_the_loop_are_applied_by_it_once_in_order_with_every_reply()
     {
-        var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
-        try
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance, retainResultsFor: () => Generation.First);
+        applier.Start();
+        var expected = 0;
+        // Rounds of: requests (fast path), then a group commit holding encoded records too (not complete: the loop's),
+        // with no TryApplyDurable, so only the parked loop can apply them.
+        for (var round = 0; round < 20; round++)
         {
-            await using var wal = await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance);
-            var state = new RecordingState();
-            var applier = new Applier(wal, state, NullLogger.Instance, retainResultsFor: () => Generation.First);
-            applier.Start();
-            var expected = 0;
-            // Rounds of: requests (fast path), then a group commit holding encoded records too (not complete: the loop's),
-            // with no TryApplyDurable, so only the parked loop can apply them.
-            for (var round = 0; round < 20; round++)
-            {
-                var requests = Enumerable.Range(0, 10).Select(i => new Request(Generation.First, BitConverter.GetBytes(expected + i))).ToList();
-                foreach (var r in requests) await wal.Append(r);
-                Assert.Equal(Enumerable.Range(expected, 10).Cast<object?>(), await Task.WhenAll(requests.Select(r => r.Reply.Task)));
-                expected += 10;
+            var requests = Enumerable.Range(0, 10).Select(i => new Request(Generation.First, BitConverter.GetBytes(expected + i))).ToList();
+            foreach (var r in requests) await wal.Append(r);
+            Assert.Equal(Enumerable.Range(expected, 10).Cast<object?>(), await Task.WhenAll(requests.Select(r => r.Reply.Task)));
+            expected += 10;
 
-                var mixed = new Request(Generation.First, BitConverter.GetBytes(expected + 5));
-                var start = wal.WrittenLsn;
-                var bytes = new byte[5 * Wal.Format.WalRecordCodec.EncodedSize(4)];
-                var used = 0;
-                for (var i = 0; i < 5; i++)
-                    used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), start + (ulong)used, Generation.First, 1,
-                        WalRecordKind.Command, BitConverter.GetBytes(expected + i));
-                var encoded = wal.AppendEncodedAsync(bytes, start).AsTask();
-                await wal.Append(mixed); // likely in the same group commit as the encoded records
-                await encoded;
-                Assert.Equal(expected + 5, (int)(await mixed.Reply.Task)!);
-                await applier.WaitForAppliedAsync(wal.FlushedLsn);
-                expected += 6;
-            }
-            Assert.Equal(expected, state.Applied.Count);                                           // once each
-            for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn); // in order, no gap
-            Assert.Equal(wal.FlushedLsn, applier.AppliedLsn);
-            // (No PendingResults check here: encoded records of the writing generation that were never shown park their replies
-            // until DropResults, by design; a primary never appends encoded records.)
-            await applier.DisposeAsync();
+            var mixed = new Request(Generation.First, BitConverter.GetBytes(expected + 5));
+            var start = wal.WrittenLsn;
+            var bytes = new byte[5 * Wal.Format.WalRecordCodec.EncodedSize(4)];
+            var used = 0;
+            for (var i = 0; i < 5; i++)
+                used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), start + (ulong)used, Generation.First, 1,
+                    WalRecordKind.Command, BitConverter.GetBytes(expected + i));
+            var encoded = wal.AppendEncodedAsync(bytes, start).AsTask();
+            await wal.Append(mixed); // likely in the same group commit as the encoded records
+            await encoded;
+            Assert.Equal(expected + 5, (int)(await mixed.Reply.Task)!);
+            await applier.WaitForAppliedAsync(wal.FlushedLsn);
+            expected += 6;
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        Assert.Equal(expected, state.Applied.Count);                                           // once each
+        AssertInLogOrderWithoutGaps(state);
+        Assert.Equal(wal.FlushedLsn, applier.AppliedLsn);
+        // (No PendingResults check here: encoded records of the writing generation that were never shown park their replies
+        // until DropResults, by design; a primary never appends encoded records.)
+        await applier.DisposeAsync();
     }
 
     [Fact(Timeout = 30_000)]
     public async Task A_replicas_group_commits_of_encoded_records_alone_are_applied_by_the_parked_loop_without_TryApplyDurable()
     {
-        var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
-        try
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance); // a replica: no results retained
+        applier.Start();
+        for (var i = 0; i < 50; i++)
         {
-            await using var wal = await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance);
-            var state = new RecordingState();
-            var applier = new Applier(wal, state, NullLogger.Instance); // a replica: no results retained
-            applier.Start();
-            for (var i = 0; i < 50; i++)
-            {
-                // One group commit each: no request to show the listener, and nobody calls TryApplyDurable.
-                var start = wal.WrittenLsn;
-                var record = new byte[Wal.Format.WalRecordCodec.EncodedSize(4)];
-                Wal.Format.WalRecordCodec.Encode(record, start, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(i));
-                await wal.AppendEncodedAsync(record, start);
-                await applier.WaitForAppliedAsync(wal.FlushedLsn);
-            }
-            Assert.Equal(50, state.Applied.Count);
-            for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn);
-            await applier.DisposeAsync();
+            // One group commit each: no request to show the listener, and nobody calls TryApplyDurable.
+            var start = wal.WrittenLsn;
+            var record = new byte[Wal.Format.WalRecordCodec.EncodedSize(4)];
+            Wal.Format.WalRecordCodec.Encode(record, start, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(i));
+            await wal.AppendEncodedAsync(record, start);
+            await applier.WaitForAppliedAsync(wal.FlushedLsn);
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        Assert.Equal(50, state.Applied.Count);
+        AssertInLogOrderWithoutGaps(state);
+        await applier.DisposeAsync();
     }
 
     [Fact(Timeout = 30_000)]
     public async Task The_loop_catches_up_with_records_flushed_before_it_started_then_parks_and_the_fast_path_goes_on()
     {
-        var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
-        try
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        for (var i = 0; i < 100; i++) await wal.AppendAsync(Generation.First, WalRecordKind.Command, BitConverter.GetBytes(i));
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance, retainResultsFor: () => Generation.First);
+        applier.Start();
+        await applier.WaitForAppliedAsync(wal.FlushedLsn);
+        var requests = Enumerable.Range(100, 50).Select(i => new Request(Generation.First, BitConverter.GetBytes(i))).ToList();
+        await Task.WhenAll(requests.Select(async r => { await Task.Yield(); await wal.Append(r); }));
+        Assert.Equal(Enumerable.Range(100, 50).Cast<object?>(), await Task.WhenAll(requests.Select(r => r.Reply.Task)));
+        await applier.WaitForAppliedAsync(wal.FlushedLsn);
+        Assert.Equal(150, state.Applied.Count);
+        AssertInLogOrderWithoutGaps(state);
+        await applier.DisposeAsync();
+    }
+
+    private static void AssertInLogOrderWithoutGaps(RecordingState state)
+    {
+        for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn);
+    }
+
+    /// <summary>A WAL in a directory of its own, deleted with it.</summary>
+    private sealed class TempWal : IAsyncDisposable
+    {
+        private readonly string _dir;
+
+        private TempWal(string dir, WalWriter wal) => (_dir, Wal) = (dir, wal);
+
+        public WalWriter Wal { get; }
+
+        public static async Task<TempWal> OpenAsync()
         {
-            await using var wal = await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance);
-            for (var i = 0; i < 100; i++) await wal.AppendAsync(Generation.First, WalRecordKind.Command, BitConverter.GetBytes(i));
-            var state = new RecordingState();
-            var applier = new Applier(wal, state, NullLogger.Instance, retainResultsFor: () => Generation.First);
-            applier.Start();
-            await applier.WaitForAppliedAsync(wal.FlushedLsn);
-            var requests = Enumerable.Range(100, 50).Select(i => new Request(Generation.First, BitConverter.GetBytes(i))).ToList();
-            await Task.WhenAll(requests.Select(async r => { await Task.Yield(); await wal.Append(r); }));
-            Assert.Equal(Enumerable.Range(100, 50).Cast<object?>(), await Task.WhenAll(requests.Select(r => r.Reply.Task)));
-            await applier.WaitForAppliedAsync(wal.FlushedLsn);
-            Assert.Equal(150, state.Applied.Count);
-            for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn);
-            await applier.DisposeAsync();
+            var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
+            try { return new TempWal(dir, await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance)); }
+            catch
+            {
+                Directory.Delete(dir, recursive: true);
+                throw;
+            }
         }
-        finally { Directory.Delete(dir, recursive: true); }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Wal.DisposeAsync();
+            Directory.Delete(_dir, recursive: true);
+        }
     }
 
     private sealed class Request : WalAppendRequest, IApplyResultSink

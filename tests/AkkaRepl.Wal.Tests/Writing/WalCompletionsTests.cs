@@ -11,19 +11,8 @@ public sealed class WalCompletionsTests
     [Fact(Timeout = 30_000)]
     public async Task A_group_commits_completions_run_off_the_wal_thread_in_lsn_order_as_one_work_item()
     {
-        using var dir = new TempDirectory();
-        await using var wal = await WalTestKit.OpenAsync(dir.Path);
-        using var release = new ManualResetEventSlim();
-        var syncs = 0;
-        // Hold the first sync until every append is queued: the others then share one group commit.
-        wal.InjectFault = op => { if (op == "sync" && Interlocked.Increment(ref syncs) == 1) release.Wait(); return 0; };
-        var log = new ConcurrentQueue<Ran>();
-        var requests = Enumerable.Range(0, 200).Select(i => new Request(i, log, () => wal.Stats.Syncs)).ToList();
-        foreach (var r in requests) await wal.Append(r);
-        release.Set();
-        await Task.WhenAll(requests.Select(r => r.Done.Task));
+        var (requests, ran) = await CompleteInGroupCommitsAsync(onLoop: _ => false);
 
-        var ran = log.ToArray();
         Assert.Equal(requests.Count, ran.Length);
         foreach (var r in requests)
         {
@@ -44,17 +33,9 @@ public sealed class WalCompletionsTests
     [Fact(Timeout = 30_000)]
     public async Task Items_handed_over_for_the_loop_run_on_the_wal_thread_in_lsn_order_and_the_others_still_run_off_it()
     {
-        using var dir = new TempDirectory();
-        await using var wal = await WalTestKit.OpenAsync(dir.Path);
-        using var release = new ManualResetEventSlim();
-        var syncs = 0;
-        wal.InjectFault = op => { if (op == "sync" && Interlocked.Increment(ref syncs) == 1) release.Wait(); return 0; };
-        var log = new ConcurrentQueue<Ran>();
-        var requests = Enumerable.Range(0, 200).Select(i => new Request(i, log, () => wal.Stats.Syncs, onLoop: i % 2 == 0)).ToList();
-        foreach (var r in requests) await wal.Append(r);
-        release.Set();
-        await Task.WhenAll(requests.Select(r => r.Done.Task));
+        var (requests, ran) = await CompleteInGroupCommitsAsync(onLoop: i => i % 2 == 0);
 
+        Assert.Equal(requests.Count, ran.Length);
         foreach (var r in requests)
         {
             if (r.OnLoop) Assert.Equal(r.LoopThread, r.RanOn);    // on the WAL writer's thread: no hop
@@ -113,6 +94,24 @@ public sealed class WalCompletionsTests
         Assert.Equal([1, 2, 3, 5], ran);
         Assert.Same(boom, error); // the first one
         Assert.Equal(0, batch.Count);
+    }
+
+    /// <summary>Appends 200 requests, the first sync held until every one is queued (so they share a few group commits),
+    /// each handing its completion to <see cref="WalCompletions.Run"/> with <paramref name="onLoop"/> of its index, and
+    /// waits until every completion ran; returns the requests (what each saw) and the completions in the order they ran.</summary>
+    private static async Task<(List<Request> Requests, Ran[] Ran)> CompleteInGroupCommitsAsync(Func<int, bool> onLoop)
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        using var release = new ManualResetEventSlim();
+        var syncs = 0;
+        wal.InjectFault = op => { if (op == "sync" && Interlocked.Increment(ref syncs) == 1) release.Wait(); return 0; };
+        var log = new ConcurrentQueue<Ran>();
+        var requests = Enumerable.Range(0, 200).Select(i => new Request(i, log, () => wal.Stats.Syncs, onLoop(i))).ToList();
+        foreach (var r in requests) await wal.Append(r);
+        release.Set();
+        await Task.WhenAll(requests.Select(r => r.Done.Task));
+        return (requests, log.ToArray());
     }
 
     private readonly record struct Ran(int Index, int Thread);
