@@ -63,6 +63,7 @@ public sealed class WalWriter : IAsyncDisposable
     private readonly List<BatchEntry> _batch = [];  // loop only
     private WalFlushedAppend[] _flushed = new WalFlushedAppend[64]; // loop only: what the flush listener is shown
     private int _lastBatchCount;                   // loop only: appends in the previous group commit
+    private int _commitNow;                        // 1: a producer said all it had is queued (CommitQueued)
     private WalCommand? _inFlight;                 // loop only: the command being handled, failed too if the loop fail-stops
 
     private volatile Exception? _failure;          // set once by the loop when it fail-stops
@@ -439,6 +440,12 @@ public sealed class WalWriter : IAsyncDisposable
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
+    /// <summary>
+    /// A producer that issues its appends in bursts (the RESP event loop) says its burst is queued: a group commit
+    /// waiting for more appends (max-group-commit-delay) goes now, with what is queued. Only ends a wait early.
+    /// </summary>
+    public void CommitQueued() => Volatile.Write(ref _commitNow, 1);
+
     /// <summary>The sealed segments, oldest first: every segment but the one being appended to. Their files no
     /// longer change (until retention deletes them), so they can be copied, e.g. to a WAL archive.</summary>
     public IReadOnlyList<WalSegmentInfo> SealedSegments()
@@ -502,6 +509,8 @@ public sealed class WalWriter : IAsyncDisposable
                 long waitUntil = 0;
                 while (true)
                 {
+                    // Taken before draining: every append the producer's signal covers is queued by now.
+                    var told = Interlocked.Exchange(ref _commitNow, 0) == 1;
                     while (_bufferUsed < _options.MaxBatchBytes && reader.TryRead(out var next))
                     {
                         if (next is TruncateCommand or ResetCommand) { carried = next; break; }
@@ -509,7 +518,7 @@ public sealed class WalWriter : IAsyncDisposable
                     }
                     // Appenders woken by the last commit re-append one by one; the first wakes this loop. When
                     // the last batch was bigger, give the others a moment (bounded) so they share this sync.
-                    if (carried is not null || _batch.Count >= _lastBatchCount || _bufferUsed >= _options.MaxBatchBytes) break;
+                    if (told || carried is not null || _batch.Count >= _lastBatchCount || _bufferUsed >= _options.MaxBatchBytes) break;
                     long now = Stopwatch.GetTimestamp();
                     if (waitUntil == 0) waitUntil = now + (long)(_options.MaxGroupCommitDelay.TotalSeconds * Stopwatch.Frequency);
                     if (now >= waitUntil) break;

@@ -23,6 +23,14 @@ public sealed record RespOptions : IValidatableOptions
     [OptionRange("64 KiB", "max")]
     public long MaxPendingReplyBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>Whether plain-TCP clients are served by the node's own epoll event loop (Linux x86-64) or by .NET's
+    /// socket engine. Auto: the event loop where it runs.</summary>
+    public RespEventLoopMode EventLoop { get; init; } = RespEventLoopMode.Auto;
+    /// <summary>Longest the event loop holds its next read back while writes it dispatched are in flight, so requests
+    /// that arrive meanwhile are read together; zero: never.</summary>
+    [OptionRange("0 s", "100 ms")]
+    public TimeSpan EventLoopGate { get; init; } = TimeSpan.FromMilliseconds(1);
+
     /// <inheritdoc />
     public void Validate(OptionsValidationContext context)
     {

@@ -27,6 +27,10 @@ public interface IKvBackend
     /// <see cref="RespSession.WriteAcknowledged"/>.</summary>
     ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession session, CancellationToken ct) => WriteAsync(payload, ct);
 
+    /// <summary>The RESP event loop issued a burst of writes and now waits for them: a group commit still waiting
+    /// for more appends may go.</summary>
+    void WritesDispatched() { }
+
     /// <summary>The <c>ROLE</c> reply, as Redis gives it for a master or a replica.</summary>
     KvReply Role() => KvReply.FromArray([KvReply.FromString(AcceptsWrites ? "master" : "slave"), KvReply.Zero, KvReply.EmptyArray]);
 

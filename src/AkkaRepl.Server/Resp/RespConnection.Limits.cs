@@ -117,6 +117,11 @@ internal sealed partial class RespConnection
     /// <summary>The connection's stream (TLS when configured); null when the handshake failed, which is logged.</summary>
     private async Task<Stream?> OpenStreamAsync()
     {
+        if (_server.EventLoop is { } loop)
+        {
+            _loop = loop;
+            return loop.Register(_socket);
+        }
         try { return await _server.Tls.OpenAsync(_socket, _closing.Token).ConfigureAwait(false); }
         catch (IOException e)
         {

@@ -41,7 +41,11 @@ internal sealed partial class RespConnection
     internal void PendingCompleted(bool isWrite, bool inline)
     {
         if (!inline) Interlocked.Decrement(ref _pendingInFlight);
-        if (isWrite && Interlocked.Increment(ref _writesDone) == Volatile.Read(ref _writesIssued)) _ownWritesWaiter?.TrySetResult();
+        if (isWrite)
+        {
+            _loop?.WriteDone();
+            if (Interlocked.Increment(ref _writesDone) == Volatile.Read(ref _writesIssued)) _ownWritesWaiter?.TrySetResult();
+        }
         if (!inline) TryDrain();
     }
 
@@ -53,7 +57,11 @@ internal sealed partial class RespConnection
     /// <summary>Queues a reply the node gives later; a write is counted, so later reads of this connection wait for it.</summary>
     private ValueTask QueuePendingAsync(ValueTask<KvReply> pending, Func<KvReply, KvReply>? map, bool isWrite)
     {
-        if (isWrite) Volatile.Write(ref _writesIssued, _writesIssued + 1); // before Start: a write done at once counts itself
+        if (isWrite)
+        {
+            _loop?.WriteIssued();
+            Volatile.Write(ref _writesIssued, _writesIssued + 1); // before Start: a write done at once counts itself
+        }
         var reply = RentPending();
         reply.Start(pending, map, isWrite);
         return EnqueueAsync(new RespReplySlot(null, reply, _protocol, false));

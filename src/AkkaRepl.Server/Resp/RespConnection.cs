@@ -38,6 +38,7 @@ internal sealed partial class RespConnection
     private int _slotsQueued;
     private bool _readerOwnsOutput; // reader loop only
     private PipeWriter? _out;
+    private Loop.RespEventLoop? _loop; // set when the server's event loop serves this connection
 
     private int _protocol = 2;
     private string? _name;
@@ -176,7 +177,7 @@ internal sealed partial class RespConnection
     {
         var info = KvCommandTable.Find(argv[0].Span);
         // AUTH and HELLO may hash a password (PBKDF2, tens of ms): never on the epoll thread, where it would stall every socket.
-        if (info?.Name is "auth" or "hello" && SocketCompletions.Inline) await Task.Yield();
+        if (info?.Name is "auth" or "hello" && (SocketCompletions.Inline || Loop.RespEventLoop.OnLoopThread)) await Task.Yield();
         if ((_user is null || _user.ReadOnly || info?.Name == "auth") && CheckAccess(argv, info) is { } denied)
         {
             await ReplyAsync(denied).ConfigureAwait(false);

@@ -21,6 +21,7 @@ public sealed partial class RespServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, (RespConnection Connection, Task Run)> _connections = new();
     private Socket? _listener;
+    private Loop.RespEventLoop? _loop;
     private Task? _acceptLoop;
     private long _nextId;
     private int _connectionCount;
@@ -51,6 +52,9 @@ public sealed partial class RespServer : IAsyncDisposable
     /// <summary>The port listened on (the real one when started on port 0); 0 before <see cref="StartAsync"/>.</summary>
     public int BoundPort { get; private set; }
 
+    /// <summary>The event loop serving plain-TCP clients; null when .NET's socket engine serves them.</summary>
+    internal Loop.RespEventLoop? EventLoop => _loop;
+
     /// <summary>Client connections open now.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
@@ -78,6 +82,8 @@ public sealed partial class RespServer : IAsyncDisposable
             throw new Core.Errors.AkkaReplException($"cannot listen for RESP clients on {endpoint}: {e.Message}", e);
         }
         _listener = listener;
+        if (UsesEventLoop(_options, Tls.Enabled))
+            _loop = new Loop.RespEventLoop(_logger, _options.EventLoopGate, "akkarepl-resp-loop", _backend.WritesDispatched);
         BoundPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         LogListening(_logger, endpoint.Address.ToString(), BoundPort);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
@@ -95,6 +101,17 @@ public sealed partial class RespServer : IAsyncDisposable
         await IdleSweepStopped.ConfigureAwait(false);
         foreach (var (connection, _) in _connections.Values) connection.Abort();
         await Task.WhenAll(_connections.Values.Select(c => c.Run)).ConfigureAwait(false);
+        _loop?.Dispose();
+    }
+
+    /// <summary>Whether plain clients go through the node's own event loop (TLS clients never do).</summary>
+    /// <exception cref="Core.Errors.ConfigException">event-loop = on where the loop does not run.</exception>
+    internal static bool UsesEventLoop(RespOptions options, bool tls)
+    {
+        if (options.EventLoop == RespEventLoopMode.On && !Loop.LinuxSockets.Supported)
+            throw new Core.Errors.ConfigException(
+                $"akkarepl.resp.event-loop = on needs Linux on x86-64; this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}: use auto or off");
+        return options.EventLoop != RespEventLoopMode.Off && !tls && Loop.LinuxSockets.Supported;
     }
 
     /// <summary>Same as <see cref="StopAsync"/>, then frees the server's resources.</summary>
