@@ -39,7 +39,7 @@ public sealed class WalWriter : IAsyncDisposable
     private readonly Channel<WalCommand> _mailbox;
     private readonly SafeFileHandle _lockFile;
     private readonly ProgressSignal _progress = new();
-    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0); // set by every sender after it queued a command
+    private readonly Core.Threading.ThreadParker _wake = new(); // unparked by every sender after it queued a command
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -223,7 +223,7 @@ public sealed class WalWriter : IAsyncDisposable
         ThrowIfEnded();
         if (_mailbox.Writer.TryWrite(request.Command))
         {
-            _wake.Set();
+            _wake.Unpark();
             return ValueTask.CompletedTask;
         }
         return QueueSlowAsync(request.Command, ct);
@@ -240,7 +240,7 @@ public sealed class WalWriter : IAsyncDisposable
             ThrowIfEnded();
             throw new InvalidOperationException($"the WAL writer at '{_directory}' is stopping and takes no more commands");
         }
-        _wake.Set();
+        _wake.Unpark();
     }
 
     /// <summary>
@@ -433,7 +433,7 @@ public sealed class WalWriter : IAsyncDisposable
     public async Task StopAsync()
     {
         _mailbox.Writer.TryComplete();
-        _wake.Set();
+        _wake.Unpark();
         await _loopDone.Task.ConfigureAwait(false);
     }
 
@@ -478,16 +478,21 @@ public sealed class WalWriter : IAsyncDisposable
                 if (carried is not null) { command = carried; carried = null; }
                 else if (!reader.TryRead(out command!))
                 {
-                    // Block this, the loop's own thread, until a sender sets _wake after queueing. Reset before
+                    // Park this, the loop's own thread, until a sender unparks it after queueing. Prepared before
                     // the second look so a command queued in between is not missed.
                     if (reader.Completion.IsCompleted) break;
-                    _wake.Reset();
+                    _wake.Prepare();
                     if (reader.TryRead(out command!) is false)
                     {
-                        if (reader.Completion.IsCompleted) break;
-                        _wake.Wait();
+                        if (reader.Completion.IsCompleted)
+                        {
+                            _wake.Cancel();
+                            break;
+                        }
+                        _wake.Park();
                         continue;
                     }
+                    _wake.Cancel();
                 }
 
                 if (command is TruncateCommand truncate)
@@ -543,6 +548,7 @@ public sealed class WalWriter : IAsyncDisposable
             _progress.Pulse();
             _loopDone.TrySetResult();
             if (_failure is { } failure) _completion.TrySetException(failure); else _completion.TrySetResult();
+            _wake.Dispose(); // nothing parks any more, and Unpark signals only a parked owner
         }
     }
 
@@ -919,7 +925,7 @@ public sealed class WalWriter : IAsyncDisposable
     private async ValueTask<T> Enqueue<T>(WalCommand command, Task<T> reply, CancellationToken ct)
     {
         ThrowIfEnded();
-        if (_mailbox.Writer.TryWrite(command)) _wake.Set();
+        if (_mailbox.Writer.TryWrite(command)) _wake.Unpark();
         else await QueueSlowAsync(command, ct).ConfigureAwait(false);
         return await reply.ConfigureAwait(false);
     }

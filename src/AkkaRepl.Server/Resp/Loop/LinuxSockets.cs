@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace AkkaRepl.Server.Resp.Loop;
 
 /// <summary>
-/// The few Linux calls the RESP event loop makes itself (epoll, eventfd, recv, send), as libc exports them. Only used
+/// The few Linux calls the RESP event loop makes itself (epoll, recv, send), as libc exports them. Only used
 /// where <see cref="Supported"/> holds: the layout of <see cref="EpollEvent"/> below is x86-64's (packed, 12 bytes).
 /// </summary>
 internal static unsafe partial class LinuxSockets
@@ -21,8 +21,6 @@ internal static unsafe partial class LinuxSockets
     private const int EPOLL_CLOEXEC = 0x80000;
     private const int EPOLL_CTL_ADD = 1;
     private const int EPOLL_CTL_DEL = 2;
-    private const int EFD_NONBLOCK = 0x800;
-    private const int EFD_CLOEXEC = 0x80000;
     private const int MSG_DONTWAIT = 0x40;
     private const int MSG_NOSIGNAL = 0x4000;
 
@@ -46,26 +44,15 @@ internal static unsafe partial class LinuxSockets
     private static partial int epoll_wait(int epfd, EpollEvent* events, int maxEvents, int timeout);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int eventfd(uint initial, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
     private static partial nint recv(int fd, byte* buffer, nuint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint send(int fd, byte* buffer, nuint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, byte* buffer, nuint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, byte* buffer, nuint length);
-
-    [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
 
     public static int CreateEpoll() => Check(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
-
-    public static int CreateEventFd() => Check(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
 
     public static void Add(int epfd, int fd, uint events, ulong data)
     {
@@ -124,48 +111,7 @@ internal static unsafe partial class LinuxSockets
         }
     }
 
-    /// <summary>Adds one to an eventfd's counter (wakes its poller); a full counter already wakes it.</summary>
-    public static void Signal(int eventFd)
-    {
-        ulong one = 1;
-        write(eventFd, (byte*)&one, 8);
-    }
-
-    /// <summary>Resets an eventfd's counter (non-blocking).</summary>
-    public static void Drain(int eventFd)
-    {
-        ulong value;
-        read(eventFd, (byte*)&value, 8);
-    }
-
     public static void Close(int fd) => close(fd);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* sigmask);
-
-    /// <summary>Waits until <paramref name="eventFd"/> is signalled or <paramref name="timeout"/> passes, then resets it.</summary>
-    public static void WaitSignal(int eventFd, TimeSpan timeout)
-    {
-        var fd = new PollFd { Fd = eventFd, Events = 1 /* POLLIN */ };
-        var ticks = timeout.Ticks;
-        var ts = new TimeSpec { Seconds = ticks / TimeSpan.TicksPerSecond, Nanoseconds = ticks % TimeSpan.TicksPerSecond * 100 };
-        if (ppoll(&fd, 1, &ts, null) > 0) Drain(eventFd);
-    }
 
     private static int Check(int result, string call)
     {

@@ -10,14 +10,17 @@ namespace AkkaRepl.Server.Resp.Loop;
 /// continuation on the loop's thread. Writes are sent at once from the caller's thread; what the socket cannot take
 /// now is sent by the loop when the socket reports room. One read and one write may be outstanding at a time (as
 /// a PipeReader and a PipeWriter use a stream).
-/// <para>Everything below runs under <c>_gate</c>: the loop's event handling, a read or write that starts, and close,
-/// so an event never finds a half-registered read and nothing touches the descriptor after close.</para>
+/// <para>Reads run under <c>_readGate</c> and writes under <c>_writeGate</c> (the loop's handling of each, a read or
+/// write that starts), and close takes both, so an event never finds a half-registered read or write and nothing
+/// touches the descriptor after close. Two locks, not one: the thread that sends a reply holds the write side for
+/// the send, during which the client often answers, and the loop must not wait for it to read that.</para>
 /// </summary>
 internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
 {
     private readonly RespEventLoop _loop;
     private readonly Socket _socket;
-    private readonly object _gate = new();
+    private readonly object _readGate = new();
+    private readonly object _writeGate = new();
     private readonly WriteSource _write;
     private bool _maybeReadable = true; // data may have arrived before the socket was registered
     private bool _closed;
@@ -58,7 +61,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
         if (buffer.IsEmpty) return ValueTask.FromResult(0);
-        lock (_gate)
+        lock (_readGate)
         {
             if (_closed) return ValueTask.FromException<int>(new ObjectDisposedException(nameof(LoopSocketStream)));
             if (_readPending) return ValueTask.FromException<int>(new InvalidOperationException("a read is already pending"));
@@ -92,7 +95,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        lock (_writeGate)
         {
             if (_closed) return ValueTask.FromException(new ObjectDisposedException(nameof(LoopSocketStream)));
             int sent;
@@ -119,53 +122,62 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
     /// <summary>The loop reports events for this socket (on the loop's thread).</summary>
     internal void OnEvents(uint events)
     {
-        var readDone = false;
-        var readResult = 0;
-        Exception? readError = null;
-        var writeDone = false;
-        Exception? writeError = null;
-        lock (_gate)
+        if ((events & (LinuxSockets.EPOLLIN | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+            OnReadable();
+        if ((events & (LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0) OnWritable();
+    }
+
+    private void OnReadable()
+    {
+        var done = false;
+        var result = 0;
+        Exception? error = null;
+        lock (_readGate)
         {
             if (_closed) return;
-            if ((events & (LinuxSockets.EPOLLIN | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+            if (!_readPending)
             {
-                if (_readPending)
-                {
-                    try
-                    {
-                        readResult = LinuxSockets.Receive(Fd, _readBuffer.Span);
-                        if (readResult >= 0)
-                        {
-                            readDone = true;
-                            _maybeReadable = readResult == 0 || readResult == _readBuffer.Length;
-                        }
-                    }
-                    catch (IOException e)
-                    {
-                        readDone = true;
-                        readError = e;
-                    }
-                    if (readDone)
-                    {
-                        _readPending = false;
-                        _readBuffer = default;
-                    }
-                }
-                else _maybeReadable = true;
+                _maybeReadable = true;
+                return;
             }
-            if ((events & (LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0 && _write.Pending)
+            try
             {
-                try { writeDone = _write.Continue(); }
-                catch (IOException e)
+                result = LinuxSockets.Receive(Fd, _readBuffer.Span);
+                if (result >= 0)
                 {
-                    _write.Pending = false;
-                    writeDone = true;
-                    writeError = e;
+                    done = true;
+                    _maybeReadable = result == 0 || result == _readBuffer.Length;
                 }
+            }
+            catch (IOException e)
+            {
+                done = true;
+                error = e;
+            }
+            if (!done) return; // nothing there after all
+            _readPending = false;
+            _readBuffer = default;
+        }
+        CompleteRead(result, error);
+    }
+
+    private void OnWritable()
+    {
+        Exception? error = null;
+        lock (_writeGate)
+        {
+            if (_closed || !_write.Pending) return;
+            try
+            {
+                if (!_write.Continue()) return;
+            }
+            catch (IOException e)
+            {
+                _write.Pending = false;
+                error = e;
             }
         }
-        if (readDone) CompleteRead(readResult, readError);
-        if (writeDone) _write.Complete(writeError);
+        _write.Complete(error);
     }
 
     private void CompleteRead(int result, Exception? error)
@@ -176,7 +188,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
 
     private void CancelRead(CancellationToken ct)
     {
-        lock (_gate)
+        lock (_readGate)
         {
             if (!_readPending) return;
             _readPending = false;
@@ -195,7 +207,8 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
     {
         bool readWasPending;
         bool writeWasPending;
-        lock (_gate)
+        lock (_readGate)
+        lock (_writeGate)
         {
             if (_closed) return;
             _closed = true;
@@ -229,10 +242,10 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
         private ReadOnlyMemory<byte> _rest;
         private MemoryHandle _pin;
 
-        /// <summary>Under the stream's gate; cleared there by whoever then completes the write.</summary>
+        /// <summary>Under the stream's write gate; cleared there by whoever then completes the write.</summary>
         public bool Pending { get; set; }
 
-        /// <summary>Under the stream's gate.</summary>
+        /// <summary>Under the stream's write gate.</summary>
         public ValueTask Start(ReadOnlyMemory<byte> rest)
         {
             _core.Reset();
@@ -242,7 +255,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
             return new ValueTask(this, _core.Version);
         }
 
-        /// <summary>Under the stream's gate: sends more; true when all is sent.</summary>
+        /// <summary>Under the stream's write gate: sends more; true when all is sent.</summary>
         public bool Continue()
         {
             var sent = stream.SendSome(_rest.Span);
@@ -252,7 +265,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
             return true;
         }
 
-        /// <summary>Outside the gate: ends the write.</summary>
+        /// <summary>Outside the write gate: ends the write.</summary>
         public void Complete(Exception? error)
         {
             _pin.Dispose();

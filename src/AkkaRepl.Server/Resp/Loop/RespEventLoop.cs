@@ -24,10 +24,10 @@ internal sealed partial class RespEventLoop : IDisposable
 
     private readonly ILogger _logger;
     private readonly int _epoll;
-    private readonly int _wakeFd;
+    private readonly Core.Threading.EventFd _wake = new(); // in the epoll set: Dispose wakes the loop with it
     private readonly Thread _thread;
     private readonly ConcurrentDictionary<ulong, LoopSocketStream> _streams = new();
-    private readonly int _gateFd; // an eventfd: signalled when the writes the gated loop waits for are done
+    private readonly Core.Threading.EventFd _gate = new(); // signalled when the writes the gated loop waits for are done
     private long _nextId;
     private long _writesIssued;
     private long _writesDone;
@@ -43,16 +43,12 @@ internal sealed partial class RespEventLoop : IDisposable
         _writesDispatched = writesDispatched;
         GateLimit = gateLimit;
         _epoll = LinuxSockets.CreateEpoll();
-        try
-        {
-            _wakeFd = LinuxSockets.CreateEventFd();
-            LinuxSockets.Add(_epoll, _wakeFd, LinuxSockets.EPOLLIN, 0);
-            _gateFd = LinuxSockets.CreateEventFd();
-        }
+        try { LinuxSockets.Add(_epoll, _wake.Handle, LinuxSockets.EPOLLIN, 0); }
         catch
         {
-            if (_wakeFd > 0) LinuxSockets.Close(_wakeFd);
             LinuxSockets.Close(_epoll);
+            _wake.Dispose();
+            _gate.Dispose();
             throw;
         }
         _thread = new Thread(Run) { IsBackground = true, Name = name };
@@ -101,7 +97,7 @@ internal sealed partial class RespEventLoop : IDisposable
         var done = Interlocked.Increment(ref _writesDone);
         // Only the completer that takes the target down signals: one eventfd write per gate.
         if (done >= Volatile.Read(ref _gateTarget) && Interlocked.Exchange(ref _gateTarget, long.MaxValue) != long.MaxValue)
-            LinuxSockets.Signal(_gateFd);
+            _gate.Signal();
     }
 
     private unsafe void Run()
@@ -118,7 +114,7 @@ internal sealed partial class RespEventLoop : IDisposable
                     var id = events[i].Data;
                     if (id == 0)
                     {
-                        LinuxSockets.Drain(_wakeFd);
+                        _wake.Reset();
                         continue;
                     }
                     if (!_streams.TryGetValue(id, out var stream)) continue; // closed since the wait returned
@@ -143,7 +139,7 @@ internal sealed partial class RespEventLoop : IDisposable
         if (Volatile.Read(ref _writesDone) >= target) return;
         _writesDispatched();
         Interlocked.Exchange(ref _gateTarget, target); // a full fence: a completer sees the target, or we see its count
-        if (Volatile.Read(ref _writesDone) < target) LinuxSockets.WaitSignal(_gateFd, GateLimit);
+        if (Volatile.Read(ref _writesDone) < target) _gate.Wait(GateLimit);
         // Closed either way; a signal that comes after the timeout is drained by the next wait (one early wake-up).
         Volatile.Write(ref _gateTarget, long.MaxValue);
     }
@@ -152,12 +148,12 @@ internal sealed partial class RespEventLoop : IDisposable
     {
         if (_stopping) return;
         _stopping = true;
-        LinuxSockets.Signal(_wakeFd);
+        _wake.Signal();
         _thread.Join();
         foreach (var stream in _streams.Values) stream.Dispose();
-        LinuxSockets.Close(_wakeFd);
-        LinuxSockets.Close(_gateFd);
         LinuxSockets.Close(_epoll);
+        _wake.Dispose();
+        _gate.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "RESP event loop: handling a socket's events failed")]
