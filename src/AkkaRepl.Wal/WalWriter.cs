@@ -446,6 +446,9 @@ public sealed class WalWriter : IAsyncDisposable
     /// </summary>
     public void CommitQueued() => Volatile.Write(ref _commitNow, 1);
 
+    /// <summary>Appends in the last group commit (tests: whether the next one would wait for more).</summary>
+    internal int LastBatchCount => Volatile.Read(ref _lastBatchCount);
+
     /// <summary>The sealed segments, oldest first: every segment but the one being appended to. Their files no
     /// longer change (until retention deletes them), so they can be copied, e.g. to a WAL archive.</summary>
     public IReadOnlyList<WalSegmentInfo> SealedSegments()

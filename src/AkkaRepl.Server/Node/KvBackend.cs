@@ -20,8 +20,8 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct) => WriteAsync(payload, null, ct);
 
-    private static readonly bool NoHint = Environment.GetEnvironmentVariable("AKKAREPL_NOHINT") == "1"; // TEMP A/B
-    public void WritesDispatched() { if (!NoHint) node.Wal.CommitQueued(); }
+    /// <summary>The event loop's burst is queued: the WAL's group commit need not wait for more.</summary>
+    public void WritesDispatched() => node.Wal.CommitQueued();
 
     /// <summary>Writes through the primary's write path. Allocation-free in the steady state: the pooled write
     /// operation's task is awaited once by a pooled <see cref="KvWrite"/> (an async method's box is not reused when

@@ -101,6 +101,8 @@ public sealed partial class RespServer : IAsyncDisposable
         await IdleSweepStopped.ConfigureAwait(false);
         foreach (var (connection, _) in _connections.Values) connection.Abort();
         await Task.WhenAll(_connections.Values.Select(c => c.Run)).ConfigureAwait(false);
+        // The last connection may have ended on the loop's thread: stop it from the pool, where it can be waited for.
+        if (Loop.RespEventLoop.OnLoopThread) await Task.Yield();
         _loop?.Dispose();
     }
 

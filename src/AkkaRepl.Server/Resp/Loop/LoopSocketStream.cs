@@ -23,6 +23,9 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
     private readonly object _writeGate = new();
     private readonly WriteSource _write;
     private bool _maybeReadable = true; // data may have arrived before the socket was registered
+    // The peer shut down (or the socket failed): the end of the stream is queued behind any data, and no further edge
+    // will announce it, so from now on every read tries recv.
+    private bool _peerClosed;
     private bool _closed;
     private bool _readPending;
     private Memory<byte> _readBuffer;
@@ -73,7 +76,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
                 if (n >= 0)
                 {
                     // A short read emptied the socket: the next arrival is an edge the loop reports.
-                    if (n > 0 && n < buffer.Length) _maybeReadable = false;
+                    if (n > 0 && n < buffer.Length && !_peerClosed) _maybeReadable = false;
                     return ValueTask.FromResult(n);
                 }
                 _maybeReadable = false;
@@ -123,11 +126,11 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
     internal void OnEvents(uint events)
     {
         if ((events & (LinuxSockets.EPOLLIN | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
-            OnReadable();
+            OnReadable((events & (LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0);
         if ((events & (LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0) OnWritable();
     }
 
-    private void OnReadable()
+    private void OnReadable(bool peerClosed)
     {
         var done = false;
         var result = 0;
@@ -135,6 +138,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
         lock (_readGate)
         {
             if (_closed) return;
+            _peerClosed |= peerClosed;
             if (!_readPending)
             {
                 _maybeReadable = true;
@@ -146,7 +150,7 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
                 if (result >= 0)
                 {
                     done = true;
-                    _maybeReadable = result == 0 || result == _readBuffer.Length;
+                    _maybeReadable = result == 0 || result == _readBuffer.Length || _peerClosed;
                 }
             }
             catch (IOException e)

@@ -33,6 +33,9 @@ internal sealed partial class RespEventLoop : IDisposable
     private long _writesDone;
     private long _gateTarget = long.MaxValue; // the count of done writes the gated loop waits for
     private volatile bool _stopping;
+    private int _disposed;
+    private readonly object _ctl = new(); // epoll_ctl calls and the close of the epoll descriptor
+    private bool _epollClosed;            // under _ctl
 
     private readonly Action _writesDispatched;
 
@@ -68,16 +71,20 @@ internal sealed partial class RespEventLoop : IDisposable
         ObjectDisposedException.ThrowIf(_stopping, this);
         socket.Blocking = false;
         var stream = new LoopSocketStream(this, socket, (ulong)Interlocked.Increment(ref _nextId));
-        _streams[stream.Id] = stream;
-        try
+        lock (_ctl)
         {
-            LinuxSockets.Add(_epoll, stream.Fd,
-                LinuxSockets.EPOLLIN | LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLET, stream.Id);
-        }
-        catch
-        {
-            _streams.TryRemove(stream.Id, out _);
-            throw;
+            ObjectDisposedException.ThrowIf(_epollClosed, this);
+            _streams[stream.Id] = stream;
+            try
+            {
+                LinuxSockets.Add(_epoll, stream.Fd,
+                    LinuxSockets.EPOLLIN | LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLET, stream.Id);
+            }
+            catch
+            {
+                _streams.TryRemove(stream.Id, out _);
+                throw;
+            }
         }
         return stream;
     }
@@ -85,7 +92,10 @@ internal sealed partial class RespEventLoop : IDisposable
     /// <summary>Called by the stream as it closes, before its descriptor does.</summary>
     internal void Unregister(LoopSocketStream stream)
     {
-        if (_streams.TryRemove(stream.Id, out _)) LinuxSockets.Remove(_epoll, stream.Fd);
+        lock (_ctl)
+        {
+            if (_streams.TryRemove(stream.Id, out _) && !_epollClosed) LinuxSockets.Remove(_epoll, stream.Fd);
+        }
     }
 
     /// <summary>A connection of this loop issued a write.</summary>
@@ -127,7 +137,10 @@ internal sealed partial class RespEventLoop : IDisposable
         catch (Exception e)
         {
             LogLoopFailed(_logger, e);
-            foreach (var stream in _streams.Values) stream.Dispose();
+        }
+        finally
+        {
+            CloseAll();
         }
     }
 
@@ -144,14 +157,26 @@ internal sealed partial class RespEventLoop : IDisposable
         Volatile.Write(ref _gateTarget, long.MaxValue);
     }
 
+    /// <summary>Stops the loop and closes every connection it serves. Called on the loop's own thread (a connection's
+    /// continuation that ends its server), it only asks: the loop ends, and cleans up, once that continuation returns.</summary>
     public void Dispose()
     {
-        if (_stopping) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping = true;
         _wake.Signal();
-        _thread.Join();
+        if (!OnLoopThread) _thread.Join();
+    }
+
+    /// <summary>The loop's last act: closes the connections, then the descriptors.</summary>
+    private void CloseAll()
+    {
+        _stopping = true;
         foreach (var stream in _streams.Values) stream.Dispose();
-        LinuxSockets.Close(_epoll);
+        lock (_ctl)
+        {
+            _epollClosed = true;
+            LinuxSockets.Close(_epoll);
+        }
         _wake.Dispose();
         _gate.Dispose();
     }
