@@ -43,6 +43,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     private PrimaryWriter? _writer;
     private RespServer? _resp;
     private AdminHttpServer? _http;
+
+    /// <summary>The admin endpoint's configuration (tests).</summary>
+    internal Microsoft.Extensions.Configuration.IConfiguration? AdminConfiguration => _http?.Configuration;
     private TcpListener? _replicationListener;
     private string _dataDir = "";
     private Verify.DigestRecorder? _digests;

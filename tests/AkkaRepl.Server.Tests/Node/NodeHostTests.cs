@@ -20,6 +20,19 @@ public sealed class NodeHostTests
     private static async Task<RespConnection> Connect(NodeHost node) =>
         await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
 
+    /// <summary>The admin endpoint reads no settings file from the working directory and watches no files: a
+    /// watcher on the working directory woke on every WAL write when the data directory was under it.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task The_admin_endpoint_watches_no_files_and_ignores_the_working_directory()
+    {
+        using var dir = new TempDataDir();
+        await using var node = await NodeHost.StartAsync(Options(dir.Path), new CapturingLoggerFactory(), default);
+        var root = Assert.IsAssignableFrom<Microsoft.Extensions.Configuration.IConfigurationRoot>(node.AdminConfiguration);
+        var files = root.Providers.OfType<Microsoft.Extensions.Configuration.FileConfigurationProvider>().ToList();
+        Assert.All(files, f => Assert.False(f.Source.ReloadOnChange, $"{f.Source.Path} is watched for changes"));
+        Assert.Equal(AppContext.BaseDirectory.TrimEnd('/'), root["contentRoot"]?.TrimEnd('/'));
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Acknowledged_writes_come_back_after_a_restart()
     {
