@@ -64,6 +64,11 @@ public sealed class WalWriter : IAsyncDisposable
     private WalFlushedAppend[] _flushed = new WalFlushedAppend[64]; // loop only: what the flush listener is shown
     private int _lastBatchCount;                   // loop only: appends in the previous group commit
     private int _commitNow;                        // 1: a producer said all it had is queued (CommitQueued)
+    private long _queued;                          // commands queued so far (any thread, after the mailbox took them)
+    private long _settled;                         // commands the loop finished (committed, failed or done); loop writes
+    private int _handled;                          // loop only: commands handled since the last Settle
+    private long _commitTicket = long.MaxValue;    // WhenCommitted's waiter: the _settled count it waits for
+    private Action? _committedSignal;              // ... and what to call then (on the loop's thread)
     private WalCommand? _inFlight;                 // loop only: the command being handled, failed too if the loop fail-stops
 
     private volatile Exception? _failure;          // set once by the loop when it fail-stops
@@ -223,6 +228,7 @@ public sealed class WalWriter : IAsyncDisposable
         ThrowIfEnded();
         if (_mailbox.Writer.TryWrite(request.Command))
         {
+            Interlocked.Increment(ref _queued);
             _wake.Unpark();
             return ValueTask.CompletedTask;
         }
@@ -234,6 +240,7 @@ public sealed class WalWriter : IAsyncDisposable
         try
         {
             await _mailbox.Writer.WriteAsync(command, ct).ConfigureAwait(false);
+            Interlocked.Increment(ref _queued);
         }
         catch (ChannelClosedException)
         {
@@ -444,7 +451,41 @@ public sealed class WalWriter : IAsyncDisposable
     /// A producer that issues its appends in bursts (the RESP event loop) says its burst is queued: a group commit
     /// waiting for more appends (max-group-commit-delay) goes now, with what is queued. Only ends a wait early.
     /// </summary>
-    public void CommitQueued() => Volatile.Write(ref _commitNow, 1);
+    /// <returns>A ticket for <see cref="WhenCommitted"/>: it counts every command queued so far.</returns>
+    public long CommitQueued()
+    {
+        Interlocked.Exchange(ref _commitNow, 1);
+        return Interlocked.Read(ref _queued);
+    }
+
+    /// <summary>
+    /// Whether every command queued before <see cref="CommitQueued"/> gave <paramref name="ticket"/> is committed (or
+    /// failed). If not, <paramref name="committed"/> is called once they are, on the writer's thread, unless
+    /// <see cref="CancelCommitWait"/> came first. One waiter at a time (the node's RESP event loop).
+    /// </summary>
+    public bool WhenCommitted(long ticket, Action committed)
+    {
+        if (Volatile.Read(ref _settled) >= ticket) return true;
+        _committedSignal = committed;
+        Interlocked.Exchange(ref _commitTicket, ticket); // a full fence: the loop sees the ticket, or we see its count
+        if (Volatile.Read(ref _settled) < ticket) return false;
+        // Settled meanwhile: take the ticket back, unless the loop took it first (it then calls committed).
+        return Interlocked.Exchange(ref _commitTicket, long.MaxValue) != long.MaxValue;
+    }
+
+    /// <summary>The waiter of <see cref="WhenCommitted"/> stopped waiting.</summary>
+    public void CancelCommitWait() => Volatile.Write(ref _commitTicket, long.MaxValue);
+
+    /// <summary>Loop only: the commands handled so far are done; tells a waiter whose ticket they reach.</summary>
+    private void Settle()
+    {
+        if (_handled == 0) return;
+        var settled = _settled + _handled;
+        _handled = 0;
+        Volatile.Write(ref _settled, settled);
+        if (settled >= Volatile.Read(ref _commitTicket) && Interlocked.Exchange(ref _commitTicket, long.MaxValue) != long.MaxValue)
+            _committedSignal?.Invoke();
+    }
 
     /// <summary>Appends in the last group commit (tests: whether the next one would wait for more).</summary>
     internal int LastBatchCount => Volatile.Read(ref _lastBatchCount);
@@ -503,6 +544,8 @@ public sealed class WalWriter : IAsyncDisposable
                     _inFlight = truncate;
                     Truncate(truncate);
                     _inFlight = null;
+                    _handled++;
+                    Settle();
                     continue;
                 }
                 if (command is ResetCommand reset)
@@ -510,6 +553,8 @@ public sealed class WalWriter : IAsyncDisposable
                     _inFlight = reset;
                     Reset(reset);
                     _inFlight = null;
+                    _handled++;
+                    Settle();
                     continue;
                 }
                 // Group commit: take every append already queued (up to MaxBatchBytes), one write, one sync.
@@ -534,6 +579,7 @@ public sealed class WalWriter : IAsyncDisposable
                 }
                 _lastBatchCount = _batch.Count;
                 CommitBatch();
+                Settle();
             }
         }
         catch (Exception ex)
@@ -557,6 +603,7 @@ public sealed class WalWriter : IAsyncDisposable
 
     private void AddToBatch(WalCommand command)
     {
+        _handled++; // settled with the batch's commit (or its failure)
         _inFlight = command; // a roll inside may fail; then this command is failed with the rest
         switch (command)
         {
@@ -928,7 +975,11 @@ public sealed class WalWriter : IAsyncDisposable
     private async ValueTask<T> Enqueue<T>(WalCommand command, Task<T> reply, CancellationToken ct)
     {
         ThrowIfEnded();
-        if (_mailbox.Writer.TryWrite(command)) _wake.Unpark();
+        if (_mailbox.Writer.TryWrite(command))
+        {
+            Interlocked.Increment(ref _queued);
+            _wake.Unpark();
+        }
         else await QueueSlowAsync(command, ct).ConfigureAwait(false);
         return await reply.ConfigureAwait(false);
     }

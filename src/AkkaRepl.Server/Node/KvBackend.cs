@@ -20,8 +20,11 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct) => WriteAsync(payload, null, ct);
 
-    /// <summary>The event loop's burst is queued: the WAL's group commit need not wait for more.</summary>
-    public void WritesDispatched() => node.Wal.CommitQueued();
+    /// <summary>The event loop's burst is queued: the WAL's group commit need not wait for more, and the loop waits
+    /// for that commit (the WAL's flush, not the replicas).</summary>
+    public bool WritesDispatched(Action committed) => !node.Wal.WhenCommitted(node.Wal.CommitQueued(), committed);
+
+    public void StopWaitingForWrites() => node.Wal.CancelCommitWait();
 
     /// <summary>Writes through the primary's write path. Allocation-free in the steady state: the pooled write
     /// operation's task is awaited once by a pooled <see cref="KvWrite"/> (an async method's box is not reused when

@@ -211,7 +211,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         StopProgressLog();
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
-            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls());
+            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls(), clusterMember: _options.Cluster.Members.Count > 1);
         var respBind = AkkaRepl.Server.Security.RespExposure.Choose(bind, _options.Security, _logger);
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
             () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);

@@ -27,9 +27,13 @@ public interface IKvBackend
     /// <see cref="RespSession.WriteAcknowledged"/>.</summary>
     ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, RespSession session, CancellationToken ct) => WriteAsync(payload, ct);
 
-    /// <summary>The RESP event loop issued a burst of writes and now waits for them: a group commit still waiting
-    /// for more appends may go.</summary>
-    void WritesDispatched() { }
+    /// <summary>The RESP event loop issued a burst of writes: a group commit still waiting for more appends may go.
+    /// True when the loop should wait for that commit: <paramref name="committed"/> is then called once the burst is
+    /// durable locally (replicas are not waited for). False: nothing to wait for.</summary>
+    bool WritesDispatched(Action committed) => false;
+
+    /// <summary>The event loop stopped waiting for its burst (its gate limit passed).</summary>
+    void StopWaitingForWrites() { }
 
     /// <summary>The <c>ROLE</c> reply, as Redis gives it for a master or a replica.</summary>
     KvReply Role() => KvReply.FromArray([KvReply.FromString(AcceptsWrites ? "master" : "slave"), KvReply.Zero, KvReply.EmptyArray]);

@@ -41,11 +41,7 @@ internal sealed partial class RespConnection
     internal void PendingCompleted(bool isWrite, bool inline)
     {
         if (!inline) Interlocked.Decrement(ref _pendingInFlight);
-        if (isWrite)
-        {
-            _loop?.WriteDone();
-            if (Interlocked.Increment(ref _writesDone) == Volatile.Read(ref _writesIssued)) _ownWritesWaiter?.TrySetResult();
-        }
+        if (isWrite && Interlocked.Increment(ref _writesDone) == Volatile.Read(ref _writesIssued)) _ownWritesWaiter?.TrySetResult();
         if (!inline) TryDrain();
     }
 

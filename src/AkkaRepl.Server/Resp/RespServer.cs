@@ -28,8 +28,9 @@ public sealed partial class RespServer : IAsyncDisposable
 
     /// <summary>Creates a stopped server; <see cref="StartAsync"/> binds it.</summary>
     /// <exception cref="Core.Errors.ConfigException">A limit in <paramref name="options"/> is below 1.</exception>
+    /// <param name="clusterMember">The node replicates (auto then keeps .NET's socket engine, see <see cref="UsesEventLoop"/>).</param>
     public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger,
-        Security.RespAuthenticator? authenticator = null, Security.TlsStreams? tls = null)
+        Security.RespAuthenticator? authenticator = null, Security.TlsStreams? tls = null, bool clusterMember = false)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -41,7 +42,10 @@ public sealed partial class RespServer : IAsyncDisposable
         _logger = logger;
         Authenticator = authenticator ?? Security.RespAuthenticator.Open;
         Tls = tls ?? Security.TlsStreams.Plain;
+        _clusterMember = clusterMember;
     }
+
+    private readonly bool _clusterMember;
 
     /// <summary>How connections' streams are opened: plain or TLS.</summary>
     internal Security.TlsStreams Tls { get; }
@@ -82,8 +86,9 @@ public sealed partial class RespServer : IAsyncDisposable
             throw new Core.Errors.AkkaReplException($"cannot listen for RESP clients on {endpoint}: {e.Message}", e);
         }
         _listener = listener;
-        if (UsesEventLoop(_options, Tls.Enabled))
-            _loop = new Loop.RespEventLoop(_logger, _options.EventLoopGate, "akkarepl-resp-loop", _backend.WritesDispatched);
+        if (UsesEventLoop(_options, Tls.Enabled, _clusterMember))
+            _loop = new Loop.RespEventLoop(_logger, _options.EventLoopGate, "akkarepl-resp-loop", _backend.WritesDispatched,
+                _backend.StopWaitingForWrites);
         BoundPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         LogListening(_logger, endpoint.Address.ToString(), BoundPort);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
@@ -106,14 +111,19 @@ public sealed partial class RespServer : IAsyncDisposable
         _loop?.Dispose();
     }
 
-    /// <summary>Whether plain clients go through the node's own event loop (TLS clients never do).</summary>
+    /// <summary>
+    /// Whether plain clients go through the node's own event loop (TLS clients never do). Auto: on a standalone node
+    /// on Linux x86-64. A cluster member keeps .NET's socket engine under auto: its quorum writes were 10-15 % slower
+    /// through the loop in alternating runs (docs/benchmarks.md, "RESP event loop"); <c>on</c> still chooses the loop.
+    /// </summary>
     /// <exception cref="Core.Errors.ConfigException">event-loop = on where the loop does not run.</exception>
-    internal static bool UsesEventLoop(RespOptions options, bool tls)
+    internal static bool UsesEventLoop(RespOptions options, bool tls, bool clusterMember)
     {
         if (options.EventLoop == RespEventLoopMode.On && !Loop.LinuxSockets.Supported)
             throw new Core.Errors.ConfigException(
                 $"akkarepl.resp.event-loop = on needs Linux on x86-64; this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}: use auto or off");
-        return options.EventLoop != RespEventLoopMode.Off && !tls && Loop.LinuxSockets.Supported;
+        if (tls || !Loop.LinuxSockets.Supported) return false;
+        return options.EventLoop == RespEventLoopMode.On || (options.EventLoop == RespEventLoopMode.Auto && !clusterMember);
     }
 
     /// <summary>Same as <see cref="StopAsync"/>, then frees the server's resources.</summary>

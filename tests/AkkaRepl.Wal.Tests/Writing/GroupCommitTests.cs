@@ -39,6 +39,28 @@ public sealed class GroupCommitTests
         WalTestKit.AssertPayloads(WalTestKit.ReadAll(wal), 0, next, "after the commits");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_commit_ticket_is_signalled_once_everything_queued_before_it_is_durable()
+    {
+        using var dir = new TempDirectory();
+        await using var wal = await WalTestKit.OpenAsync(dir.Path);
+        await wal.AppendAsync(new Generation(1), WalRecordKind.Command, WalTestKit.Payload(0));
+        Assert.True(wal.WhenCommitted(wal.CommitQueued(), () => Assert.Fail("signalled for a ticket already committed")));
+
+        var appends = Enumerable.Range(1, 8)
+            .Select(i => wal.AppendAsync(new Generation(1), WalRecordKind.Command, WalTestKit.Payload(i)).AsTask()).ToArray();
+        var signalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var durableAtSignal = 0L;
+        var ticket = wal.CommitQueued();
+        if (wal.WhenCommitted(ticket, () => { durableAtSignal = (long)wal.FlushedLsn.Value; signalled.TrySetResult(ticket); }))
+            signalled.TrySetResult(-1); // committed before the wait was registered: no signal comes
+        await Task.WhenAll(appends);
+        var result = await signalled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var last = await appends[^1];
+        if (result != -1) Assert.True(durableAtSignal >= (long)last.EndLsn.Value, "signalled before the burst was durable");
+        WalTestKit.AssertPayloads(WalTestKit.ReadAll(wal), 0, 9);
+    }
+
     /// <summary>Commits concurrent appends until one group commit held more than one (so the next one waits for more).</summary>
     private static async Task CommitABurstAsync(WalWriter wal, Func<int> nextIndex)
     {

@@ -12,9 +12,10 @@ namespace AkkaRepl.Server.Resp.Loop;
 /// <para>Why: .NET's socket engine serves a socket the moment it is readable and tries a <c>recv</c> before every
 /// wait, which on a node answering after fdatasync made ~18 wake-ups and two <c>recv</c> calls per group commit of
 /// ~40 SETs (docs/benchmarks.md, "RESP event loop").</para>
-/// <para>The gate: after handling one wait's events, if writes issued since are not all done, the loop waits (at
-/// most <see cref="GateLimit"/>) until they are. Replies still leave from whichever thread completes them; only
-/// this loop's next read waits. Writes that wait long (quorum, replicas down) only ever cost one gate limit.</para>
+/// <para>The gate: after handling one wait's events, if its connections issued writes, the loop tells the store
+/// (which may then commit at once instead of waiting for more) and waits, at most <see cref="GateLimit"/>, until
+/// those writes are durable locally. Replies still leave from whichever thread completes them; only this loop's next
+/// read waits. The replicas are not waited for, so quorum writes of successive bursts still overlap.</para>
 /// </summary>
 internal sealed partial class RespEventLoop : IDisposable
 {
@@ -28,22 +29,27 @@ internal sealed partial class RespEventLoop : IDisposable
     private readonly Thread _thread;
     private readonly ConcurrentDictionary<ulong, LoopSocketStream> _streams = new();
     private readonly Core.Threading.EventFd _gate = new(); // signalled when the writes the gated loop waits for are done
+    private readonly Func<Action, bool> _writesDispatched;
+    private readonly Action _stopWaiting;
+    private readonly Action _committed; // the store's call when the burst is durable: opens the gate
     private long _nextId;
     private long _writesIssued;
-    private long _writesDone;
-    private long _gateTarget = long.MaxValue; // the count of done writes the gated loop waits for
+    private long _writesAtLastGate; // loop only
     private volatile bool _stopping;
     private int _disposed;
     private readonly object _ctl = new(); // epoll_ctl calls and the close of the epoll descriptor
     private bool _epollClosed;            // under _ctl
 
-    private readonly Action _writesDispatched;
-
-    /// <param name="writesDispatched">Told when the loop starts waiting for writes it dispatched (the WAL may commit now).</param>
-    public RespEventLoop(ILogger logger, TimeSpan gateLimit, string name, Action writesDispatched)
+    /// <param name="writesDispatched">Told, after a wake-up in which writes were issued, that they are all queued;
+    /// true when the loop should wait for them, and then it calls its argument once they are durable (see
+    /// <see cref="IKvBackend.WritesDispatched"/>).</param>
+    /// <param name="stopWaiting">Told when the loop stopped waiting before that call came.</param>
+    public RespEventLoop(ILogger logger, TimeSpan gateLimit, string name, Func<Action, bool> writesDispatched, Action stopWaiting)
     {
         _logger = logger;
         _writesDispatched = writesDispatched;
+        _stopWaiting = stopWaiting;
+        _committed = _gate.Signal;
         GateLimit = gateLimit;
         _epoll = LinuxSockets.CreateEpoll();
         try { LinuxSockets.Add(_epoll, _wake.Handle, LinuxSockets.EPOLLIN, 0); }
@@ -68,25 +74,33 @@ internal sealed partial class RespEventLoop : IDisposable
     /// and disposes the socket.</summary>
     public LoopSocketStream Register(Socket socket)
     {
-        ObjectDisposedException.ThrowIf(_stopping, this);
-        socket.Blocking = false;
-        var stream = new LoopSocketStream(this, socket, (ulong)Interlocked.Increment(ref _nextId));
-        lock (_ctl)
+        try
         {
-            ObjectDisposedException.ThrowIf(_epollClosed, this);
-            _streams[stream.Id] = stream;
-            try
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            socket.Blocking = false;
+            var stream = new LoopSocketStream(this, socket, (ulong)Interlocked.Increment(ref _nextId));
+            lock (_ctl)
             {
-                LinuxSockets.Add(_epoll, stream.Fd,
-                    LinuxSockets.EPOLLIN | LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLET, stream.Id);
+                ObjectDisposedException.ThrowIf(_epollClosed, this);
+                _streams[stream.Id] = stream;
+                try
+                {
+                    LinuxSockets.Add(_epoll, stream.Fd,
+                        LinuxSockets.EPOLLIN | LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLET, stream.Id);
+                }
+                catch
+                {
+                    _streams.TryRemove(stream.Id, out _);
+                    throw;
+                }
             }
-            catch
-            {
-                _streams.TryRemove(stream.Id, out _);
-                throw;
-            }
+            return stream;
         }
-        return stream;
+        catch
+        {
+            socket.Dispose(); // taken over: a socket that could not be registered is closed, not leaked
+            throw;
+        }
     }
 
     /// <summary>Called by the stream as it closes, before its descriptor does.</summary>
@@ -100,15 +114,6 @@ internal sealed partial class RespEventLoop : IDisposable
 
     /// <summary>A connection of this loop issued a write.</summary>
     public void WriteIssued() => Interlocked.Increment(ref _writesIssued);
-
-    /// <summary>A write issued here is done (any thread): opens the gate once all that the loop waits for are.</summary>
-    public void WriteDone()
-    {
-        var done = Interlocked.Increment(ref _writesDone);
-        // Only the completer that takes the target down signals: one eventfd write per gate.
-        if (done >= Volatile.Read(ref _gateTarget) && Interlocked.Exchange(ref _gateTarget, long.MaxValue) != long.MaxValue)
-            _gate.Signal();
-    }
 
     private unsafe void Run()
     {
@@ -144,17 +149,16 @@ internal sealed partial class RespEventLoop : IDisposable
         }
     }
 
-    /// <summary>The gate: holds the next wait back until the writes issued so far are done, or the limit passes.</summary>
+    /// <summary>The gate: holds the next wait back until the writes issued since the last one are durable, or the limit
+    /// passes.</summary>
     private void WaitForWrites()
     {
-        if (GateLimit <= TimeSpan.Zero) return;
-        var target = Volatile.Read(ref _writesIssued);
-        if (Volatile.Read(ref _writesDone) >= target) return;
-        _writesDispatched();
-        Interlocked.Exchange(ref _gateTarget, target); // a full fence: a completer sees the target, or we see its count
-        if (Volatile.Read(ref _writesDone) < target) _gate.Wait(GateLimit);
-        // Closed either way; a signal that comes after the timeout is drained by the next wait (one early wake-up).
-        Volatile.Write(ref _gateTarget, long.MaxValue);
+        var issued = Volatile.Read(ref _writesIssued);
+        if (issued == _writesAtLastGate || GateLimit <= TimeSpan.Zero) return;
+        _writesAtLastGate = issued;
+        if (!_writesDispatched(_committed)) return;
+        _gate.Wait(GateLimit);
+        _stopWaiting(); // a call that comes after the limit leaves one early wake-up behind, no more
     }
 
     /// <summary>Stops the loop and closes every connection it serves. Called on the loop's own thread (a connection's

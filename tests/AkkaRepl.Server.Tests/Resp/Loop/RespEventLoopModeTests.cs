@@ -1,6 +1,7 @@
 using AkkaRepl.Core.Config;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Options;
+using AkkaRepl.Server.Resp;
 using AkkaRepl.Testing.Specs;
 using static AkkaRepl.Server.Tests.Resp.RawRespClient;
 
@@ -34,6 +35,18 @@ public sealed class RespEventLoopModeTests
         await using var server = await RespTestServer.StartAsync(new RespOptions { EventLoopGate = TimeSpan.Zero });
         Assert.Equal(TimeSpan.Zero, server.Server.EventLoop!.GateLimit);
         await ExpectSetAndPipelinedGetsAsync(server);
+    }
+
+    [LinuxFact(x64: true, Timeout = 10_000)]
+    public async Task Auto_chooses_the_loop_for_a_standalone_node_and_dotnets_engine_for_cluster_members_and_tls()
+    {
+        await Task.Yield();
+        RespOptions Mode(RespEventLoopMode mode) => new() { EventLoop = mode };
+        Assert.True(RespServer.UsesEventLoop(Mode(RespEventLoopMode.Auto), tls: false, clusterMember: false));
+        Assert.False(RespServer.UsesEventLoop(Mode(RespEventLoopMode.Auto), tls: false, clusterMember: true));
+        Assert.True(RespServer.UsesEventLoop(Mode(RespEventLoopMode.On), tls: false, clusterMember: true));
+        Assert.False(RespServer.UsesEventLoop(Mode(RespEventLoopMode.On), tls: true, clusterMember: false));
+        Assert.False(RespServer.UsesEventLoop(Mode(RespEventLoopMode.Off), tls: false, clusterMember: false));
     }
 
     [Fact(Timeout = 10_000)]

@@ -108,13 +108,19 @@ public sealed class RespEventLoopTests
         pair.Client.Dispose();
     }
 
-    /// <summary>The gate: while a write the loop dispatched is in flight, the loop reads nothing more; once it is done,
-    /// what arrived meanwhile is read. The WAL is told when the loop starts waiting.</summary>
+    /// <summary>The gate: after a wake-up that issued writes the store is told, and until it signals their commit the
+    /// loop reads nothing more; then what arrived meanwhile is read.</summary>
     [LinuxFact(x64: true, Timeout = 30_000)]
-    public async Task While_a_dispatched_write_is_in_flight_the_loop_reads_nothing_more_until_it_is_done()
+    public async Task Until_the_store_commits_a_dispatched_burst_the_loop_reads_nothing_more()
     {
         var dispatched = 0;
-        using var loop = new RespEventLoop(NullLogger.Instance, TimeSpan.FromSeconds(20), "test-loop", () => Interlocked.Increment(ref dispatched));
+        Action? committed = null;
+        using var loop = new RespEventLoop(NullLogger.Instance, TimeSpan.FromSeconds(20), "test-loop", signal =>
+        {
+            committed = signal;
+            Interlocked.Increment(ref dispatched);
+            return true; // not committed yet: the loop waits for the signal
+        }, () => { });
         await using var first = await Pair.OpenAsync(loop);
         await using var second = await Pair.OpenAsync(loop);
         var firstRead = ReadAndIssueAsync(first, loop);
@@ -130,14 +136,16 @@ public sealed class RespEventLoopTests
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         Assert.False(secondRead.IsCompleted, "the loop read while a write it dispatched was in flight");
 
-        loop.WriteDone();
+        committed!(); // the WAL's commit of the burst
         Assert.Equal(3, await secondRead.OffLoop());
     }
 
     [LinuxFact(x64: true, Timeout = 30_000)]
-    public async Task The_gate_opens_at_its_limit_when_a_write_takes_longer()
+    public async Task The_gate_opens_at_its_limit_when_the_commit_takes_longer()
     {
-        using var loop = new RespEventLoop(NullLogger.Instance, TimeSpan.FromMilliseconds(50), "test-loop", () => { });
+        var stopped = 0;
+        using var loop = new RespEventLoop(NullLogger.Instance, TimeSpan.FromMilliseconds(50), "test-loop", _ => true,
+            () => Interlocked.Increment(ref stopped));
         await using var first = await Pair.OpenAsync(loop);
         await using var second = await Pair.OpenAsync(loop);
         var firstRead = ReadAndIssueAsync(first, loop);
@@ -145,7 +153,8 @@ public sealed class RespEventLoopTests
         await firstRead.OffLoop();
         var secondRead = second.Stream.ReadAsync(new byte[16]).AsTask();
         second.Client.Send("GET"u8);
-        Assert.Equal(3, await secondRead.OffLoop()); // the write never completes; the read still comes
+        Assert.Equal(3, await secondRead.OffLoop()); // the commit never comes; the read still does
+        Assert.Equal(1, Volatile.Read(ref stopped)); // and the store was told the loop stopped waiting
     }
 
     private static async Task ReadAndIssueAsync(Pair pair, RespEventLoop loop)
@@ -157,7 +166,7 @@ public sealed class RespEventLoopTests
         loop.WriteIssued(); // as a connection does when it dispatches a write, on the loop's thread
     }
 
-    private static RespEventLoop NewLoop() => new(NullLogger.Instance, TimeSpan.FromMilliseconds(1), "test-loop", () => { });
+    private static RespEventLoop NewLoop() => new(NullLogger.Instance, TimeSpan.FromMilliseconds(1), "test-loop", _ => false, () => { });
 
     /// <summary>A loopback connection: the accepted side on the loop, the client side a plain blocking socket.</summary>
     private sealed class Pair : IAsyncDisposable
