@@ -469,7 +469,7 @@ public sealed class WalWriter : IAsyncDisposable
         _committedSignal = committed;
         Interlocked.Exchange(ref _commitTicket, ticket); // a full fence: the loop sees the ticket, or we see its count
         if (Volatile.Read(ref _settled) < ticket) return false;
-        // Settled meanwhile: take the ticket back, unless the loop took it first (it then calls committed).
+        // Settled meanwhile: take the ticket back, unless the writer's thread took it first (it then calls committed).
         return Interlocked.Exchange(ref _commitTicket, long.MaxValue) != long.MaxValue;
     }
 
