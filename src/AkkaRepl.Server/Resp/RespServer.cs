@@ -56,8 +56,9 @@ public sealed partial class RespServer : IAsyncDisposable
     /// <summary>The port listened on (the real one when started on port 0); 0 before <see cref="StartAsync"/>.</summary>
     public int BoundPort { get; private set; }
 
-    /// <summary>The event loop serving plain-TCP clients; null when .NET's socket engine serves them.</summary>
-    internal Loop.RespEventLoop? EventLoop => _loop;
+    /// <summary>The event loop serving plain-TCP clients; null when .NET's socket engine serves them (also after the
+    /// loop failed).</summary>
+    internal Loop.RespEventLoop? EventLoop => _loop is { Failed: false } loop ? loop : null;
 
     /// <summary>Client connections open now.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);

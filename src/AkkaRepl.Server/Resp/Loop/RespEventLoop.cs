@@ -130,6 +130,7 @@ internal sealed partial class RespEventLoop : IDisposable
                     if (id == 0)
                     {
                         _wake.Reset();
+                        if (_injectedFailure is { } injected) throw injected;
                         continue;
                     }
                     if (!_streams.TryGetValue(id, out var stream)) continue; // closed since the wait returned
@@ -141,12 +142,27 @@ internal sealed partial class RespEventLoop : IDisposable
         }
         catch (Exception e)
         {
+            Failed = true; // before the connections close: their clients' reconnects go to .NET's socket engine
             LogLoopFailed(_logger, e);
         }
         finally
         {
             CloseAll();
         }
+    }
+
+    /// <summary>The loop's thread failed (a bug, not a client's doing): its connections were closed, and the server
+    /// serves new ones with .NET's socket engine.</summary>
+    public bool Failed { get => _failed; private set => _failed = value; }
+    private volatile bool _failed;
+
+    private volatile Exception? _injectedFailure;
+
+    /// <summary>Tests: makes the loop's thread fail with <paramref name="failure"/>, as a bug in it would.</summary>
+    internal void InjectFailure(Exception failure)
+    {
+        _injectedFailure = failure;
+        _wake.Signal();
     }
 
     /// <summary>The gate: holds the next wait back until the writes issued since the last one are durable, or the limit
@@ -188,6 +204,6 @@ internal sealed partial class RespEventLoop : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "RESP event loop: handling a socket's events failed")]
     private static partial void LogEventFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "RESP event loop failed; its connections are closed")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "RESP event loop failed; its connections are closed, and new ones are served by .NET's socket engine")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
 }

@@ -21,6 +21,24 @@ public sealed class RespEventLoopModeTests
         await ExpectSetAndPipelinedGetsAsync(server);
     }
 
+    /// <summary>A failure of the loop's thread (a bug) closes its connections and is logged; the node keeps serving,
+    /// new clients through .NET's socket engine.</summary>
+    [LinuxFact(x64: true, Timeout = 30_000)]
+    public async Task After_the_loop_fails_its_clients_are_closed_and_new_ones_are_served_by_dotnets_engine()
+    {
+        await using var server = await RespTestServer.StartAsync();
+        var loop = server.Server.EventLoop!;
+        await using (var before = await server.ConnectAsync())
+        {
+            Assert.Equal("+PONG\r\n", await before.RoundTripAsync("PING\r\n", "+PONG\r\n")); // served by the loop
+            loop.InjectFailure(new InvalidOperationException("injected"));
+            Assert.True(SpinWait.SpinUntil(() => loop.Failed, TimeSpan.FromSeconds(20)), "the loop did not fail");
+            Assert.True(await before.IsClosedByServerAsync(), "a connection of the failed loop stayed open");
+        }
+        Assert.Null(server.Server.EventLoop);
+        await ExpectSetAndPipelinedGetsAsync(server);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Off_serves_the_same_bytes_through_dotnets_socket_engine()
     {
