@@ -101,6 +101,8 @@ internal sealed class LoopSocketStream : Stream, IValueTaskSource<int>
         lock (_writeGate)
         {
             if (_closed) return ValueTask.FromException(new ObjectDisposedException(nameof(LoopSocketStream)));
+            // Sending now would put these bytes before the rest of the pending write.
+            if (_write.Pending) return ValueTask.FromException(new InvalidOperationException("a write is already pending"));
             int sent;
             try { sent = SendSome(buffer.Span); }
             catch (IOException e) { return ValueTask.FromException(e); }

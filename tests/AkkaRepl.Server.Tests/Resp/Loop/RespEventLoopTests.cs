@@ -62,6 +62,8 @@ public sealed class RespEventLoopTests
         new Random(seed).NextBytes(data);
         var write = pair.Stream.WriteAsync(data).AsTask();
         Assert.False(write.IsCompleted, $"16 MiB fit in the socket buffers at once (seed {seed})");
+        // A second write while the first is pending would put its bytes in the middle: refused.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pair.Stream.WriteAsync(new byte[1]).AsTask());
         var received = new byte[data.Length];
         var offset = 0;
         await Task.Run(() =>
