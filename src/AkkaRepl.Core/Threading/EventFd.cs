@@ -12,6 +12,7 @@ public sealed unsafe partial class EventFd : IDisposable
     private const int EFD_NONBLOCK = 0x800;
     private const int EFD_CLOEXEC = 0x80000;
     private const short POLLIN = 1;
+    private const int EINTR = 4;
     // A SafeHandle: a Signal racing with Dispose never writes to a descriptor number the process reused.
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
 
@@ -39,8 +40,8 @@ public sealed unsafe partial class EventFd : IDisposable
         _handle.DangerousRelease();
     }
 
-    /// <summary>Waits until signalled (null: no limit) or <paramref name="timeout"/> passes, then resets the counter.
-    /// May return early (a signal left from before, or a signal to the process); callers check their condition.</summary>
+    /// <summary>Waits until signalled or <paramref name="timeout"/> (null: no limit) passes, then resets the counter.
+    /// Returns at once for a signal left from before; callers check their condition.</summary>
     public void Wait(TimeSpan? timeout)
     {
         var added = false;
@@ -51,15 +52,24 @@ public sealed unsafe partial class EventFd : IDisposable
 
     private void WaitOn(int handle, TimeSpan? timeout)
     {
-        var fd = new PollFd { Fd = handle, Events = POLLIN };
-        TimeSpec ts = default;
-        if (timeout is { } t)
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
         {
-            var ticks = Math.Max(0, t.Ticks);
-            ts = new TimeSpec { Seconds = ticks / TimeSpan.TicksPerSecond, Nanoseconds = ticks % TimeSpan.TicksPerSecond * 100 };
+            var fd = new PollFd { Fd = handle, Events = POLLIN };
+            TimeSpec ts = default;
+            if (timeout is { } t)
+            {
+                var ticks = Math.Max(0, (t - System.Diagnostics.Stopwatch.GetElapsedTime(started)).Ticks);
+                ts = new TimeSpec { Seconds = ticks / TimeSpan.TicksPerSecond, Nanoseconds = ticks % TimeSpan.TicksPerSecond * 100 };
+            }
+            var ready = ppoll(&fd, 1, timeout is null ? null : &ts, null);
+            // A signal to the thread (the runtime sends some, e.g. to suspend it for a GC) ends ppoll early: wait on
+            // for what is left, so a timeout is never cut short.
+            if (ready < 0 && Marshal.GetLastPInvokeError() == EINTR) continue;
+            ulong value;
+            if (ready > 0) read(handle, &value, 8);
+            return;
         }
-        ulong value;
-        if (ppoll(&fd, 1, timeout is null ? null : &ts, null) > 0) read(handle, &value, 8);
     }
 
     /// <summary>Sets the counter back to zero (nothing happens if it is zero).</summary>

@@ -13,13 +13,17 @@ public sealed class StallMonitorTests
         var queued = new BlockingCollection<IThreadPoolWorkItem>();
         using var monitor = new StallMonitor(TimeSpan.FromMilliseconds(200), logger, queued.Add);
 
-        // A starved pool: the probe sits in the queue until this test runs it, 400 ms later.
+        // A starved pool: the probe sits in the queue until this test runs it, at least 400 ms later. Held by the
+        // Stopwatch, the monitor's clock: Task.Delay's timer may end a millisecond or two early by it.
         var probe = await Task.Run(() => queued.Take());
-        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        var held = System.Diagnostics.Stopwatch.StartNew();
+        while (held.Elapsed < TimeSpan.FromMilliseconds(400)) await Task.Delay(TimeSpan.FromMilliseconds(400) - held.Elapsed + TimeSpan.FromMilliseconds(1));
+        var heldFor = held.Elapsed;
         probe.Execute();
 
         Assert.Equal(1, monitor.PoolDelays);
-        Assert.InRange(monitor.LongestPoolDelay, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(20));
+        // Queued before the hold began and measured after it ended: at least the hold.
+        Assert.InRange(monitor.LongestPoolDelay, heldFor, TimeSpan.FromSeconds(20));
         var line = Assert.Single(logger.Lines, l => l.Contains("thread-pool work item waited", StringComparison.Ordinal));
         Assert.Matches(@"waited \d+ ms before it ran \(\d+ pool threads, \d+ items queued\): the pool is starved", line);
 
