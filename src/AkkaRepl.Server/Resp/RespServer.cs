@@ -75,6 +75,10 @@ public sealed partial class RespServer : IAsyncDisposable
     {
         if (_listener is not null) throw new InvalidOperationException("the RESP server is already started");
         ct.ThrowIfCancellationRequested();
+        // Before the port is bound: a node that cannot have the loop it was configured for starts nothing.
+        if (UsesEventLoop(_options, Tls.Enabled, _clusterMember))
+            _loop = new Loop.RespEventLoop(_logger, _options.EventLoopGate, "akkarepl-resp-loop", _backend.WritesDispatched,
+                _backend.StopWaitingForWrites);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -84,12 +88,11 @@ public sealed partial class RespServer : IAsyncDisposable
         catch (SocketException e)
         {
             listener.Dispose();
+            _loop?.Dispose();
+            _loop = null;
             throw new Core.Errors.AkkaReplException($"cannot listen for RESP clients on {endpoint}: {e.Message}", e);
         }
         _listener = listener;
-        if (UsesEventLoop(_options, Tls.Enabled, _clusterMember))
-            _loop = new Loop.RespEventLoop(_logger, _options.EventLoopGate, "akkarepl-resp-loop", _backend.WritesDispatched,
-                _backend.StopWaitingForWrites);
         BoundPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         LogListening(_logger, endpoint.Address.ToString(), BoundPort);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
