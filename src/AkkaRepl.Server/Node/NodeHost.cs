@@ -43,15 +43,15 @@ public sealed partial class NodeHost : IAsyncDisposable
     private PrimaryWriter? _writer;
     private RespServer? _resp;
     private AdminHttpServer? _http;
-
-    /// <summary>The admin endpoint's configuration (tests).</summary>
-    internal Microsoft.Extensions.Configuration.IConfiguration? AdminConfiguration => _http?.Configuration;
     private TcpListener? _replicationListener;
     private string _dataDir = "";
     private Verify.DigestRecorder? _digests;
     private Verify.VerifyService? _verification;
     private readonly Backup.AppliedStamp _stamp = new();
     private Core.Diagnostics.StallMonitor? _stalls;   // null when akkarepl.node.stall-warning is 0
+
+    /// <summary>The admin endpoint's configuration (tests).</summary>
+    internal Microsoft.Extensions.Configuration.IConfiguration? AdminConfiguration => _http?.Configuration;
 
     private readonly NodeStartOptions _start;
 

@@ -39,6 +39,8 @@ public sealed class GroupCommitTests
         WalTestKit.AssertPayloads(WalTestKit.ReadAll(wal), 0, next, "after the commits");
     }
 
+    /// <summary>The RESP event loop's gate: a ticket taken after a burst is queued is signalled once the whole burst is
+    /// durable, never while its sync is still running, and a ticket already reached is answered at once.</summary>
     [Fact(Timeout = 60_000)]
     public async Task A_commit_ticket_is_signalled_once_everything_queued_before_it_is_durable()
     {
@@ -47,17 +49,29 @@ public sealed class GroupCommitTests
         await wal.AppendAsync(new Generation(1), WalRecordKind.Command, WalTestKit.Payload(0));
         Assert.True(wal.WhenCommitted(wal.CommitQueued(), () => Assert.Fail("signalled for a ticket already committed")));
 
+        // Hold the next fdatasync until the test lets it go: the burst cannot be durable before then.
+        using var release = new ManualResetEventSlim(false);
+        var hold = 1; // 1: hold the next sync; 2: it is being held
+        wal.InjectFault = op =>
+        {
+            if (op == "sync" && Interlocked.CompareExchange(ref hold, 2, 1) == 1) release.Wait();
+            return 0;
+        };
         var appends = Enumerable.Range(1, 8)
             .Select(i => wal.AppendAsync(new Generation(1), WalRecordKind.Command, WalTestKit.Payload(i)).AsTask()).ToArray();
-        var signalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var durableAtSignal = 0L;
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var durableAtSignal = 0UL;
         var ticket = wal.CommitQueued();
-        if (wal.WhenCommitted(ticket, () => { durableAtSignal = (long)wal.FlushedLsn.Value; signalled.TrySetResult(ticket); }))
-            signalled.TrySetResult(-1); // committed before the wait was registered: no signal comes
-        await Task.WhenAll(appends);
-        var result = await signalled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(wal.WhenCommitted(ticket, () => { durableAtSignal = wal.FlushedLsn.Value; signalled.TrySetResult(); }),
+            "a burst whose sync is held was reported committed");
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref hold) == 2, TimeSpan.FromSeconds(20)), "the WAL never synced");
+        Assert.False(signalled.Task.IsCompleted, "signalled while the burst's sync was still running");
+
+        release.Set();
+        await signalled.Task.WaitAsync(TimeSpan.FromSeconds(20));
         var last = await appends[^1];
-        if (result != -1) Assert.True(durableAtSignal >= (long)last.EndLsn.Value, "signalled before the burst was durable");
+        Assert.True(durableAtSignal >= last.EndLsn.Value, $"signalled at flushed LSN {durableAtSignal}, before the burst's end {last.EndLsn.Value}");
+        await Task.WhenAll(appends);
         WalTestKit.AssertPayloads(WalTestKit.ReadAll(wal), 0, 9);
     }
 
