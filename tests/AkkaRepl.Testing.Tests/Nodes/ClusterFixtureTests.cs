@@ -57,4 +57,24 @@ public sealed class ClusterFixtureTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.StartAsync(A, Shell.Script(Shell.ReadyThenSleep)));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Nodes_started_in_parallel_are_all_known_and_all_killed_on_dispose()
+    {
+        // ReplicationCluster starts replicas at once; a lost entry left a node the spec could not reach or kill. Every
+        // node announces READY only once a go file exists, so the fixture records them all in the same few milliseconds.
+        var roles = Enumerable.Range(0, 32).Select(i => new Role($"n{i}")).ToArray();
+        var cluster = new ClusterFixture("parallel");
+        var go = Path.Combine(cluster.TempRoot, "go");
+        var starts = roles.Select(role => Task.Run(() => cluster.StartAsync(role,
+            Shell.Script($"while [ ! -e '{go}' ]; do sleep 0.01; done; " + Shell.ReadyThenSleep, role.Name)))).ToArray();
+        await File.WriteAllTextAsync(go, "");
+        var started = await Task.WhenAll(starts);
+
+        Assert.Equal(roles.Length, cluster.Nodes.Count);
+        Assert.All(roles.Zip(started), pair => Assert.Same(pair.Second, cluster[pair.First]));
+
+        await cluster.DisposeAsync();
+        Assert.All(started, node => Assert.True(node.HasExited));
+    }
 }

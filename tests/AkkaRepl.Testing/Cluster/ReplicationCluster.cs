@@ -30,6 +30,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
     public const int UnknownPort = 1;
 
     private readonly ITestOutputHelper _output;
+    // Replicas start in parallel: Remember and ConfigFor hold this lock around the two port maps.
+    private readonly Lock _portsGate = new();
     private readonly Dictionary<Role, int> _httpPorts = new();
     private readonly Dictionary<Role, int> _respPorts = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
@@ -135,7 +137,11 @@ public sealed class ReplicationCluster : IAsyncDisposable
             text.AppendLine(line);
         return text.ToString();
 
-        static int Known(Dictionary<Role, int> ports, Role member) => ports.TryGetValue(member, out var port) ? port : UnknownPort;
+        int Known(Dictionary<Role, int> ports, Role member)
+        {
+            lock (_portsGate)
+                return ports.TryGetValue(member, out var port) ? port : UnknownPort;
+        }
     }
 
     /// <summary>
@@ -337,8 +343,11 @@ public sealed class ReplicationCluster : IAsyncDisposable
 
     private void Remember(Role role, NodeProcess node)
     {
-        _httpPorts[role] = node.Endpoints.Http;
-        _respPorts[role] = node.Endpoints.Resp;
+        lock (_portsGate)
+        {
+            _httpPorts[role] = node.Endpoints.Http;
+            _respPorts[role] = node.Endpoints.Resp;
+        }
     }
 
     /// <inheritdoc />

@@ -14,6 +14,9 @@ public sealed class ClusterFixture : IAsyncDisposable
     /// <summary>Set to 1 to keep the temp root after the test, for post-mortems.</summary>
     public const string KeepTempVariable = "AKKAREPL_KEEP_TEMP";
 
+    // Replicas start in parallel (ReplicationCluster.StartAllAsync), so every access to _nodes holds this lock: two
+    // unguarded inserts into a Dictionary can lose one, leaving a node unknown to the spec and never killed.
+    private readonly Lock _gate = new();
     private readonly Dictionary<Role, NodeProcess> _nodes = new();
     private ITestOutputHelper? _output;
     private NetworkConductor? _network;
@@ -30,12 +33,25 @@ public sealed class ClusterFixture : IAsyncDisposable
     /// <summary>This spec's temp directory.</summary>
     public string TempRoot { get; }
 
-    /// <summary>The started nodes.</summary>
-    public IReadOnlyDictionary<Role, NodeProcess> Nodes => _nodes;
+    /// <summary>The started nodes (a copy, in start order).</summary>
+    public IReadOnlyDictionary<Role, NodeProcess> Nodes
+    {
+        get
+        {
+            lock (_gate)
+                return new Dictionary<Role, NodeProcess>(_nodes);
+        }
+    }
 
     /// <summary>The node of <paramref name="role"/>.</summary>
-    public NodeProcess this[Role role] =>
-        _nodes.TryGetValue(role, out var node) ? node : throw new KeyNotFoundException($"No node started for role {role}.");
+    public NodeProcess this[Role role]
+    {
+        get
+        {
+            lock (_gate)
+                return _nodes.TryGetValue(role, out var node) ? node : throw new KeyNotFoundException($"No node started for role {role}.");
+        }
+    }
 
     /// <summary>The directory for <paramref name="role"/>'s files (created): <c>&lt;root&gt;/&lt;role&gt;</c>.</summary>
     public string DirectoryFor(Role role) => Directory.CreateDirectory(Path.Combine(TempRoot, role.Name)).FullName;
@@ -55,19 +71,23 @@ public sealed class ClusterFixture : IAsyncDisposable
     {
         _network = network;
         _peerPort = peerPort ?? (e => e.Repl);
-        foreach (var (role, node) in _nodes)
+        foreach (var (role, node) in Nodes)
             PointNetworkAt(role, node);
     }
 
     /// <summary>Starts <paramref name="role"/>'s node and waits until it is ready.</summary>
     public async Task<NodeProcess> StartAsync(Role role, NodeProcessStartInfo startInfo, CancellationToken ct = default)
     {
-        if (_nodes.ContainsKey(role))
-            throw new InvalidOperationException($"Role {role} already has a node; restart it instead.");
+        lock (_gate)
+        {
+            if (_nodes.ContainsKey(role))
+                throw new InvalidOperationException($"Role {role} already has a node; restart it instead.");
+        }
         try
         {
             var node = await NodeProcess.StartAsync(startInfo with { Name = role.Name }, ct).ConfigureAwait(false);
-            _nodes[role] = node;
+            lock (_gate)
+                _nodes[role] = node;
             PointNetworkAt(role, node);
             _output?.WriteLine($"[harness] {role} ready: {node.Endpoints.Line}");
             return node;
@@ -108,7 +128,7 @@ public sealed class ClusterFixture : IAsyncDisposable
     {
         var line = Waits.Checkpoint.Format(name);
         _output?.WriteLine(line);
-        foreach (var node in _nodes.Values)
+        foreach (var node in Nodes.Values)
             node.Log.Add(NodeLogSource.Harness, line);
     }
 
@@ -137,7 +157,7 @@ public sealed class ClusterFixture : IAsyncDisposable
     {
         if (output is null)
             return;
-        foreach (var (role, node) in _nodes)
+        foreach (var (role, node) in Nodes)
         {
             output.WriteLine($"===== log of {role} ({node}) =====");
             output.WriteLine(node.Log.ToString());
@@ -159,7 +179,7 @@ public sealed class ClusterFixture : IAsyncDisposable
     /// <summary>Kills every node and deletes the temp root.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes.Values)
+        foreach (var node in Nodes.Values)
             await node.DisposeAsync().ConfigureAwait(false);
         if (Environment.GetEnvironmentVariable(KeepTempVariable) == "1")
         {
