@@ -26,6 +26,9 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
 
     public void StopWaitingForWrites() => node.Wal.CancelCommitWait();
 
+    /// <summary>Every level but local waits for replicas once the node has any (with none, every level is the local flush).</summary>
+    public bool WaitsForReplicas(Durability level) => level.Kind != DurabilityKind.Local && node.HasReplicas;
+
     /// <summary>Writes through the primary's write path. Allocation-free in the steady state: the pooled write
     /// operation's task is awaited once by a pooled <see cref="KvWrite"/> (an async method's box is not reused when
     /// many writes are in flight: the pooling builder caches about one per thread).</summary>

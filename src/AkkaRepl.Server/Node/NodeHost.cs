@@ -71,6 +71,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     public int ReplicationPort { get; private set; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public Durability DefaultDurability { get; }
+    /// <summary>Whether the configuration names other members (a write above <c>local</c> then waits for them).</summary>
+    public bool HasReplicas => _options.Cluster.Members.Count > 1;
     /// <summary>True on the primary holding its lease, once the node is recovered (never while it starts).</summary>
     public bool AcceptsWrites => _recovered && (_coordinator?.AcceptsWrites ?? false);
     public KvStore Store => _store ?? throw new InvalidOperationException("the node is not started");
@@ -211,7 +213,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         StopProgressLog();
 
         _resp = new RespServer(new KvBackend(this), _options.Resp, _loggers.CreateLogger<RespServer>(),
-            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls(), clusterMember: _options.Cluster.Members.Count > 1);
+            new AkkaRepl.Server.Security.RespAuthenticator(_options.Security, _time), RespTls());
         var respBind = AkkaRepl.Server.Security.RespExposure.Choose(bind, _options.Security, _logger);
         await Listen("akkarepl.node.resp-port", _options.Node.RespPort,
             () => _resp.StartAsync(new IPEndPoint(respBind, _options.Node.RespPort), ct)).ConfigureAwait(false);

@@ -35,6 +35,10 @@ public interface IKvBackend
     /// <summary>The event loop stopped waiting for its burst (its gate limit passed).</summary>
     void StopWaitingForWrites() { }
 
+    /// <summary>Whether a write at <paramref name="level"/> waits for replicas on this node (then the event loop's gate,
+    /// which waits for the local flush only, does not hold the loop for it).</summary>
+    bool WaitsForReplicas(AkkaRepl.Replication.Primary.Durability level) => false;
+
     /// <summary>The <c>ROLE</c> reply, as Redis gives it for a master or a replica.</summary>
     KvReply Role() => KvReply.FromArray([KvReply.FromString(AcceptsWrites ? "master" : "slave"), KvReply.Zero, KvReply.EmptyArray]);
 

@@ -55,7 +55,10 @@ internal sealed partial class RespConnection
     {
         if (isWrite)
         {
-            _loop?.WriteIssued();
+            // The loop's gate holds reads until the local flush: worth it only for a write whose reply waits for
+            // nothing more. A write that waits for replicas lets the WAL's own group commit choose (holding and
+            // committing at once measured 10-15 % slower for quorum writes).
+            if (_loop is not null && !_backend.WaitsForReplicas(_session.Durability ?? _backend.DefaultDurability)) _loop.WriteIssued();
             Volatile.Write(ref _writesIssued, _writesIssued + 1); // before Start: a write done at once counts itself
         }
         var reply = RentPending();

@@ -28,9 +28,8 @@ public sealed partial class RespServer : IAsyncDisposable
 
     /// <summary>Creates a stopped server; <see cref="StartAsync"/> binds it.</summary>
     /// <exception cref="Core.Errors.ConfigException">A limit in <paramref name="options"/> is below 1.</exception>
-    /// <param name="clusterMember">The node replicates (auto then keeps .NET's socket engine, see <see cref="UsesEventLoop"/>).</param>
     public RespServer(IKvBackend backend, RespOptions options, ILogger<RespServer> logger,
-        Security.RespAuthenticator? authenticator = null, Security.TlsStreams? tls = null, bool clusterMember = false)
+        Security.RespAuthenticator? authenticator = null, Security.TlsStreams? tls = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,10 +41,7 @@ public sealed partial class RespServer : IAsyncDisposable
         _logger = logger;
         Authenticator = authenticator ?? Security.RespAuthenticator.Open;
         Tls = tls ?? Security.TlsStreams.Plain;
-        _clusterMember = clusterMember;
     }
-
-    private readonly bool _clusterMember;
 
     /// <summary>How connections' streams are opened: plain or TLS.</summary>
     internal Security.TlsStreams Tls { get; }
@@ -76,7 +72,7 @@ public sealed partial class RespServer : IAsyncDisposable
         if (_listener is not null) throw new InvalidOperationException("the RESP server is already started");
         ct.ThrowIfCancellationRequested();
         // Before the port is bound: a node that cannot have the loop it was configured for starts nothing.
-        if (UsesEventLoop(_options, Tls.Enabled, _clusterMember))
+        if (UsesEventLoop(_options, Tls.Enabled))
             _loop = new Loop.RespEventLoop(_logger, _options.EventLoopGate, "akkarepl-resp-loop", _backend.WritesDispatched,
                 _backend.StopWaitingForWrites);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -116,18 +112,17 @@ public sealed partial class RespServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether plain clients go through the node's own event loop (TLS clients never do). Auto: on a standalone node
-    /// on Linux x86-64. A cluster member keeps .NET's socket engine under auto: its quorum writes were 10-15 % slower
-    /// through the loop in alternating runs (docs/benchmarks.md, "RESP event loop"); <c>on</c> still chooses the loop.
+    /// Whether plain clients go through the node's own event loop (TLS clients never do). Auto: on Linux x86-64, the
+    /// only platform whose socket calls and struct layouts the loop declares.
     /// </summary>
     /// <exception cref="Core.Errors.ConfigException">event-loop = on where the loop does not run.</exception>
-    internal static bool UsesEventLoop(RespOptions options, bool tls, bool clusterMember)
+    internal static bool UsesEventLoop(RespOptions options, bool tls)
     {
         if (options.EventLoop == RespEventLoopMode.On && !Loop.LinuxSockets.Supported)
             throw new Core.Errors.ConfigException(
                 $"akkarepl.resp.event-loop = on needs Linux on x86-64; this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}: use auto or off");
         if (tls || !Loop.LinuxSockets.Supported) return false;
-        return options.EventLoop == RespEventLoopMode.On || (options.EventLoop == RespEventLoopMode.Auto && !clusterMember);
+        return options.EventLoop != RespEventLoopMode.Off;
     }
 
     /// <summary>Same as <see cref="StopAsync"/>, then frees the server's resources.</summary>

@@ -52,6 +52,21 @@ public sealed class InMemoryKvBackend : IKvBackend, IAsyncDisposable
 
     private readonly object _inlineGate = new();
 
+    /// <summary>Answer of <see cref="WaitsForReplicas"/>: true acts as a cluster member writing above <c>local</c>.</summary>
+    public bool ReplicasWaitedFor { get; set; }
+
+    /// <summary>How many times the event loop's gate asked to wait for a burst's commit.</summary>
+    public int GateWaits => Volatile.Read(ref _gateWaits);
+    private int _gateWaits;
+
+    public bool WaitsForReplicas(AkkaRepl.Replication.Primary.Durability level) => ReplicasWaitedFor;
+
+    public bool WritesDispatched(Action committed)
+    {
+        Interlocked.Increment(ref _gateWaits);
+        return false; // nothing to wait for: the loop goes on at once
+    }
+
     public ValueTask<KvReply> WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
         if (ApplyInline)
