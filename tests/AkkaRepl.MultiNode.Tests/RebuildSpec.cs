@@ -24,7 +24,10 @@ public sealed class RebuildSpec(ITestOutputHelper output)
     public async Task A_replica_killed_in_the_middle_of_a_streamed_rebuild_restarts_on_its_old_state()
     {
         var seed = TestSeed.Pick(output);
-        await using var cluster = new ReplicationCluster(nameof(A_replica_killed_in_the_middle_of_a_streamed_rebuild_restarts_on_its_old_state), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(A_replica_killed_in_the_middle_of_a_streamed_rebuild_restarts_on_its_old_state), output, [P, R1, R2], P)
+        {
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about rebuilds: a host stall must not move the primary
+        };
         await cluster.Fixture.RunAsync(async ct =>
         {
             var values = await LoadAsync(cluster, seed, ct);
@@ -54,7 +57,10 @@ public sealed class RebuildSpec(ITestOutputHelper output)
     public async Task A_streamed_rebuild_whose_link_is_reset_midway_leaves_the_replica_on_its_old_state_and_is_done_again()
     {
         var seed = TestSeed.Pick(output);
-        await using var cluster = new ReplicationCluster(nameof(A_streamed_rebuild_whose_link_is_reset_midway_leaves_the_replica_on_its_old_state_and_is_done_again), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(A_streamed_rebuild_whose_link_is_reset_midway_leaves_the_replica_on_its_old_state_and_is_done_again), output, [P, R1, R2], P)
+        {
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about rebuilds: a host stall must not move the primary
+        };
         await cluster.Fixture.RunAsync(async ct =>
         {
             var values = await LoadAsync(cluster, seed, ct);

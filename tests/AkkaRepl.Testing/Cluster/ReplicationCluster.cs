@@ -77,6 +77,13 @@ public sealed class ReplicationCluster : IAsyncDisposable
     public string? ElectionTiming { get; init; } =
         $"akkarepl.election {{ lease = {SpecLease.TotalMilliseconds:F0} ms, election-timeout = 2500 ms, acceptable-pause = 1 s }}";
 
+    /// <summary>
+    /// Election timing for specs about something other than leadership (rebuilds, catch-up) whose primary must stay
+    /// put: a 5 s lease. A CI run once starved a fresh cluster for over 1.5 s (the spec lease) while another test
+    /// assembly ran beside it; the primary stepped down and the spec's first writes were refused with READONLY.
+    /// </summary>
+    public const string StablePrimaryTiming = "akkarepl.election { lease = 5000 ms, election-timeout = 8000 ms, acceptable-pause = 3 s }";
+
     /// <summary>Command-line arguments added to every node's start (for example <c>--log-level Debug</c>).</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
