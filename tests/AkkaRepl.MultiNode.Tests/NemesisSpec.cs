@@ -29,7 +29,10 @@ public sealed class NemesisSpec(ITestOutputHelper output)
         Soak.Describe(output);
         var random = new Random(seed);
         var steps = Soak.Choose(3, 12);
-        await using var cluster = new ReplicationCluster(nameof(Seeded_replica_faults_under_quorum_load_lose_no_acknowledged_write), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Seeded_replica_faults_under_quorum_load_lose_no_acknowledged_write), output, [P, R1, R2], P)
+        {
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about replica faults: a host stall must not move the primary
+        };
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

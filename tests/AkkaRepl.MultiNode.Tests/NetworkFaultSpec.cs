@@ -22,7 +22,10 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
     {
         var seed = TestSeed.Pick(output, pinned: 4);
         await using var cluster = new ReplicationCluster(
-            nameof(Blackholed_replica_falls_behind_while_quorum_writes_continue_and_catches_up_after_heal), output, [P, R1, R2], P);
+            nameof(Blackholed_replica_falls_behind_while_quorum_writes_continue_and_catches_up_after_heal), output, [P, R1, R2], P)
+        {
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about replica faults: a host stall must not move the primary
+        };
         await CutReplicaThenHealAsync(cluster, seed);
     }
 
@@ -38,6 +41,7 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
         await using var cluster = new ReplicationCluster(name, output, [P, R1, R2], P)
         {
             Namespaces = NamespaceNetwork.Create([P, R1, R2], output.WriteLine),
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about replica faults: a host stall must not move the primary
         };
         await CutReplicaThenHealAsync(cluster, seed);
     }
@@ -89,7 +93,10 @@ public sealed class NetworkFaultSpec(ITestOutputHelper output)
         const long r1Behind = 1024 * 1024;        // r1 must fall this far behind ...
         const long r2Bound = 512 * 1024;          // ... while r2 never lags more than this
         var seed = TestSeed.Pick(output, pinned: 5);
-        await using var cluster = new ReplicationCluster(nameof(Throttled_link_backs_up_only_its_own_replica), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Throttled_link_backs_up_only_its_own_replica), output, [P, R1, R2], P)
+        {
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about replica faults: a host stall must not move the primary
+        };
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

@@ -16,7 +16,10 @@ public sealed class ReplicaCrashSpec(ITestOutputHelper output)
     public async Task Replica_killed_under_quorum_load_restarts_and_converges()
     {
         var seed = TestSeed.Pick(output, pinned: 2);
-        await using var cluster = new ReplicationCluster(nameof(Replica_killed_under_quorum_load_restarts_and_converges), output, [P, R1, R2], P);
+        await using var cluster = new ReplicationCluster(nameof(Replica_killed_under_quorum_load_restarts_and_converges), output, [P, R1, R2], P)
+        {
+            ElectionTiming = ReplicationCluster.StablePrimaryTiming, // about replica faults: a host stall must not move the primary
+        };
         await cluster.Fixture.RunAsync(async ct =>
         {
             await cluster.StartAllAsync(ct);

@@ -78,8 +78,8 @@ public sealed class ReplicationCluster : IAsyncDisposable
         $"akkarepl.election {{ lease = {SpecLease.TotalMilliseconds:F0} ms, election-timeout = 2500 ms, acceptable-pause = 1 s }}";
 
     /// <summary>
-    /// Election timing for specs about something other than leadership (rebuilds, catch-up) whose primary must stay
-    /// put: a 5 s lease. A CI run once starved a fresh cluster for over 1.5 s (the spec lease) while another test
+    /// Election timing for specs about something other than leadership (replica faults, rebuilds, catch-up) whose
+    /// primary must stay put: a 5 s lease, elections still on. A CI run once starved a fresh cluster for over 1.5 s (the spec lease) while another test
     /// assembly ran beside it; the primary stepped down and the spec's first writes were refused with READONLY.
     /// </summary>
     public const string StablePrimaryTiming = "akkarepl.election { lease = 5000 ms, election-timeout = 8000 ms, acceptable-pause = 3 s }";
