@@ -10,8 +10,8 @@ namespace AkkaRepl.Core.Diagnostics;
 /// that waits long before it runs means the pool was starved (every worker busy or blocked) while the process ran.
 /// Either is logged once as a warning with what the GC did in that time (and, on Linux, how much CPU time the
 /// hypervisor took from the machine: a stall with no GC in it is the host or the kernel, not this process); counts
-/// and the longest of each since start are kept for <c>/status</c> and <c>/metrics</c>. A primary's lease (500 ms by default) lapses on a stall of
-/// about that length; this is how an operator tells which kind it was.
+/// and the longest of each since start are kept for <c>/status</c> and <c>/metrics</c>. A primary's lease (500 ms by
+/// default) lapses on a stall of about that length; this is how an operator tells which kind it was.
 /// </summary>
 public sealed partial class StallMonitor : IThreadPoolWorkItem, IDisposable
 {

@@ -125,5 +125,4 @@ public sealed unsafe partial class EventFd : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* sigmask);
-
 }

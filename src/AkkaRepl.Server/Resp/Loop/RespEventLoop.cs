@@ -12,10 +12,12 @@ namespace AkkaRepl.Server.Resp.Loop;
 /// <para>Why: .NET's socket engine serves a socket the moment it is readable and tries a <c>recv</c> before every
 /// wait, which on a node answering after fdatasync made ~18 wake-ups and two <c>recv</c> calls per group commit of
 /// ~40 SETs (docs/benchmarks.md, "RESP event loop").</para>
-/// <para>The gate: after handling one wait's events, if its connections issued writes, the loop tells the store
-/// (which may then commit at once instead of waiting for more) and waits, at most <see cref="GateLimit"/>, until
-/// those writes are durable locally. Replies still leave from whichever thread completes them; only this loop's next
-/// read waits. The replicas are not waited for, so quorum writes of successive bursts still overlap.</para>
+/// <para>The gate: after handling one wait's events, if its connections issued writes that wait for nothing but the
+/// local flush (<see cref="WriteIssued"/>), the loop tells the store (which may then commit at once instead of waiting
+/// for more) and waits, at most <see cref="GateLimit"/>, until those writes are durable locally. Replies still leave
+/// from whichever thread completes them; only this loop's next read waits. Writes that wait for replicas are not
+/// counted: their clients send again only after the replicas answered, so holding the loop for them made small
+/// group commits.</para>
 /// </summary>
 internal sealed partial class RespEventLoop : IDisposable
 {
@@ -112,7 +114,8 @@ internal sealed partial class RespEventLoop : IDisposable
         }
     }
 
-    /// <summary>A connection of this loop issued a write.</summary>
+    /// <summary>A connection of this loop issued a write whose reply waits for the local flush only (the gate waits
+    /// for it).</summary>
     public void WriteIssued() => Interlocked.Increment(ref _writesIssued);
 
     private unsafe void Run()
