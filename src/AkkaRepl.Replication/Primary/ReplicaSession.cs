@@ -125,33 +125,53 @@ public sealed partial class ReplicaSession
         var batch = new byte[BatchBytes];
         var used = 0;
         var batchStart = StartLsn;
+        // The reader has a token of its own: an async iterator must not be disposed while a MoveNextAsync is in flight
+        // (it throws NotSupportedException, which used to replace whatever ended this loop), so on the way out the read
+        // still waiting for log is cancelled and awaited first, whether a send failed or the session was stopped.
+        using var readStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Borrowed: each record is copied into the batch before the next MoveNextAsync, so the WAL's tail can reuse its buffers.
-        await using var records = _wal.ReadBorrowedAsync(StartLsn, WalReadLimit.Written, ct).GetAsyncEnumerator(ct);
-        var next = records.MoveNextAsync();
-        while (true)
+        var records = _wal.ReadBorrowedAsync(StartLsn, WalReadLimit.Written, readStop.Token).GetAsyncEnumerator(readStop.Token);
+        Task<bool>? waiting = null; // a MoveNextAsync that had not completed when it was checked
+        try
         {
-            if (!next.IsCompleted)
+            var next = records.MoveNextAsync();
+            while (true)
             {
-                // Caught up with the log: send what is batched, then wait for more, with heartbeats while idle.
-                if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
-                var more = next.AsTask();
-                while (await Task.WhenAny(more, Task.Delay(_options.HeartbeatInterval, _time, ct)).ConfigureAwait(false) != more)
-                    await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10), ct).ConfigureAwait(false);
-                if (!await more.ConfigureAwait(false)) return;
-            }
-            else if (!await next.ConfigureAwait(false)) return;
+                if (!next.IsCompleted)
+                {
+                    // Caught up with the log: send what is batched, then wait for more, with heartbeats while idle.
+                    waiting = next.AsTask();
+                    if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
+                    while (await Task.WhenAny(waiting, Task.Delay(_options.HeartbeatInterval, _time, ct)).ConfigureAwait(false) != waiting)
+                        await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10), ct).ConfigureAwait(false);
+                    var more = await waiting.ConfigureAwait(false);
+                    waiting = null;
+                    if (!more) return;
+                }
+                else if (!await next.ConfigureAwait(false)) return;
 
-            var record = records.Current;
-            var size = record.TotalBytes;
-            if (used + size > batch.Length)
-            {
-                if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
-                if (size > batch.Length) batch = new byte[size];
+                var record = records.Current;
+                var size = record.TotalBytes;
+                if (used + size > batch.Length)
+                {
+                    if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
+                    if (size > batch.Length) batch = new byte[size];
+                }
+                WalRecordCodec.Encode(batch.AsSpan(used), record.Lsn, record.Generation, record.CommitTimestampMicros, record.Kind, record.Payload.Span);
+                used += size;
+                if (used >= BatchBytes) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
+                next = records.MoveNextAsync();
             }
-            WalRecordCodec.Encode(batch.AsSpan(used), record.Lsn, record.Generation, record.CommitTimestampMicros, record.Kind, record.Payload.Span);
-            used += size;
-            if (used >= BatchBytes) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
-            next = records.MoveNextAsync();
+        }
+        finally
+        {
+            if (waiting is { IsCompleted: false })
+            {
+                readStop.Cancel();
+                // It ends cancelled; should it end otherwise, the exception that ended this loop is still the one to report.
+                try { await waiting.ConfigureAwait(false); } catch (Exception) { }
+            }
+            await records.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -53,7 +53,9 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         _listener.Stop();
         DropAll();
         if (_accept is not null) await _accept.ConfigureAwait(false);
-        await Task.WhenAll(_sessions.Values.Select(s => s.Run)).ConfigureAwait(false);
+        // Only their end is awaited: how a session ended is logged where it is served (HandleAsync).
+        try { await Task.WhenAll(_sessions.Values.Select(s => s.Run)).ConfigureAwait(false); }
+        catch (Exception) { }
     }
 
     private async Task AcceptLoopAsync()
@@ -86,7 +88,12 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             var first = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
             if (first is ControlFrame control && _context.ControlLink is { } serveControl)
             {
-                await serveControl(link, control, _stop.Token).ConfigureAwait(false); // a control lane: see ControlLane
+                // A control lane (see ControlLane): past its first frame a failure is the lane's, not a handshake's.
+                try { await serveControl(link, control, _stop.Token).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is IOException or ProtocolException or SocketException or ObjectDisposedException)
+                {
+                    if (!_stop.IsCancellationRequested) LogControlLinkEnded(_logger, link.RemoteEndPoint, ex.Message);
+                }
                 return;
             }
             if (first is not HelloFrame hello)
@@ -132,14 +139,23 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             if (_sessions.TryRemove(hello.NodeId, out var old)) old.Stop.Cancel();
             _sessions[hello.NodeId] = (session, stop, run);
             _context.ReplicaConnected(session);
-            await run.ConfigureAwait(false);
-            _sessions.TryRemove(new KeyValuePair<NodeId, (ReplicaSession, CancellationTokenSource, Task)>(hello.NodeId, (session, stop, run)));
-            stop.Dispose();
-            _context.ReplicaDisconnected(session);
+            try { await run.ConfigureAwait(false); }
+            finally
+            {
+                // However the session ended, the node forgets it: status, durability waits and lag stop counting it.
+                _sessions.TryRemove(new KeyValuePair<NodeId, (ReplicaSession, CancellationTokenSource, Task)>(hello.NodeId, (session, stop, run)));
+                stop.Dispose();
+                _context.ReplicaDisconnected(session);
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ProtocolException or SocketException or ObjectDisposedException)
         {
             if (!_stop.IsCancellationRequested) LogHandshakeFailed(_logger, link.RemoteEndPoint, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            // Nobody awaits this task: an error of an unexpected kind is logged here, or it would be lost.
+            LogLinkFailedUnexpectedly(_logger, link.RemoteEndPoint, ex);
         }
         finally
         {
@@ -354,6 +370,12 @@ public sealed partial class ReplicationServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot of {Bytes} bytes at LSN {Lsn} sent to {Replica}; streaming the log from there")]
     private static partial void LogSnapshotSent(ILogger logger, string replica, long bytes, ulong lsn);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Replication link with {Remote} failed unexpectedly")]
+    private static partial void LogLinkFailedUnexpectedly(ILogger logger, string remote, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Control link from {Remote} ended: {Reason}")]
+    private static partial void LogControlLinkEnded(ILogger logger, string remote, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replication handshake with {Remote} failed: {Reason}")]
     private static partial void LogHandshakeFailed(ILogger logger, string remote, string reason);

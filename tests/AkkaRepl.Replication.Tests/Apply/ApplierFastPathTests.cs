@@ -1,6 +1,6 @@
 using AkkaRepl.Core.Ids;
-using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Tests.Support;
 using AkkaRepl.Storage.StateMachine;
 using AkkaRepl.Wal;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -156,33 +156,6 @@ public sealed class ApplierFastPathTests
     private static void AssertInLogOrderWithoutGaps(RecordingState state)
     {
         for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn);
-    }
-
-    /// <summary>A WAL in a directory of its own, deleted with it.</summary>
-    private sealed class TempWal : IAsyncDisposable
-    {
-        private readonly string _dir;
-
-        private TempWal(string dir, WalWriter wal) => (_dir, Wal) = (dir, wal);
-
-        public WalWriter Wal { get; }
-
-        public static async Task<TempWal> OpenAsync()
-        {
-            var dir = Directory.CreateTempSubdirectory("akkarepl-applier-").FullName;
-            try { return new TempWal(dir, await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance)); }
-            catch
-            {
-                Directory.Delete(dir, recursive: true);
-                throw;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Wal.DisposeAsync();
-            Directory.Delete(_dir, recursive: true);
-        }
     }
 
     private sealed class Request : WalAppendRequest, IApplyResultSink

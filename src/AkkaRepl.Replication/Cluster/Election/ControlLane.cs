@@ -62,7 +62,8 @@ public sealed partial class ControlLane : IAsyncDisposable
         if (_queues.TryGetValue(to, out var queue)) queue.Writer.TryWrite(message);
     }
 
-    /// <summary>Serves one incoming control connection until it closes: every frame is one message.</summary>
+    /// <summary>Serves one incoming control connection until it closes: every frame is one message. Ends quietly when
+    /// this lane or the caller stops it (the node stopping, or its elections).</summary>
     public async Task ServeAsync(FrameConnection link, ControlFrame first, CancellationToken ct)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _stop.Token);
@@ -71,7 +72,8 @@ public sealed partial class ControlLane : IAsyncDisposable
         {
             if (frame is not ControlFrame control) throw new ProtocolException($"a control link carries only Control frames, not {frame.Type}");
             _received(ControlMessageCodec.Decode(control.Message.Span));
-            frame = await link.ReceiveAsync(both.Token).ConfigureAwait(false);
+            try { frame = await link.ReceiveAsync(both.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (both.IsCancellationRequested) { return; }
         }
     }
 
