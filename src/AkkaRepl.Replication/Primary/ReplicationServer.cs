@@ -44,7 +44,15 @@ public sealed partial class ReplicationServer : IAsyncDisposable
     /// <summary>Ends every session (e.g. when this node steps down); replicas reconnect where they should.</summary>
     public void DropAll()
     {
-        foreach (var s in _sessions.Values) s.Stop.Cancel();
+        foreach (var s in _sessions.Values) CancelSession(s.Stop);
+    }
+
+    /// <summary>Stops a session that may be ending by itself: its stop is disposed once it ended, and a session that
+    /// ended needs no stop.</summary>
+    private static void CancelSession(CancellationTokenSource stop)
+    {
+        try { stop.Cancel(); }
+        catch (ObjectDisposedException) { }
     }
 
     public async ValueTask DisposeAsync()
@@ -136,7 +144,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
                 _context.ReplicaAcked, _context.Time, _logger);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             var run = session.RunAsync(stop.Token);
-            if (_sessions.TryRemove(hello.NodeId, out var old)) old.Stop.Cancel();
+            if (_sessions.TryRemove(hello.NodeId, out var old)) CancelSession(old.Stop);
             _sessions[hello.NodeId] = (session, stop, run);
             _context.ReplicaConnected(session);
             try { await run.ConfigureAwait(false); }

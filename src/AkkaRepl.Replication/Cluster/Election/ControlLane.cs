@@ -86,7 +86,7 @@ public sealed partial class ControlLane : IAsyncDisposable
             try
             {
                 // Wait for something to send first, so an idle lane to a dead peer does not spin on connects.
-                await queue.WaitToReadAsync(ct).ConfigureAwait(false);
+                if (!await queue.WaitToReadAsync(ct).ConfigureAwait(false)) return; // the lane is stopping
                 using (var connect = CancellationTokenSource.CreateLinkedTokenSource(ct))
                 {
                     connect.CancelAfter(TimeSpan.FromSeconds(1));
@@ -101,6 +101,10 @@ public sealed partial class ControlLane : IAsyncDisposable
                 {
                     var ready = queue.WaitToReadAsync(ct).AsTask();
                     if (await Task.WhenAny(ready, closed).ConfigureAwait(false) == closed) break;
+                    // Awaited, not only waited for: once the lane stops, `ready` completes at once (cancelled, or false
+                    // for a completed queue) on every call, and this loop spun on pool threads until the link's
+                    // receive saw the cancellation, which those very threads had to run (stops took 1-4 s).
+                    if (!await ready.ConfigureAwait(false)) return;
                     while (queue.TryRead(out var message))
                         await link.SendAsync(new ControlFrame(ControlMessageCodec.Encode(message)), ct).ConfigureAwait(false);
                 }
