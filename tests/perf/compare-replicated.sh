@@ -64,7 +64,7 @@ start_cluster() {
   dotnet "$bin" cluster --nodes 3 --dir "$work/cluster" --durability "$1" >"$work/cluster.out" 2>"$work/cluster.err" &
   cluster_pid=$!; pids+=("$cluster_pid")
   for _ in $(seq 600); do
-    akka_port=$(sed -n 's/^Cluster ready. Primary n1: redis-cli -p \([0-9]*\);.*/\1/p' "$work/cluster.out")
+    akka_port=$(sed -n 's/^Cluster ready. Primary n[0-9]*: redis-cli -p \([0-9]*\);.*/\1/p' "$work/cluster.out")
     [ -n "$akka_port" ] && return
     kill -0 "$cluster_pid" 2>/dev/null || break
     sleep 0.1

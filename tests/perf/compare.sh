@@ -96,7 +96,7 @@ start_akkarepl() {  # $1 = nodes, $2 = default durability
   dotnet "$bin" cluster --nodes "$1" --dir "$work/akka" --durability "$2" >"$work/akka.out" 2>"$work/akka.err" &
   akka_pid=$!; pids+=("$akka_pid")
   for _ in $(seq 600); do
-    akka_port=$(sed -n 's/^Cluster ready. Primary n1: redis-cli -p \([0-9]*\);.*/\1/p' "$work/akka.out")
+    akka_port=$(sed -n 's/^Cluster ready. Primary n[0-9]*: redis-cli -p \([0-9]*\);.*/\1/p' "$work/akka.out")
     akka_http=$(sed -n 's/^Cluster ready.*--node 127.0.0.1:\([0-9]*\)\..*/\1/p' "$work/akka.out")
     [ -n "$akka_port" ] && return
     kill -0 "$akka_pid" 2>/dev/null || break

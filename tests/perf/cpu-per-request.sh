@@ -76,7 +76,7 @@ kill -TERM "$np"; wait "$np" 2>/dev/null || true
 if [ "$single" = 0 ]; then
 dotnet "$bin" cluster --nodes 3 --dir "$work/cluster" >"$work/cluster.out" 2>"$work/cluster.err" &
 cp=$!; pids+=("$cp")
-for _ in $(seq 600); do port=$(sed -n 's/^Cluster ready. Primary n1: redis-cli -p \([0-9]*\);.*/\1/p' "$work/cluster.out"); [ -n "$port" ] && break; sleep 0.1; done
+for _ in $(seq 600); do port=$(sed -n 's/^Cluster ready. Primary n[0-9]*: redis-cli -p \([0-9]*\);.*/\1/p' "$work/cluster.out"); [ -n "$port" ] && break; sleep 0.1; done
 mapfile -t nodes < <(for n in 1 2 3; do pgrep -f -- "--config $work/cluster/n$n.conf" | head -1; done)
 durability=local; read -r local_rps l1 l2 l3 local_sw < <(measure "$port" "${nodes[@]}")
 durability=quorum; read -r quorum_rps q1 q2 q3 quorum_sw < <(measure "$port" "${nodes[@]}")

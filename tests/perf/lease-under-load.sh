@@ -35,7 +35,7 @@ for round in $(seq "$rounds"); do
     dotnet "$bin" cluster --nodes "$nodes" --dir "$work/c" > "$work/out" 2> "$work/err" & pid=$!
     port=""; http=""
     for _ in $(seq 600); do
-      port=$(sed -n 's/^Cluster ready. Primary n1: redis-cli -p \([0-9]*\);.*/\1/p' "$work/out")
+      port=$(sed -n 's/^Cluster ready. Primary n[0-9]*: redis-cli -p \([0-9]*\);.*/\1/p' "$work/out")
       http=$(sed -n 's/^Cluster ready.*--node 127.0.0.1:\([0-9]*\)\..*/\1/p' "$work/out")
       [ -n "$port" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1
     done

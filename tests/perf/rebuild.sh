@@ -35,7 +35,7 @@ cluster_pid=$!
 cleanup() { kill -TERM "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 for _ in $(seq 600); do
-  port=$(sed -n 's/^Cluster ready. Primary n1: redis-cli -p \([0-9]*\);.*/\1/p' "$dir/cluster.out")
+  port=$(sed -n 's/^Cluster ready. Primary n[0-9]*: redis-cli -p \([0-9]*\);.*/\1/p' "$dir/cluster.out")
   [ -n "$port" ] && break
   kill -0 "$cluster_pid" 2>/dev/null || { cat "$dir/cluster.out" "$dir/cluster.err" >&2; exit 1; }
   sleep 0.1

@@ -39,7 +39,12 @@ internal static class ClusterCommand
                         else Console.Error.WriteLine($"[{name}] {line}");
                     }
                 }, TimeSpan.FromSeconds(60), stop.Token).ConfigureAwait(false);
-                Console.Out.WriteLine($"Cluster ready. Primary n1: redis-cli -p {cluster.Nodes[0].RespPort}; status: akkarepl status --node 127.0.0.1:{cluster.Nodes[0].HttpPort}. Ctrl-C stops all nodes.");
+                // Ready once a node accepts writes, and named: usually n1, but an election right after start can pick another.
+                using (var admin = new AdminClient())
+                {
+                    var primary = await cluster.PrimaryAsync(admin, stop.Token).ConfigureAwait(false);
+                    Console.Out.WriteLine($"Cluster ready. Primary {primary.Name}: redis-cli -p {primary.RespPort}; status: akkarepl status --node 127.0.0.1:{primary.HttpPort}. Ctrl-C stops all nodes.");
+                }
                 try { await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { }
                 Console.Out.WriteLine("Stopping the nodes...");

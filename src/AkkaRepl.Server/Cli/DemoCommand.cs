@@ -50,40 +50,48 @@ internal static class DemoCommand
                 if (line.StartsWith("READY ", StringComparison.Ordinal)) Say($"  [{name}] {line}");
             }, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
             using var admin = new AdminClient();
-            var primary = cluster.Nodes[0];
+            // n1 starts as the primary, but on a busy machine it can lose its lease while three fresh processes share the
+            // cores, and another node is elected: the demo follows whichever node is primary rather than assume n1.
+            var primary = await cluster.PrimaryAsync(admin, ct).ConfigureAwait(false);
 
-            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", primary.RespPort, ct).ConfigureAwait(false))
-            {
-                var watch = Stopwatch.StartNew();
-                await WriteKeysAsync(redis, "user", keyCount, ct).ConfigureAwait(false);
-                Say($"Wrote {keyCount:N0} keys to the primary n1 in {watch.Elapsed.TotalMilliseconds:F0} ms with quorum durability:");
-                Say("  each +OK came only after the primary and at least one replica had the write on disk (fdatasync).");
-            }
-            await ShowAsync(admin, cluster, "Right after the writes", ct).ConfigureAwait(false);
+            var watch = Stopwatch.StartNew();
+            primary = await WriteKeysAsync(admin, cluster, primary, "user", keyCount, ct).ConfigureAwait(false);
+            Say($"Wrote {keyCount:N0} keys to the primary {primary.Name} in {watch.Elapsed.TotalMilliseconds:F0} ms with quorum durability:");
+            Say("  each +OK came only after the primary and at least one replica had the write on disk (fdatasync).");
+            await ShowAsync(admin, primary, "Right after the writes", ct).ConfigureAwait(false);
 
-            Say("Stopping replica n3 (SIGTERM) and writing more: n1 and n2 still make a quorum.");
-            await cluster.StopNodeAsync(2).ConfigureAwait(false);
-            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", primary.RespPort, ct).ConfigureAwait(false))
-                await WriteKeysAsync(redis, "order", keyCount, ct).ConfigureAwait(false);
-            await ShowAsync(admin, cluster, "With n3 down", ct).ConfigureAwait(false);
+            var stopped = cluster.Nodes.Select((node, index) => (node, index)).Last(n => n.node != primary).index;
+            var replica = cluster.Nodes[stopped].Name;
+            Say($"Stopping replica {replica} (SIGTERM) and writing more: the other two nodes still make a quorum.");
+            await cluster.StopNodeAsync(stopped).ConfigureAwait(false);
+            primary = await WriteKeysAsync(admin, cluster, primary, "order", keyCount, ct).ConfigureAwait(false);
+            await ShowAsync(admin, primary, $"With {replica} down", ct).ConfigureAwait(false);
 
-            Say("Starting n3 again: it resumes from its own WAL position and catches up.");
-            await cluster.StartNodeAsync(2, ct).ConfigureAwait(false);
+            Say($"Starting {replica} again: it resumes from its own WAL position and catches up.");
+            await cluster.StartNodeAsync(stopped, ct).ConfigureAwait(false);
             var target = (await admin.StatusAsync($"127.0.0.1:{primary.HttpPort}", ct).ConfigureAwait(false)).FlushedLsn;
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (true)
             {
-                var n3 = await admin.StatusAsync($"127.0.0.1:{cluster.Nodes[2].HttpPort}", ct).ConfigureAwait(false);
-                Say($"  n3 applied {n3.AppliedLsn:N0} of {target:N0} ({100.0 * n3.AppliedLsn / target:F0}%)");
-                if (n3.AppliedLsn >= target) break;
-                if (DateTime.UtcNow > deadline) throw new AkkaReplException("n3 did not catch up within 30 s");
+                var restarted = await admin.StatusAsync($"127.0.0.1:{cluster.Nodes[stopped].HttpPort}", ct).ConfigureAwait(false);
+                Say($"  {replica} applied {restarted.AppliedLsn:N0} of {target:N0} ({100.0 * restarted.AppliedLsn / target:F0}%)");
+                if (restarted.AppliedLsn >= target) break;
+                if (DateTime.UtcNow > deadline) throw new AkkaReplException($"{replica} did not catch up within 30 s");
                 await Task.Delay(100, ct).ConfigureAwait(false);
             }
-            await ShowAsync(admin, cluster, "After n3 caught up", ct).ConfigureAwait(false);
+            await ShowAsync(admin, primary, $"After {replica} caught up", ct).ConfigureAwait(false);
 
-            // Every node holds the same data.
+            // Every node holds the same data, once it applied the primary's log (a node that was primary before an
+            // election may still be catching up).
+            var end = (await admin.StatusAsync($"127.0.0.1:{primary.HttpPort}", ct).ConfigureAwait(false)).FlushedLsn;
             foreach (var node in cluster.Nodes)
             {
+                var applyDeadline = DateTime.UtcNow.AddSeconds(30);
+                while ((await admin.StatusAsync($"127.0.0.1:{node.HttpPort}", ct).ConfigureAwait(false)).AppliedLsn < end)
+                {
+                    if (DateTime.UtcNow > applyDeadline) throw new AkkaReplException($"{node.Name} did not apply the primary's log up to {end:N0} within 30 s");
+                    await Task.Delay(50, ct).ConfigureAwait(false);
+                }
                 await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort, ct).ConfigureAwait(false);
                 var size = (await redis.ExecuteAsync(ct, "DBSIZE").ConfigureAwait(false)).Integer;
                 var last = (await redis.ExecuteAsync(ct, "GET", $"order:{keyCount - 1}").ConfigureAwait(false)).AsString();
@@ -103,27 +111,55 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task WriteKeysAsync(RespConnection redis, string prefix, int count, CancellationToken ct)
+    /// <summary>
+    /// Writes <paramref name="count"/> keys through the primary, 64 in flight at a time, and returns the node that is
+    /// primary at the end. When the primary steps down mid-way (READONLY, LEASELOST, or a dropped connection), the demo
+    /// says so, waits for the cluster's new primary and sends the unconfirmed window again there: a SET written twice
+    /// leaves the same value, and the check at the end reads every node.
+    /// </summary>
+    private static async Task<LocalNode> WriteKeysAsync(AdminClient admin, LocalCluster cluster, LocalNode primary, string prefix, int count, CancellationToken ct)
     {
         const int window = 64; // pipelined: writes in flight share fdatasyncs through group commit
-        for (var sent = 0; sent < count; sent += window)
+        var sent = 0;
+        for (var attempt = 1; ; attempt++)
         {
-            var n = Math.Min(window, count - sent);
-            for (var i = 0; i < n; i++) redis.Append([ "SET", $"{prefix}:{sent + i}", $"value-{sent + i}" ]);
-            await redis.FlushAsync(ct).ConfigureAwait(false);
-            for (var i = 0; i < n; i++)
+            string? refused = null;
+            try
             {
-                var reply = await redis.ReadAsync(ct).ConfigureAwait(false);
-                if (reply.AsString() != "OK") throw new AkkaReplException($"the primary answered '{reply}' to a SET");
+                await using var redis = await RespConnection.ConnectAsync("127.0.0.1", primary.RespPort, ct).ConfigureAwait(false);
+                for (; sent < count && refused is null; sent += refused is null ? window : 0)
+                {
+                    var n = Math.Min(window, count - sent);
+                    for (var i = 0; i < n; i++) redis.Append(["SET", $"{prefix}:{sent + i}", $"value-{sent + i}"]);
+                    await redis.FlushAsync(ct).ConfigureAwait(false);
+                    for (var i = 0; i < n; i++)
+                    {
+                        var reply = await redis.ReadAsync(ct).ConfigureAwait(false);
+                        if (reply.AsString() == "OK") continue;
+                        if (reply.Kind == RespKind.Error && (reply.Text?.StartsWith("READONLY", StringComparison.Ordinal) == true
+                                                             || reply.Text?.StartsWith("LEASELOST", StringComparison.Ordinal) == true))
+                            refused ??= reply.Text;
+                        else throw new AkkaReplException($"the primary {primary.Name} answered '{reply}' to a SET");
+                    }
+                }
+                if (refused is null) return primary;
             }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                refused = ex.Message;
+            }
+            if (attempt == 5) throw new AkkaReplException($"the primary changed {attempt} times while the demo wrote; last: {refused}");
+            Say($"  {primary.Name} stopped accepting writes ({refused}); waiting for the cluster's new primary...");
+            primary = await cluster.PrimaryAsync(admin, ct).ConfigureAwait(false);
+            Say($"  {primary.Name} is the primary now; writing on from key {sent:N0} there.");
         }
     }
 
-    private static async Task ShowAsync(AdminClient admin, LocalCluster cluster, string title, CancellationToken ct)
+    private static async Task ShowAsync(AdminClient admin, LocalNode primary, string title, CancellationToken ct)
     {
-        var primary = await admin.StatusAsync($"127.0.0.1:{cluster.Nodes[0].HttpPort}", ct).ConfigureAwait(false);
-        Say($"{title}: primary n1, generation {primary.Generation}, flushed LSN {primary.FlushedLsn:N0}, committed (quorum) {primary.CommittedLsn:N0}");
-        foreach (ReplicaStatus r in primary.Replicas)
+        var status = await admin.StatusAsync($"127.0.0.1:{primary.HttpPort}", ct).ConfigureAwait(false);
+        Say($"{title}: primary {primary.Name}, generation {status.Generation}, flushed LSN {status.FlushedLsn:N0}, committed (quorum) {status.CommittedLsn:N0}");
+        foreach (ReplicaStatus r in status.Replicas)
             Say($"  replica {r.NodeId}: {r.State,-13} flushed {r.FlushLsn,10:N0}  applied {r.ApplyLsn,10:N0}  lag {r.LagBytes,9:N0} bytes  {r.LagMs,7:F1} ms");
     }
 

@@ -110,6 +110,28 @@ internal sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>Stops node <paramref name="index"/> with SIGTERM and waits for it to exit.</summary>
+    /// <summary>The node that says it is primary and accepts writes; waits up to 30 s for one. n1 starts as the primary, but
+    /// three fresh processes on shared cores can delay heartbeats past its lease, and then the cluster elects again (about
+    /// a second).</summary>
+    public async Task<LocalNode> PrimaryAsync(AdminClient admin, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            foreach (var node in _nodes)
+            {
+                try
+                {
+                    var status = await admin.StatusAsync($"127.0.0.1:{node.HttpPort}", ct).ConfigureAwait(false);
+                    if (status is { Role: "primary", AcceptsWrites: true }) return node;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested) { /* stopped, or starting */ }
+            }
+            if (DateTime.UtcNow > deadline) throw new AkkaReplException("no node of the cluster became primary within 30 s");
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
     public async Task StopNodeAsync(int index)
     {
         _nodes[index].Terminate();
