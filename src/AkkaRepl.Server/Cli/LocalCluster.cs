@@ -109,7 +109,6 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops node <paramref name="index"/> with SIGTERM and waits for it to exit.</summary>
     /// <summary>The node that says it is primary and accepts writes; waits up to 30 s for one. n1 starts as the primary, but
     /// three fresh processes on shared cores can delay heartbeats past its lease, and then the cluster elects again (about
     /// a second).</summary>
@@ -132,6 +131,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops node <paramref name="index"/> with SIGTERM and waits for it to exit.</summary>
     public async Task StopNodeAsync(int index)
     {
         _nodes[index].Terminate();
