@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
 using AkkaRepl.Replication.Protocol;
 using AkkaRepl.Replication.Security;
+using AkkaRepl.Replication.Tests.Support;
 
 namespace AkkaRepl.Replication.Tests.Security;
 
@@ -9,22 +9,10 @@ public class LinkAuthenticationTests
 {
     private const string Secret = "correct-cluster-secret-0123456789";
 
-    /// <summary>A connected pair of sockets on loopback (port 0, read back).</summary>
-    private static async Task<(Socket Client, Socket Server)> PairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accept = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (client, await accept);
-    }
-
     [Fact(Timeout = 30_000)]
     public async Task Both_ends_with_the_same_secret_authenticate_and_the_link_carries_bytes_after()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await SocketPair.ConnectAsync();
         using (client) using (server)
         {
             var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
@@ -40,7 +28,7 @@ public class LinkAuthenticationTests
     [Fact(Timeout = 30_000)]
     public async Task A_wrong_secret_is_refused_at_both_ends_with_clear_reasons()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await SocketPair.ConnectAsync();
         using (client) using (server)
         {
             var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
@@ -56,7 +44,7 @@ public class LinkAuthenticationTests
     [Fact(Timeout = 30_000)]
     public async Task A_peer_that_sends_frames_without_authenticating_is_refused_without_an_answer()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await SocketPair.ConnectAsync();
         using (client) using (server)
         {
             var accepted = LinkAuthentication.AcceptAsync(new NetworkStream(server), Secret, default);
@@ -82,8 +70,8 @@ public class LinkAuthenticationTests
     /// <summary>Every byte both ends send during one successful exchange, captured by a relay between them.</summary>
     private static async Task<byte[]> TranscriptAsync()
     {
-        var (client, relayA) = await PairAsync();
-        var (relayB, server) = await PairAsync();
+        var (client, relayA) = await SocketPair.ConnectAsync();
+        var (relayB, server) = await SocketPair.ConnectAsync();
         using (client) using (relayA) using (relayB) using (server)
         {
             var up = new List<byte>();

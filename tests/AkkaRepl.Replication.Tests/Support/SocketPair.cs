@@ -12,7 +12,8 @@ internal static class SocketPair
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accept = listener.AcceptAsync();
         await client.ConnectAsync(listener.LocalEndPoint!);
-        return (client, await listener.AcceptAsync());
+        return (client, await accept);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using AkkaRepl.Server.Cli;
+using AkkaRepl.Testing.Waits;
 using Xunit.Abstractions;
 
 namespace AkkaRepl.Server.Tests.Cli;
@@ -34,8 +35,8 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// n1 loses its lease in the middle of the first round (it is frozen with SIGSTOP for longer than the election
-    /// timeout, as a busy machine can do to a fresh process), so another node is elected. The demo used to fail with
+    /// n1 loses its lease in the middle of the first round: it is frozen with SIGSTOP (as a busy machine can stall a
+    /// fresh process) until another node has been elected. The demo used to fail with
     /// "the primary answered 'READONLY ...' to a SET"; it now finds the new primary and writes on there.
     /// </summary>
     [Fact(Timeout = 120_000)]
@@ -43,18 +44,27 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
     {
         var (exit, lines) = await RunDemoAsync(keys: 100_000, whileWriting: async () =>
         {
-            // Frozen only once the demo is writing through n1: its log has grown by a few thousand SETs.
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{HttpPortOf("n1")}/status"))
-                       .RootElement.GetProperty("flushedLsn").GetUInt64() < 200_000)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the demo did not start writing through n1 within 60 s");
-                await Task.Delay(20);
-            }
+            async Task<JsonElement> StatusOf(string node) =>
+                JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{HttpPortOf(node)}/status")).RootElement;
+            // Frozen only once the demo is writing through n1: its log has grown by a few thousand SETs.
+            await Eventually.WaitAsync(async () => (await StatusOf("n1")).GetProperty("flushedLsn").GetUInt64() >= 200_000,
+                TimeSpan.FromSeconds(60), "the demo to write through n1");
             var n1 = NodePid("n1");
             Signals.Send(n1, 19); // SIGSTOP: no heartbeats, no replies; the others elect a primary among themselves
-            try { await Task.Delay(TimeSpan.FromSeconds(3)); }
+            try
+            {
+                // Thawed once that election is over, not after a guessed time.
+                await Eventually.WaitAsync(async () =>
+                {
+                    foreach (var node in new[] { "n2", "n3" })
+                    {
+                        var status = await StatusOf(node);
+                        if (status.GetProperty("role").GetString() == "primary" && status.GetProperty("acceptsWrites").GetBoolean()) return true;
+                    }
+                    return false;
+                }, TimeSpan.FromSeconds(30), "n2 or n3 to be elected and accept writes while n1 is frozen");
+            }
             finally { Signals.Send(n1, 18); } // SIGCONT: n1 learns the new generation and follows
         });
 
