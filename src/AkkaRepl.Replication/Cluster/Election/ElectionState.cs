@@ -131,7 +131,13 @@ public sealed class ElectionState
                 else if (Role == ElectionRole.PreCandidate && p.ForGeneration == _roundGeneration)
                 {
                     if (p.Granted && _members[p.From].Voting) _grants.Add(p.From);
-                    if (_grants.Count >= _majority) StartVote(o, now);
+                    if (_grants.Count >= _majority)
+                    {
+                        // Its own vote counts toward the majority, so it keeps the promise a voter keeps: a node
+                        // that granted a vote or acknowledged a primary within an election timeout does not run.
+                        if (HearsHealthyPrimary(now)) Role = ElectionRole.Follower;
+                        else StartVote(o, now);
+                    }
                 }
                 break;
             default:
@@ -237,6 +243,8 @@ public sealed class ElectionState
                 if (_votedFor != r.From || _votedGeneration != Generation) SetGeneration(o, Generation, r.From);
                 _lastPrimaryContact = now; // promise: no other vote for an election timeout (the winner's lease)
                 _nextAttemptAt = NextAttemptAfterContact(now);
+                // That promise covers its own vote too: a pre-vote round of its own under way is given up.
+                if (Role == ElectionRole.PreCandidate) Role = ElectionRole.Follower;
             }
         }
         o.Send(r.From, new VoteReply(_self, Generation, grant, r.SentAtTicks));
@@ -374,8 +382,13 @@ public sealed class ElectionState
 
     private IEnumerable<string> VotingPeers => _peers.Where(p => _members[p].Voting);
 
+    /// <summary>When a node that last heard a primary at <paramref name="contact"/> may first run: after the election
+    /// timeout, plus a random heartbeat interval that splits ties among equals, plus one and a half intervals per
+    /// promotable node of higher priority. The half interval between ranks is wider than a tick (a quarter interval)
+    /// plus clock drift, so a node of lower priority never starts before a higher one that lost the primary at the
+    /// same moment.</summary>
     private TimeSpan NextAttemptAfterContact(TimeSpan contact) =>
-        contact + _o.ElectionTimeout + _o.HeartbeatInterval * _rank + TimeSpan.FromTicks((long)(_o.HeartbeatInterval.Ticks * _random.NextDouble()));
+        contact + _o.ElectionTimeout + _o.HeartbeatInterval * (1.5 * _rank) + TimeSpan.FromTicks((long)(_o.HeartbeatInterval.Ticks * _random.NextDouble()));
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

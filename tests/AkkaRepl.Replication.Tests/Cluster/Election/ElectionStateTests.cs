@@ -213,4 +213,54 @@ public sealed class ElectionStateTests
         Assert.Contains(heard.Actions, x => x is StepDown);
         Assert.Equal(2ul, a.Generation);
     }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_pre_candidate_that_votes_for_another_gives_up_its_own_round()
+    {
+        await Task.Yield();
+        // Found by the soak simulation (seed 1182): b ran a pre-vote, granted a's vote meanwhile (a won with it and
+        // took a lease), then a late pre-vote grant made b a candidate, and it won with its own vote and c's while a's
+        // lease still ran. Its own vote must keep the promise any voter's keeps.
+        // b already took generation 2 (a pre-vote reply showed it), so a's vote request in 2 raises nothing.
+        var b = Node("b", generation: 2);
+        var late = Ms(10_000);
+        Assert.Contains(b.Tick(late).Sends, s => s.Message is PreVoteRequest);
+        Assert.Equal(ElectionRole.PreCandidate, b.Role);
+        var vote = b.Receive(late + Ms(5), new VoteRequest("a", 2, new LogPosition(2, 100), 1));
+        Assert.True(((VoteReply)vote.Sends.Single().Message).Granted);
+        Assert.Equal(ElectionRole.Follower, b.Role);
+        var lateGrant = b.Receive(late + Ms(10), new PreVoteReply("c", 2, 3, true));
+        Assert.DoesNotContain(lateGrant.Sends, s => s.Message is VoteRequest);
+        Assert.Empty(lateGrant.Actions.OfType<BecameCandidate>());
+        Assert.Equal(2ul, b.Generation);
+        // Nor does it run again before an election timeout has passed since that vote.
+        for (var t = 20; t < O.ElectionTimeout.TotalMilliseconds; t += 10)
+            Assert.DoesNotContain(b.Tick(late + Ms(t)).Sends, s => s.Message is PreVoteRequest or VoteRequest);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_node_of_lower_priority_never_starts_before_a_higher_one_that_lost_the_primary_at_the_same_time()
+    {
+        await Task.Yield();
+        // Found by the soak simulation (seed 191): ranks were one heartbeat interval apart with a jitter of a whole
+        // interval, so the lower node's first attempt could come right after the higher one's, and a tick (a quarter
+        // interval) out of phase plus a little drift let it run first and win. Attempt times to the millisecond, over
+        // many seeds of the jitter: the lower node must come more than a tick later, whatever the ticks' phases.
+        ElectionMember[] members = [new("low", Priority: 1), new("high", Priority: 9), new("c", NoPromote: true)];
+        var tick = O.HeartbeatInterval / 4;
+        for (var seed = 0; seed < 500; seed++)
+        {
+            var low = new ElectionState("low", members, O, new Random(seed), 1, 1, null, TimeSpan.Zero);
+            var high = new ElectionState("high", members, O, new Random(seed * 7919 + 1), 1, 1, null, TimeSpan.Zero);
+            TimeSpan FirstPreVote(ElectionState node)
+            {
+                for (var t = TimeSpan.Zero; t < Ms(5000); t += Ms(1))
+                    if (node.Tick(t).Sends.Any(s => s.Message is PreVoteRequest)) return t;
+                throw new Xunit.Sdk.XunitException($"seed={seed}: never ran");
+            }
+            var highAt = FirstPreVote(high);
+            var lowAt = FirstPreVote(low);
+            Assert.True(lowAt - highAt > tick, $"seed={seed}: high first runs at {highAt.TotalMilliseconds} ms, low at {lowAt.TotalMilliseconds} ms");
+        }
+    }
 }
