@@ -8,6 +8,8 @@ namespace AkkaRepl.Replication.Tests.Cluster.Election;
 /// (own offset and rate drift), links with random delay, loss and partitions, crashes and restarts that keep only
 /// what the state machine asked to save, and a toy log (one generation number per entry) that a primary appends to
 /// and followers copy. It records violations of the safety properties as they happen; progress is judged apart.
+/// With <c>trace</c> on it also keeps a log of what happened (messages other than followers' heartbeats, their
+/// outputs, role and lease changes, faults): the tests re-run a failing seed with it, to show how it failed.
 /// </summary>
 internal sealed class ElectionSimulation
 {
@@ -19,11 +21,13 @@ internal sealed class ElectionSimulation
     private readonly bool[,] _linkUp;
     private readonly Dictionary<ulong, string> _leaders = new();
     private readonly List<(int Index, ulong Generation)> _acknowledged = new();
+    private readonly List<string>? _trace;
     private long _seq;
     private double _lossRate;
 
-    public ElectionSimulation(int seed, int nodes, ElectionOptions options, IReadOnlyList<ElectionMember>? members = null)
+    public ElectionSimulation(int seed, int nodes, ElectionOptions options, IReadOnlyList<ElectionMember>? members = null, bool trace = false)
     {
+        _trace = trace ? new List<string>() : null;
         _random = new Random(seed);
         _options = options;
         Members = members ?? Enumerable.Range(0, nodes).Select(i => new ElectionMember($"n{i}")).ToList();
@@ -39,6 +43,18 @@ internal sealed class ElectionSimulation
     public int Elections => _leaders.Count;
     public IReadOnlyDictionary<ulong, string> Leaders => _leaders;
     public int AcknowledgedEntries => _acknowledged.Count;
+    /// <summary>The trace (empty unless made with <c>trace</c> on), oldest first.</summary>
+    public IReadOnlyList<string> Trace => (IReadOnlyList<string>?)_trace ?? [];
+
+    /// <summary>The last <paramref name="lines"/> of the trace up to the first violation (or, given
+    /// <paramref name="until"/>, up to the first line that matches it), for a failure message.</summary>
+    public string TraceTail(int lines = 60, Func<string, bool>? until = null)
+    {
+        var end = until is null ? _firstViolationAt ?? Trace.Count : Trace.TakeWhile(l => !until(l)).Count() + 1;
+        return string.Join("\n", Trace.Take(end).TakeLast(lines));
+    }
+
+    private int? _firstViolationAt;
 
     /// <summary>Runs with random faults (partitions, loss, crashes) until <paramref name="chaosFor"/>, then heals
     /// everything and runs on until <paramref name="until"/>.</summary>
@@ -63,6 +79,7 @@ internal sealed class ElectionSimulation
             if (!_events.TryDequeue(out var action, out var at)) break;
             Now = TimeSpan.FromTicks(at.Item1);
             action();
+            if (_trace is not null) TraceRoles();
             CheckLeases();
         }
     }
@@ -73,6 +90,13 @@ internal sealed class ElectionSimulation
     private readonly List<TimeSpan> _leaseSeenAt = new();
 
     private void InjectFault()
+    {
+        var before = _trace is null ? null : LinkText();
+        InjectFaultCore();
+        if (_trace is not null) Log($"fault: links {before} -> {LinkText()}, loss {_lossRate:0.00}");
+    }
+
+    private void InjectFaultCore()
     {
         switch (_random.Next(6))
         {
@@ -112,6 +136,7 @@ internal sealed class ElectionSimulation
 
     private void Start(SimNode node)
     {
+        Log($"{node.Id} starts with saved generation {node.SavedGeneration}, vote {node.SavedVote ?? "none"}");
         node.Up = true;
         node.Incarnation++;
         node.State = new ElectionState(node.Id, Members, _options, new Random(_random.Next()), node.SavedGeneration, node.SavedGeneration,
@@ -121,6 +146,7 @@ internal sealed class ElectionSimulation
 
     private void Crash(SimNode node)
     {
+        Log($"{node.Id} crashes");
         node.Up = false;
         node.State = null; // in-flight events for it check Incarnation and drop
     }
@@ -181,6 +207,9 @@ internal sealed class ElectionSimulation
             if (!to.Up || to.Incarnation != incarnation) return;
             to.State!.Log = to.Position;
             var output = to.State.Receive(to.Local(Now), send.Message);
+            if (_trace is not null && send.Message is not Heartbeat { IsPrimary: false })
+                Log($"{from.Id}->{to.Id} {send.Message} (sent {(Now - delay).TotalMilliseconds:0.000}) => " +
+                    $"[{string.Join("; ", output.Sends.Select(x => $"{x.Message.GetType().Name} to {x.To}"))}] [{string.Join("; ", output.Actions)}]");
             if (snapshot is not null && output.Sends.Any(s => s.Message is HeartbeatAck)) Copy(to, snapshot);
             if (send.Message is HeartbeatAck && to.State.Role == ElectionRole.Primary && send.Message.Generation == to.State.Generation)
                 OnReplicaHolds(to, from, ackedLength);
@@ -214,9 +243,33 @@ internal sealed class ElectionSimulation
         primary.AcknowledgedUpTo = Math.Max(primary.AcknowledgedUpTo, committed);
     }
 
+    private void Log(string line) => _trace?.Add($"{Now.TotalMilliseconds,10:0.000} ms  {line}");
+
+    /// <summary>Traces each node's role, generation and lease when they change.</summary>
+    private void TraceRoles()
+    {
+        foreach (var n in _nodes.Where(n => n.Up))
+        {
+            var state = $"{n.State!.Role} in generation {n.State.Generation}{(n.State.LeaseValid(n.Local(Now)) ? ", lease held" : "")}";
+            if (n.Traced == state) continue;
+            n.Traced = state;
+            Log($"{n.Id} is {state}");
+        }
+    }
+
+    private string LinkText()
+    {
+        var down = new List<string>();
+        for (var a = 0; a < _nodes.Length; a++)
+        for (var b = 0; b < _nodes.Length; b++)
+            if (a != b && !_linkUp[a, b]) down.Add($"{_nodes[a].Id}->{_nodes[b].Id}");
+        return down.Count == 0 ? "all up" : "down " + string.Join(",", down);
+    }
+
     private void CheckLeases()
     {
         var holders = _nodes.Where(n => n.Up && n.State!.LeaseValid(n.Local(Now))).ToList();
+        if (holders.Count > 1 && _firstViolationAt is null) _firstViolationAt = Trace.Count;
         if (holders.Count > 1)
             Violations.Add($"{Now}: leases overlap: {string.Join(", ", holders.Select(h => $"{h.Id} (generation {h.State!.Generation})"))}");
         if (holders.Count > 0 && (_leaseSeenAt.Count == 0 || _leaseSeenAt[^1] != Now)) _leaseSeenAt.Add(Now);
@@ -234,6 +287,7 @@ internal sealed class ElectionSimulation
         public List<ulong> Log { get; } = new();
         public Dictionary<string, int> Matched { get; } = new();
         public int AcknowledgedUpTo { get; set; }
+        public string? Traced { get; set; }
         public LogPosition Position => new(Log.Count == 0 ? 0 : Log[^1], (ulong)Log.Count);
         public TimeSpan Local(TimeSpan real) => TimeSpan.FromMilliseconds(offsetMs) + real * (1 + drift);
     }

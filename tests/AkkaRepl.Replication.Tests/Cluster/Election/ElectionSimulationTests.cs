@@ -30,11 +30,17 @@ public sealed class ElectionSimulationTests(ITestOutputHelper output)
         await Task.Yield();
         var elections = 0;
         var acknowledged = 0;
-        foreach (var seed in Seeds(normal: nodes == 5 ? 12 : 25, soak: 2000))
+        foreach (var seed in Seeds(normal: nodes == 5 ? 100 : 300, soak: 2000))
         {
             var sim = new ElectionSimulation(seed, nodes, Defaults);
             sim.Run(chaosFor: TimeSpan.FromSeconds(20), until: TimeSpan.FromSeconds(20) + ProgressBound);
-            Assert.True(sim.Violations.Count == 0, $"seed={seed} nodes={nodes} (rerun with AKKAREPL_SEED={seed}):\n{string.Join("\n", sim.Violations.Take(10))}");
+            if (sim.Violations.Count > 0)
+            {
+                var traced = new ElectionSimulation(seed, nodes, Defaults, trace: true);
+                traced.Run(chaosFor: TimeSpan.FromSeconds(20), until: TimeSpan.FromSeconds(20) + ProgressBound);
+                Assert.Fail($"seed={seed} nodes={nodes} (rerun with AKKAREPL_SEED={seed}):\n{string.Join("\n", sim.Violations.Take(10))}\n" +
+                            $"what led to the first one:\n{traced.TraceTail()}");
+            }
             elections += sim.Elections;
             acknowledged += sim.AcknowledgedEntries;
         }
@@ -48,7 +54,7 @@ public sealed class ElectionSimulationTests(ITestOutputHelper output)
     public async Task A_primary_with_a_lease_exists_soon_after_the_network_heals(int nodes)
     {
         await Task.Yield();
-        foreach (var seed in Seeds(normal: nodes == 5 ? 12 : 25, soak: 2000))
+        foreach (var seed in Seeds(normal: nodes == 5 ? 100 : 300, soak: 2000))
         {
             var sim = new ElectionSimulation(seed, nodes, Defaults);
             var healAt = TimeSpan.FromSeconds(10);
@@ -62,11 +68,17 @@ public sealed class ElectionSimulationTests(ITestOutputHelper output)
     public async Task A_healthy_cluster_elects_once_and_keeps_its_primary()
     {
         await Task.Yield();
-        foreach (var seed in Seeds(normal: 10, soak: 500))
+        foreach (var seed in Seeds(normal: 100, soak: 500))
         {
             var sim = new ElectionSimulation(seed, 3, Defaults);
             sim.Run(chaosFor: TimeSpan.Zero, until: TimeSpan.FromSeconds(30));
-            Assert.True(sim.Elections == 1, $"seed={seed}: {sim.Elections} elections in a healthy cluster ({string.Join(", ", sim.Leaders)})");
+            if (sim.Elections != 1)
+            {
+                var traced = new ElectionSimulation(seed, 3, Defaults, trace: true);
+                traced.Run(chaosFor: TimeSpan.Zero, until: TimeSpan.FromSeconds(30));
+                Assert.Fail($"seed={seed}: {sim.Elections} elections in a healthy cluster ({string.Join(", ", sim.Leaders)}; rerun with AKKAREPL_SEED={seed}):\n" +
+                            traced.TraceTail(until: line => line.Contains("BecomePrimary") && !line.Contains($"Generation = {sim.Leaders.Keys.Min()},")));
+            }
             Assert.True(sim.FirstLeaseAfter(TimeSpan.FromSeconds(2)) is not null, $"seed={seed}: no primary by 2 s");
         }
     }
@@ -76,12 +88,14 @@ public sealed class ElectionSimulationTests(ITestOutputHelper output)
     {
         await Task.Yield();
         ElectionMember[] members = [new("low", Priority: 1), new("high", Priority: 9), new("never", NoPromote: true)];
-        foreach (var seed in Seeds(normal: 10, soak: 500))
+        foreach (var seed in Seeds(normal: 100, soak: 500))
         {
             var sim = new ElectionSimulation(seed, 3, Defaults, members);
             sim.Run(chaosFor: TimeSpan.Zero, until: TimeSpan.FromSeconds(5));
-            Assert.True(sim.Leaders.Count == 1 && sim.Leaders.Values.Single() == "high",
-                $"seed={seed}: elected {string.Join(", ", sim.Leaders)}, expected only 'high'");
+            if (sim.Leaders.Count == 1 && sim.Leaders.Values.Single() == "high") continue;
+            var traced = new ElectionSimulation(seed, 3, Defaults, members, trace: true);
+            traced.Run(chaosFor: TimeSpan.Zero, until: TimeSpan.FromSeconds(5));
+            Assert.Fail($"seed={seed}: elected {string.Join(", ", sim.Leaders)}, expected only 'high' (rerun with AKKAREPL_SEED={seed}):\n{traced.TraceTail()}");
         }
     }
 }
