@@ -73,6 +73,8 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             Socket socket;
             try { socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false); }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            // A stop between the loop's check and the next accept: TcpListener says "Not listening".
+            catch (InvalidOperationException) when (_stop.IsCancellationRequested) { return; }
             _ = Task.Run(() => HandleAsync(socket));
         }
     }

@@ -36,6 +36,10 @@ internal sealed class EchoServer : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed after an accept and before the next one: TcpListener says "Not listening".
+        }
         await Task.WhenAll(handlers);
     }
 

@@ -59,6 +59,10 @@ public sealed class FakeRespServer : IAsyncDisposable
             {
                 return;
             }
+            catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+            {
+                return; // stopped between the loop's check and this accept: "Not listening"
+            }
             var session = new FakeRespSession(Interlocked.Increment(ref _sessions) - 1);
             lock (_connections)
                 _connections.Add(ServeAsync(client, session));
