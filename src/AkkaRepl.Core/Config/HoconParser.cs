@@ -494,7 +494,10 @@ internal sealed class HoconParser
             {
                 var escapeAt = Here;
                 Advance();
-                var e = AtEnd ? '\0' : Peek();
+                // A backslash last in the text or the line escapes nothing: the string is unterminated.
+                if (AtEnd || Peek() == '\n')
+                    throw new ConfigException($"{open}: unterminated quoted string: add the closing '\"' before the end of the line");
+                var e = Peek();
                 Advance();
                 switch (e)
                 {

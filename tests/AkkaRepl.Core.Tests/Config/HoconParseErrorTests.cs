@@ -44,6 +44,15 @@ public sealed class HoconParseErrorTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task A_string_cut_off_after_a_backslash_is_unterminated_not_a_crash()
+    {
+        await Task.Yield();
+        // Found by the HOCON fuzz run with more seeds: a file ending in "\ threw IndexOutOfRangeException.
+        Assert.Equal("test.conf:1:5: unterminated quoted string: add the closing '\"' before the end of the line", ErrorOf("a = \"abc\\"));
+        Assert.Equal("test.conf:1:5: unterminated quoted string: add the closing '\"' before the end of the line", ErrorOf("a = \"abc\\\nb = 1"));
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task An_unknown_escape_lists_the_valid_ones()
     {
         await Task.Yield();
