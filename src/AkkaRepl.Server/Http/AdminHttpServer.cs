@@ -44,8 +44,12 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
             if (node.HttpsEnabled && node.Certificates is { } certificates)
                 listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates.Current);
         }));
+        // A missing or malformed parameter (POST /admin/switchover without ?to=, a generation that is not a number)
+        // throws instead of answering a bare 400, so the handler below can say which one.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
         Configuration = app.Configuration;
+        app.Use(BadRequestAsJson);
         app.Use(new Security.AdminTokenGate(node.Security, loggers.CreateLogger("AkkaRepl.Http")).InvokeAsync);
         app.Use(new RecoveryGate(node).InvokeAsync);
         app.MapGet("/status", () => Results.Json(node.GetStatus(), StatusJson.Options));
@@ -116,6 +120,24 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(bound).Port;
     }
+
+    /// <summary>Answers a request the endpoint could not bind with 400 and a JSON error naming the parameter, e.g.
+    /// <c>{"error": "Required parameter \"string to\" was not provided from query string."}</c>.</summary>
+    private static async Task BadRequestAsJson(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            context.Response.StatusCode = e.StatusCode;
+            await context.Response.WriteAsJsonAsync(new BadRequestAnswer(e.Message), StatusJson.Options).ConfigureAwait(false);
+        }
+    }
+
+    private sealed record BadRequestAnswer(string Error);
 
     public async Task StopAsync()
     {

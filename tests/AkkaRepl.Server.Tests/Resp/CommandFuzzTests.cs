@@ -39,17 +39,11 @@ public sealed class CommandFuzzTests(ITestOutputHelper output)
         var seed = TestSeed.Pick(output, pinned: 20261124);
         Soak.Describe(output);
         var random = new Random(seed);
-        var dir = Directory.CreateTempSubdirectory("akkarepl-fuzz-").FullName;
-        try { await RunAsync(seed, random, dir); }
-        finally { Directory.Delete(dir, recursive: true); }
-    }
-
-    private async Task RunAsync(int seed, Random random, string dir)
-    {
+        using var dir = new TempDataDir();
         var logs = new CapturingLoggerFactory();
         await using var node = await NodeHost.StartAsync(new AkkaReplOptions
         {
-            Node = new NodeOptions { NodeId = "fuzz", ClusterId = "fuzz", DataDir = dir, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
+            Node = new NodeOptions { NodeId = "fuzz", ClusterId = "fuzz", DataDir = dir.Path, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
         }, logs, default);
         await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
         var recent = new Queue<string>();

@@ -1,0 +1,33 @@
+using System.Net;
+using System.Text.Json;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Server.Node;
+using AkkaRepl.Server.Tests.Node;
+
+namespace AkkaRepl.Server.Tests.Http;
+
+/// <summary>A request the admin endpoint cannot bind (a parameter missing or not a number) gets 400 with a JSON error
+/// that names the parameter, not a bare 400 with an empty body.</summary>
+public sealed class AdminBadRequestTests
+{
+    [Theory(Timeout = 60_000)]
+    [InlineData("POST", "/admin/switchover", "Required parameter \"string to\" was not provided from query string.")]
+    [InlineData("POST", "/admin/follow?primary=n1", "Required parameter \"ulong generation\" was not provided from query string.")]
+    [InlineData("POST", "/admin/follow?primary=n1&generation=abc", "Failed to bind parameter \"ulong generation\" from \"abc\".")]
+    [InlineData("GET", "/admin/digest/abc", "Failed to bind parameter \"ulong lsn\" from \"abc\".")]
+    [InlineData("GET", "/admin/backup/wal?from=-1", "Failed to bind parameter \"ulong from\" from \"-1\".")]
+    public async Task A_missing_or_malformed_parameter_is_named_in_a_json_error(string method, string path, string expected)
+    {
+        using var dir = new TempDataDir();
+        await using var node = await NodeHost.StartAsync(new AkkaReplOptions
+        {
+            Node = new NodeOptions { NodeId = "n1", ClusterId = "c", DataDir = dir.Path, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
+        }, new CapturingLoggerFactory(), default);
+        using var http = new HttpClient();
+        using var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"http://127.0.0.1:{node.HttpPort}{path}"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(expected, json.RootElement.GetProperty("error").GetString());
+    }
+}
