@@ -16,7 +16,9 @@ namespace AkkaRepl.Replication.Cluster.Election;
 /// <see cref="ElectionOptions.ElectionTimeout"/>; every heartbeat acknowledgement it sent promised that. The primary's
 /// lease runs from the <i>send</i> time of the newest heartbeat a majority acknowledged, for
 /// <see cref="ElectionOptions.Lease"/>, and lease + drift margin &lt; election timeout (checked at start-up).
-/// A vote also counts as contact, so the new primary's own lease is protected in the same way.</para>
+/// A vote also counts as contact, so the new primary's own lease is protected in the same way. A candidate's vote for
+/// itself is a vote too: a node inside such a promise does not run, and a pre-vote round of its own ends when it grants
+/// another's vote.</para>
 /// Pre-vote first: a node asks whether a majority would vote for it before it raises any generation, so a node
 /// cut off from a healthy primary's majority cannot disrupt it.
 /// </summary>
