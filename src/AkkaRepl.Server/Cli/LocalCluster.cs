@@ -43,6 +43,18 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>Writes the configs: <c>n1.conf</c> .. <c>nN.conf</c>, plus <c>members.conf</c> they include.</summary>
     public static IReadOnlyList<string> WriteConfigs(string directory, int nodes, int basePort, string durability)
     {
+        try { return WriteConfigFiles(directory, nodes, basePort, durability); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AkkaReplException($"cannot write the cluster's configs to '{directory}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The highest base port for <paramref name="nodes"/> nodes: the last node's replication port must fit.</summary>
+    public static int MaxBasePort(int nodes) => 65535 - 10 * (nodes - 1) - 2;
+
+    private static IReadOnlyList<string> WriteConfigFiles(string directory, int nodes, int basePort, string durability)
+    {
         System.IO.Directory.CreateDirectory(directory);
         var members = new StringBuilder();
         members.AppendLine("# Members of the local cluster, included by every node's config.");
