@@ -29,7 +29,11 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new AkkaReplException($"backup directory '{target}' already exists and is not empty: give a new directory");
         var parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
+        try { Directory.CreateDirectory(parent); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AkkaReplException($"cannot create '{parent}' for the backup: {e.Message}", e);
+        }
 
         var (sourceId, source, role) = await ChooseSourceAsync(node, ct).ConfigureAwait(false);
         progress($"Backing up from {sourceId} ({role}) at {source} into {target}");

@@ -43,7 +43,11 @@ internal sealed class PointInTimeRestore(Action<string> progress)
         CheckTargetNotBeforeSnapshot(manifest, target);
 
         var parent = Path.GetDirectoryName(destination)!;
-        Directory.CreateDirectory(parent);
+        try { Directory.CreateDirectory(parent); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AkkaReplException($"cannot create '{parent}' for the restored data directory: {e.Message}", e);
+        }
         var temp = Path.Combine(parent, $".{Path.GetFileName(destination)}.restoring-{Guid.NewGuid():N}"[..^24]);
         try
         {

@@ -20,6 +20,10 @@ internal static class CliErrors
             case AkkaReplException known:
                 Console.Error.WriteLine($"akkarepl: {known.Message}");
                 return Failed;
+            // The environment's doing (a full disk, a path it may not write, a dropped link), not a bug: the message, no stack trace.
+            case IOException or UnauthorizedAccessException:
+                Console.Error.WriteLine($"akkarepl: I/O error: {error.Message}");
+                return Failed;
             default:
                 Console.Error.WriteLine($"akkarepl: unexpected failure (a bug; please report it): {error}");
                 return Failed;

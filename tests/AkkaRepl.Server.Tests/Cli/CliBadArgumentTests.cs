@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace AkkaRepl.Server.Tests.Cli;
+
+/// <summary>Commands given arguments they cannot use: one clear line and exit code 1, before anything starts. Each
+/// of these used to print "unexpected failure (a bug ...)" and a stack trace (a directory it cannot create, a seed
+/// that is no address), or to start nodes that each failed on a port out of range.</summary>
+public sealed class CliBadArgumentTests
+{
+    [Theory(Timeout = 60_000)]
+    [InlineData("cluster --dir /proc/akkarepl-no-such-dir", "akkarepl: cannot write the cluster's configs to '/proc/akkarepl-no-such-dir': ")]
+    [InlineData("cluster --dir {tmp} --base-port 65530", "akkarepl: --base-port 65530 is out of range: with 3 node(s) it must be between 1 and 65513 (node i uses base+10i .. base+10i+2)")]
+    [InlineData("cluster --dir {tmp} --base-port 0", "akkarepl: --base-port 0 is out of range: with 3 node(s) it must be between 1 and 65513")]
+    [InlineData("cluster --dir {tmp} --nodes 0", "akkarepl: --nodes must be between 1 and 9")]
+    [InlineData("bench reads --seeds nonsense", "akkarepl: --seeds: 'nonsense' is not a node address: expected host:port")]
+    [InlineData("bench fsync --dir /proc/akkarepl-no-such-dir", "akkarepl: cannot create the directory '/proc/akkarepl-no-such-dir' to measure in: ")]
+    [InlineData("backup --node 127.0.0.1:1 --to /proc/akkarepl-no-such-dir/b", "akkarepl: cannot create '/proc/akkarepl-no-such-dir' for the backup: ")]
+    public async Task Bad_arguments_get_one_clear_line_and_start_nothing(string arguments, string expected)
+    {
+        var tmp = Directory.CreateTempSubdirectory("akkarepl-cli-args-").FullName;
+        try
+        {
+            var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "akkarepl.dll"),
+                .. arguments.Replace("{tmp}", tmp).Split(' ')])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
+            var error = (await stderr).Trim();
+            Assert.Equal(1, process.ExitCode);
+            Assert.StartsWith(expected, error);
+            Assert.DoesNotContain("\n", error);          // one line, no stack trace
+            Assert.DoesNotContain("starting", await stdout); // no node was started (cluster)
+        }
+        finally { Directory.Delete(tmp, recursive: true); }
+    }
+}
