@@ -30,8 +30,9 @@ internal sealed class DataDirectoryLock : IDisposable
         {
             throw new AkkaReplException($"data directory '{Path.GetFullPath(dataDir)}' is in use by another akkarepl process (lock file {path}): {ex.Message}");
         }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
+            // Not a directory (a file by that name), a parent that cannot hold one, no permission.
             throw new AkkaReplException($"cannot use data directory '{Path.GetFullPath(dataDir)}': {ex.Message}");
         }
     }

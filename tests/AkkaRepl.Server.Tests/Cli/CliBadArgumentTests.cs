@@ -2,9 +2,10 @@ using System.Diagnostics;
 
 namespace AkkaRepl.Server.Tests.Cli;
 
-/// <summary>Commands given arguments they cannot use: one clear line and exit code 1, before anything starts. Each
-/// of these used to print "unexpected failure (a bug ...)" and a stack trace (a directory it cannot create, a seed
-/// that is no address), or to start nodes that each failed on a port out of range.</summary>
+/// <summary>Commands given arguments they cannot use: one clear line (the last on stderr, no stack trace) and exit
+/// code 1, before anything starts. Each of these used to print "unexpected failure (a bug ...)" and a stack trace (a
+/// directory it cannot create or that is a file, a seed that is no address), or to start nodes that each failed on a
+/// port out of range.</summary>
 public sealed class CliBadArgumentTests
 {
     [Theory(Timeout = 60_000)]
@@ -15,6 +16,8 @@ public sealed class CliBadArgumentTests
     [InlineData("bench reads --seeds nonsense", "akkarepl: --seeds: 'nonsense' is not a node address: expected host:port")]
     [InlineData("bench fsync --dir /proc/akkarepl-no-such-dir", "akkarepl: cannot create the directory '/proc/akkarepl-no-such-dir' to measure in: ")]
     [InlineData("backup --node 127.0.0.1:1 --to /proc/akkarepl-no-such-dir/b", "akkarepl: cannot create '/proc/akkarepl-no-such-dir' for the backup: ")]
+    [InlineData("node --data-dir /proc/akkarepl-no-such-dir", "akkarepl: cannot use data directory '/proc/akkarepl-no-such-dir': ")]
+    [InlineData("node --data-dir /proc/version", "akkarepl: cannot use data directory '/proc/version': ")]
     public async Task Bad_arguments_get_one_clear_line_and_start_nothing(string arguments, string expected)
     {
         var tmp = Directory.CreateTempSubdirectory("akkarepl-cli-args-").FullName;
@@ -29,10 +32,11 @@ public sealed class CliBadArgumentTests
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
-            var error = (await stderr).Trim();
+            // The message is the last line; a node also logs to stderr before it (e.g. "Node node1 stopping").
+            var lines = (await stderr).Trim().Split('\n');
             Assert.Equal(1, process.ExitCode);
-            Assert.StartsWith(expected, error);
-            Assert.DoesNotContain("\n", error);          // one line, no stack trace
+            Assert.StartsWith(expected, lines[^1]);
+            Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.Contains("unexpected failure"));
             Assert.DoesNotContain("starting", await stdout); // no node was started (cluster)
         }
         finally { Directory.Delete(tmp, recursive: true); }
