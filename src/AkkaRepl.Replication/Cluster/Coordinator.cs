@@ -42,7 +42,7 @@ public sealed partial class Coordinator : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<Coordinator>();
         _peers = context.Cluster.Members.Where(m => m.Id != context.Self.Value).ToList();
-        _probe = new PeerProbe(_peers, TimeSpan.FromSeconds(1), context.PeerHttp);
+        _probe = new PeerProbe(_peers, TimeSpan.FromSeconds(1), context.PeerHttp, context.Node.ClusterId);
     }
 
     public NodeRole Role { get; private set; } = NodeRole.Replica;
