@@ -116,8 +116,10 @@ public sealed class NodeLinkSecuritySpec(ITestOutputHelper output)
             }
             Assert.Contains("wrong cluster secret", cluster[R1].Log.ToString());
 
-            // The control: the same messages with the right secret do reach the election (so the refusals above mattered).
-            await SendAndReadRepliesAsync(cluster[R2].Endpoints.Repl, Secret, attack[..2], ct);
+            // The control: the same messages with the right secret (after the lane's hello) do reach the election, so the
+            // refusals above mattered.
+            await SendAndReadRepliesAsync(cluster[R2].Endpoints.Repl, Secret,
+                [new ControlHello("r1", FrameCodec.ProtocolVersion, "multinode-spec"), .. attack[..2]], ct);
             await cluster.WaitForGenerationAsync(R2, (long)Huge, ct);
         }, TimeSpan.FromSeconds(85));
     }

@@ -69,7 +69,7 @@ public sealed partial class Coordinator
             _election = new ElectionState(_c.Self.Value, members, options, new Random(seed), generation,
                 saved.Generation, saved.VotedFor, ElectionNow) { Log = LogNow() };
         }
-        _lane = new ControlLane(peers, OnControlMessage, (int)_c.Replication.MaxFrameBytes, _loggers.CreateLogger<ControlLane>(), _c.LinkSecurity);
+        _lane = new ControlLane(_c.Self.Value, _c.Node.ClusterId, peers, OnControlMessage, (int)_c.Replication.MaxFrameBytes, _loggers.CreateLogger<ControlLane>(), _c.LinkSecurity);
         if (Role == NodeRole.Primary && WritingGeneration is { } writing) Elect(s => s.AssumePrimary(ElectionNow, writing.Value));
         else Elect(s => s.AssumeReplica(ElectionNow, PrimaryId, Generation.Value));
         _roleWorker = Task.Run(() => RoleWorkerAsync(_stop.Token));

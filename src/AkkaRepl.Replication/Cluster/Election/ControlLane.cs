@@ -14,8 +14,10 @@ namespace AkkaRepl.Replication.Cluster.Election;
 /// megabyte of WAL in flight never delays a heartbeat or a vote; and it goes where the replication link goes
 /// (the same port), so a network cut between two nodes cuts both alike. It opens like a replication link (TLS when
 /// on, then the cluster-secret exchange: <see cref="LinkSecurity"/>), so a process that is not a member cannot vote
-/// or send a heartbeat: the accepting side refuses it before its first frame. Messages are one-way: a reply travels on
-/// the replier's own outgoing connection.
+/// or send a heartbeat: the accepting side refuses it before its first frame. Every connection then starts with a
+/// <see cref="ControlHello"/> naming the sender's cluster and protocol version, and the accepting side closes one of
+/// another cluster or version (with a warning that says which). Messages are one-way: a reply travels on the
+/// replier's own outgoing connection.
 /// <para>Each peer has a bounded queue of 64 messages. When a peer is unreachable the queue fills, and the oldest
 /// message is dropped: every control message is either repeated each heartbeat or re-sent by the next election
 /// round, and a stale one is worthless. Drops are counted in <see cref="Dropped"/>.</para>
@@ -30,14 +32,19 @@ public sealed partial class ControlLane : IAsyncDisposable
     private readonly int _maxFrameBytes;
     private readonly ILogger _logger;
     private readonly LinkSecurity _security;
+    private readonly string _clusterId;
+    private readonly byte[] _hello;
     private long _dropped;
 
+    /// <param name="self">This node's id, and <paramref name="clusterId"/> its cluster's: sent first on every connection.</param>
     /// <param name="peers">Each peer's id and where its replication port is reached.</param>
     /// <param name="received">Called for every message that arrives, on the connection's reader loop.</param>
     /// <param name="security">How each connection opens (TLS, the cluster secret); null: plain and unauthenticated.</param>
-    public ControlLane(IReadOnlyDictionary<string, EndPoint> peers, Action<ControlMessage> received, int maxFrameBytes, ILogger logger,
-        LinkSecurity? security = null)
+    public ControlLane(string self, string clusterId, IReadOnlyDictionary<string, EndPoint> peers, Action<ControlMessage> received,
+        int maxFrameBytes, ILogger logger, LinkSecurity? security = null)
     {
+        _clusterId = clusterId;
+        _hello = ControlMessageCodec.Encode(new ControlHello(self, FrameCodec.ProtocolVersion, clusterId));
         _security = security ?? new LinkSecurity(null, null);
         _received = received;
         _maxFrameBytes = maxFrameBytes;
@@ -62,16 +69,34 @@ public sealed partial class ControlLane : IAsyncDisposable
         if (_queues.TryGetValue(to, out var queue)) queue.Writer.TryWrite(message);
     }
 
-    /// <summary>Serves one incoming control connection until it closes: every frame is one message. Ends quietly when
-    /// this lane or the caller stops it (the node stopping, or its elections).</summary>
+    /// <summary>Serves one incoming control connection until it closes: its first frame is the sender's
+    /// <see cref="ControlHello"/>, and every frame after it is one message. Closes a connection of another cluster or
+    /// protocol version at once. Ends quietly when this lane or the caller stops it (the node stopping, or its
+    /// elections).</summary>
     public async Task ServeAsync(FrameConnection link, ControlFrame first, CancellationToken ct)
     {
+        if (ControlMessageCodec.Decode(first.Message.Span) is not ControlHello hello)
+            throw new ProtocolException("a control link must start with a Hello control message");
+        var refusal = hello.ClusterId != _clusterId
+            ? $"cluster id '{hello.ClusterId}' does not match this node's cluster id '{_clusterId}'"
+            : hello.ProtocolVersion != FrameCodec.ProtocolVersion
+                ? $"protocol version {hello.ProtocolVersion} is not supported: this node speaks {FrameCodec.ProtocolVersion}"
+                : null;
+        if (refusal is not null)
+        {
+            LogRefused(_logger, hello.From, link.RemoteEndPoint, refusal);
+            return; // closed: not one of its messages reaches the election
+        }
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _stop.Token);
-        Frame? frame = first;
+        Frame? frame;
+        try { frame = await link.ReceiveAsync(both.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (both.IsCancellationRequested) { return; }
         while (frame is not null)
         {
             if (frame is not ControlFrame control) throw new ProtocolException($"a control link carries only Control frames, not {frame.Type}");
-            _received(ControlMessageCodec.Decode(control.Message.Span));
+            var message = ControlMessageCodec.Decode(control.Message.Span);
+            if (message is ControlHello) throw new ProtocolException("a control link sends its Hello once, first");
+            _received(message);
             try { frame = await link.ReceiveAsync(both.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) when (both.IsCancellationRequested) { return; }
         }
@@ -93,6 +118,7 @@ public sealed partial class ControlLane : IAsyncDisposable
                     link = await FrameConnection.ConnectAsync(endpoint, _maxFrameBytes,
                         (socket, c) => _security.ConnectAsync(socket, endpoint, $"control lane to {peer} at {endpoint}", c), connect.Token).ConfigureAwait(false);
                 }
+                await link.SendAsync(new ControlFrame(_hello), ct).ConfigureAwait(false);
                 if (failures > 0) LogConnected(_logger, peer, failures);
                 failures = 0;
                 // Drain incoming bytes (none are expected) so a peer closing the connection is noticed.
@@ -130,6 +156,9 @@ public sealed partial class ControlLane : IAsyncDisposable
         try { await Task.WhenAll(_senders).ConfigureAwait(false); } catch (OperationCanceledException) { }
         _stop.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Control link from {From} at {Remote} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string from, string remote, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Control lane to {Peer} is down: {Error}")]
     private static partial void LogLinkDown(ILogger logger, string peer, string error);

@@ -11,12 +11,14 @@ namespace AkkaRepl.Replication.Cluster.Election;
 /// </summary>
 public static class ControlMessageCodec
 {
-    private enum Kind : byte { Heartbeat = 1, HeartbeatAck = 2, PreVoteRequest = 3, PreVoteReply = 4, VoteRequest = 5, VoteReply = 6, TimeoutNow = 7 }
+    private enum Kind : byte { Heartbeat = 1, HeartbeatAck = 2, PreVoteRequest = 3, PreVoteReply = 4, VoteRequest = 5, VoteReply = 6, TimeoutNow = 7, Hello = 8 }
 
     public static byte[] Encode(ControlMessage message)
     {
         var from = Encoding.UTF8.GetBytes(message.From);
         if (from.Length > FrameCodec.MaxStringBytes) throw new ArgumentException("node id too long", nameof(message));
+        var cluster = message is ControlHello hello ? Encoding.UTF8.GetBytes(hello.ClusterId) : [];
+        if (cluster.Length > FrameCodec.MaxStringBytes) throw new ArgumentException("cluster id too long", nameof(message));
         var (kind, fields) = message switch
         {
             Heartbeat h => (Kind.Heartbeat, 1 + 16 + 8),
@@ -26,6 +28,7 @@ public static class ControlMessageCodec
             VoteRequest => (Kind.VoteRequest, 16 + 8 + 1),
             VoteReply => (Kind.VoteReply, 1 + 8),
             TimeoutNow => (Kind.TimeoutNow, 0),
+            ControlHello => (Kind.Hello, 2 + 2 + cluster.Length),
             _ => throw new ArgumentException($"no encoding for {message.GetType().Name}", nameof(message)),
         };
         var bytes = new byte[1 + 2 + from.Length + 8 + fields];
@@ -44,6 +47,11 @@ public static class ControlMessageCodec
             case PreVoteReply r: BinaryPrimitives.WriteUInt64LittleEndian(f, r.ForGeneration); f[8] = r.Granted ? (byte)1 : (byte)0; break;
             case VoteRequest v: Log(f, v.Log); I64(f[16..], v.SentAtTicks); f[24] = v.Transfer ? (byte)1 : (byte)0; break;
             case VoteReply v: f[0] = v.Granted ? (byte)1 : (byte)0; I64(f[1..], v.EchoTicks); break;
+            case ControlHello h:
+                BinaryPrimitives.WriteUInt16LittleEndian(f, h.ProtocolVersion);
+                BinaryPrimitives.WriteUInt16LittleEndian(f[2..], (ushort)cluster.Length);
+                cluster.CopyTo(f[4..]);
+                break;
         }
         return bytes;
     }
@@ -58,6 +66,14 @@ public static class ControlMessageCodec
         var from = Encoding.UTF8.GetString(s.Slice(3, fromLength));
         var generation = BinaryPrimitives.ReadUInt64LittleEndian(s[(3 + fromLength)..]);
         var f = s[(3 + fromLength + 8)..];
+        if (kind == Kind.Hello)
+        {
+            if (f.Length < 4) throw new ProtocolException($"control message Hello has {f.Length} bytes of fields, not at least 4");
+            var clusterLength = BinaryPrimitives.ReadUInt16LittleEndian(f[2..]);
+            if (clusterLength > FrameCodec.MaxStringBytes || f.Length != 4 + clusterLength)
+                throw new ProtocolException($"control message Hello has {f.Length} bytes of fields for a cluster id of {clusterLength} bytes");
+            return new ControlHello(from, BinaryPrimitives.ReadUInt16LittleEndian(f), Encoding.UTF8.GetString(f.Slice(4, clusterLength)));
+        }
         int expected = kind switch
         {
             Kind.Heartbeat => 25, Kind.HeartbeatAck => 8, Kind.PreVoteRequest => 24,

@@ -6,6 +6,12 @@ namespace AkkaRepl.Replication.Cluster.Election;
 /// </summary>
 public abstract record ControlMessage(string From, ulong Generation);
 
+/// <summary>The first message on every control connection: which protocol and which cluster the sender speaks for. The
+/// accepting side closes a connection whose hello names another cluster or protocol version, so a node of another
+/// cluster reached by a wrong member address (a reused port, a copied config) can neither vote nor fence anything
+/// here, with or without a cluster secret. Never handed to the election.</summary>
+public sealed record ControlHello(string From, ushort ProtocolVersion, string ClusterId) : ControlMessage(From, 0);
+
 /// <summary>Every node to every peer, each heartbeat interval: I am alive, my role and where my log ends. From the
 /// primary it also asks for a <see cref="HeartbeatAck"/>, which renews its lease. <c>SentAt</c> is the sender's own
 /// clock, only ever compared with itself.</summary>

@@ -154,6 +154,7 @@ public sealed class ElectionStateTests
             new PreVoteRequest("c", 7, new LogPosition(7, 1), 3, 2), new PreVoteReply("d", 7, 8, true),
             new VoteRequest("e", 8, new LogPosition(7, 9), 123456789), new VoteReply("f", 8, false, 42),
             new VoteRequest("g", 9, new LogPosition(8, 1), 5, Transfer: true), new TimeoutNow("h", 9),
+            new ControlHello("i", 1, "cluster-\u00e9"), new ControlHello("j", 2, ""),
         ];
         foreach (var m in all) Assert.Equal(m, ControlMessageCodec.Decode(ControlMessageCodec.Encode(m)));
         var random = new Random(5);
