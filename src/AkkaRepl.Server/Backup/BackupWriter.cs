@@ -29,11 +29,7 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new AkkaReplException($"backup directory '{target}' already exists and is not empty: give a new directory");
         var parent = Path.GetDirectoryName(target)!;
-        try { Directory.CreateDirectory(parent); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new AkkaReplException($"cannot create '{parent}' for the backup: {e.Message}", e);
-        }
+        Core.Io.Directories.Create(parent, "for the backup");
 
         var (sourceId, source, role) = await ChooseSourceAsync(node, ct).ConfigureAwait(false);
         progress($"Backing up from {sourceId} ({role}) at {source} into {target}");

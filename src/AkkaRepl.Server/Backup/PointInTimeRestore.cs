@@ -43,11 +43,7 @@ internal sealed class PointInTimeRestore(Action<string> progress)
         CheckTargetNotBeforeSnapshot(manifest, target);
 
         var parent = Path.GetDirectoryName(destination)!;
-        try { Directory.CreateDirectory(parent); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new AkkaReplException($"cannot create '{parent}' for the restored data directory: {e.Message}", e);
-        }
+        Directories.Create(parent, "for the restored data directory");
         var temp = Path.Combine(parent, $".{Path.GetFileName(destination)}.restoring-{Guid.NewGuid():N}"[..^24]);
         try
         {

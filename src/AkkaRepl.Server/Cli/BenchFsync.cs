@@ -19,11 +19,7 @@ internal static partial class BenchFsync
     public static Result Measure(string dir, TimeSpan duration, bool overwrite, CancellationToken ct)
     {
         if (!OperatingSystem.IsLinux()) throw new Core.Errors.AkkaReplException("bench fsync needs Linux (it calls fdatasync)");
-        try { Directory.CreateDirectory(dir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new Core.Errors.AkkaReplException($"cannot create the directory '{dir}' to measure in: {e.Message}", e);
-        }
+        Core.Io.Directories.Create(dir, "to measure in");
         string path = Path.Combine(dir, "akkarepl-bench-fsync-" + Guid.NewGuid().ToString("N") + ".bin");
         try
         {

@@ -14,7 +14,7 @@ public sealed class CliBadArgumentTests
     [InlineData("cluster --dir {tmp} --base-port 0", "akkarepl: --base-port 0 is out of range: with 3 node(s) it must be between 1 and 65513")]
     [InlineData("cluster --dir {tmp} --nodes 0", "akkarepl: --nodes must be between 1 and 9")]
     [InlineData("bench reads --seeds nonsense", "akkarepl: --seeds: 'nonsense' is not a node address: expected host:port")]
-    [InlineData("bench fsync --dir /proc/akkarepl-no-such-dir", "akkarepl: cannot create the directory '/proc/akkarepl-no-such-dir' to measure in: ")]
+    [InlineData("bench fsync --dir /proc/akkarepl-no-such-dir", "akkarepl: cannot create '/proc/akkarepl-no-such-dir' to measure in: ")]
     [InlineData("backup --node 127.0.0.1:1 --to /proc/akkarepl-no-such-dir/b", "akkarepl: cannot create '/proc/akkarepl-no-such-dir' for the backup: ")]
     [InlineData("node --data-dir /proc/akkarepl-no-such-dir", "akkarepl: cannot use data directory '/proc/akkarepl-no-such-dir': ")]
     [InlineData("node --data-dir /proc/version", "akkarepl: cannot use data directory '/proc/version': ")]
