@@ -7,7 +7,8 @@ namespace AkkaRepl.Server.Tests.Node;
 /// <summary>
 /// Whatever answers at a member's HTTP address must be that member, of this cluster, before a node acts on it. Found
 /// in a CI run: two embedded sample nodes whose members kept the default HTTP port (7380) found a stray
-/// `akkarepl node` there (another cluster's "node1", primary of generation 1), and both stepped down to follow it.
+/// `akkarepl node` started by hand there ("node1", not a member, primary of generation 1), and both stepped down to
+/// follow it. The node id is checked, and the cluster id too (the test's stray node belongs to another cluster).
 /// </summary>
 public sealed class PeerIdentityTests
 {
