@@ -494,9 +494,8 @@ internal sealed class HoconParser
             {
                 var escapeAt = Here;
                 Advance();
-                // A backslash last in the text or the line escapes nothing: the string is unterminated.
-                if (AtEnd || Peek() == '\n')
-                    throw new ConfigException($"{open}: unterminated quoted string: add the closing '\"' before the end of the line");
+                // A backslash last in the text or the line escapes nothing: the loop's check reports the string unterminated.
+                if (AtEnd || Peek() == '\n') continue;
                 var e = Peek();
                 Advance();
                 switch (e)

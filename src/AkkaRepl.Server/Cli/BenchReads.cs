@@ -76,11 +76,10 @@ internal sealed class BenchReads
         if (settings.Pipeline < 1) throw new AkkaReplException("--pipeline must be at least 1");
         if (settings.Keyspace < 1) throw new AkkaReplException("--keyspace must be at least 1");
         if (settings.PhaseDuration <= TimeSpan.Zero) throw new AkkaReplException("--seconds must be positive");
-        try { new AkkaReplClientOptions { Seeds = settings.Seeds }.Validate(); }
-        catch (ArgumentException e)
+        foreach (var seed in settings.Seeds)
         {
-            // "invalid AkkaReplClientOptions:\nSeeds: 'x' is not a node address: ..." , one line per bad seed.
-            throw new AkkaReplException("--seeds: " + string.Join("; ", e.Message.Split('\n').Skip(1).Select(l => l.Replace("Seeds: ", "", StringComparison.Ordinal))));
+            try { NodeEndpoint.Parse(seed); }
+            catch (ArgumentException e) { throw new AkkaReplException("--seeds: " + e.Message.Split(" (Parameter")[0]); }
         }
         if (settings.Warmup < TimeSpan.Zero) throw new AkkaReplException("--warmup must not be negative");
         if (settings.Settle < TimeSpan.Zero) throw new AkkaReplException("--settle must not be negative");

@@ -24,10 +24,11 @@ internal static class ClusterCommand
                 var count = parse.GetValue(nodes);
                 if (count is < 1 or > 9) throw new Core.Errors.AkkaReplException("--nodes must be between 1 and 9");
                 var directory = parse.GetValue(dir)!.FullName;
-                if (parse.GetValue(basePort) is { } given && (given < 1 || given > LocalCluster.MaxBasePort(count)))
+                var given = parse.GetValue(basePort);
+                if (given is < 1 || given > LocalCluster.MaxBasePort(count))
                     throw new Core.Errors.AkkaReplException(
                         $"--base-port {given} is out of range: with {count} node(s) it must be between 1 and {LocalCluster.MaxBasePort(count)} (node i uses base+10i .. base+10i+2)");
-                var port = parse.GetValue(basePort) ?? LocalCluster.FindFreeBasePort(7400, count);
+                var port = given ?? LocalCluster.FindFreeBasePort(7400, count);
                 var configs = LocalCluster.WriteConfigs(directory, count, port, parse.GetValue(durability)!);
                 Console.Out.WriteLine($"Configs written to {directory}; starting {count} nodes...");
                 using var stop = new CancellationTokenSource();

@@ -70,15 +70,7 @@ internal static class DemoCommand
             Say($"Starting {replica} again: it resumes from its own WAL position and catches up.");
             await cluster.StartNodeAsync(stopped, ct).ConfigureAwait(false);
             var target = (await admin.StatusAsync($"127.0.0.1:{primary.HttpPort}", ct).ConfigureAwait(false)).FlushedLsn;
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (true)
-            {
-                var restarted = await admin.StatusAsync($"127.0.0.1:{cluster.Nodes[stopped].HttpPort}", ct).ConfigureAwait(false);
-                Say($"  {replica} applied {restarted.AppliedLsn:N0} of {target:N0} ({100.0 * restarted.AppliedLsn / target:F0}%)");
-                if (restarted.AppliedLsn >= target) break;
-                if (DateTime.UtcNow > deadline) throw new AkkaReplException($"{replica} did not catch up within 30 s");
-                await Task.Delay(100, ct).ConfigureAwait(false);
-            }
+            await WaitForAppliedAsync(admin, cluster.Nodes[stopped], target, showProgress: true, ct).ConfigureAwait(false);
             await ShowAsync(admin, primary, $"After {replica} caught up", ct).ConfigureAwait(false);
 
             // Every node holds the same data, once it applied the primary's log (a node that was primary before an
@@ -86,12 +78,7 @@ internal static class DemoCommand
             var end = (await admin.StatusAsync($"127.0.0.1:{primary.HttpPort}", ct).ConfigureAwait(false)).FlushedLsn;
             foreach (var node in cluster.Nodes)
             {
-                var applyDeadline = DateTime.UtcNow.AddSeconds(30);
-                while ((await admin.StatusAsync($"127.0.0.1:{node.HttpPort}", ct).ConfigureAwait(false)).AppliedLsn < end)
-                {
-                    if (DateTime.UtcNow > applyDeadline) throw new AkkaReplException($"{node.Name} did not apply the primary's log up to {end:N0} within 30 s");
-                    await Task.Delay(50, ct).ConfigureAwait(false);
-                }
+                await WaitForAppliedAsync(admin, node, end, showProgress: false, ct).ConfigureAwait(false);
                 await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort, ct).ConfigureAwait(false);
                 var size = (await redis.ExecuteAsync(ct, "DBSIZE").ConfigureAwait(false)).Integer;
                 var last = (await redis.ExecuteAsync(ct, "GET", $"order:{keyCount - 1}").ConfigureAwait(false)).AsString();
@@ -152,6 +139,21 @@ internal static class DemoCommand
             Say($"  {primary.Name} stopped accepting writes ({refused}); waiting for the cluster's new primary...");
             primary = await cluster.PrimaryAsync(admin, ct).ConfigureAwait(false);
             Say($"  {primary.Name} is the primary now; writing on from key {sent:N0} there.");
+        }
+    }
+
+    /// <summary>Waits up to 30 s until <paramref name="node"/> applied the log up to <paramref name="target"/>,
+    /// polling its status every 100 ms (and saying how far it got each time when <paramref name="showProgress"/>).</summary>
+    private static async Task WaitForAppliedAsync(AdminClient admin, LocalNode node, ulong target, bool showProgress, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var applied = (await admin.StatusAsync($"127.0.0.1:{node.HttpPort}", ct).ConfigureAwait(false)).AppliedLsn;
+            if (showProgress) Say($"  {node.Name} applied {applied:N0} of {target:N0} ({100.0 * applied / target:F0}%)");
+            if (applied >= target) return;
+            if (DateTime.UtcNow > deadline) throw new AkkaReplException($"{node.Name} did not apply the primary's log up to {target:N0} within 30 s");
+            await Task.Delay(100, ct).ConfigureAwait(false);
         }
     }
 
