@@ -81,6 +81,15 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
         m.CreateObservableGauge("akkarepl.process.stall.longest", () => Stalls(s => (s.LongestPauseMs / 1000.0, s.LongestPoolDelayMs / 1000.0)), "s",
             "The longest stall of each kind since start (pause, pool), any length.");
 
+        // The runtime's own figures: a GC pause stops every thread (the applier, the acks, the lease), so an operator
+        // reading a lag or latency spike needs them next to the stalls above.
+        m.CreateObservableCounter("akkarepl.process.gc.pause.time", () => GC.GetTotalPauseDuration().TotalSeconds, "s",
+            "Time the garbage collector held every managed thread of this process since start.");
+        m.CreateObservableCounter("akkarepl.process.gc.allocated", () => GC.GetTotalAllocatedBytes(precise: false), "By",
+            "Bytes allocated on the managed heap since start (all threads): its rate over the write rate is the allocation per write.");
+        m.CreateObservableCounter("akkarepl.process.gc.collections", () => GcCollections(), "{collection}",
+            "Garbage collections since start, by generation (a gen1 collection is also counted under gen0, a gen2 under both).");
+
         m.CreateObservableCounter("akkarepl.verify.runs", () => Verified(v => v.Runs), "{run}",
             "Verifications this node ran (akkarepl verify, POST /admin/verify, or periodic) since it started.");
         m.CreateObservableGauge("akkarepl.verify.differing_nodes", () => Verified(v => v.DifferentNodes.Count), "{node}",
@@ -181,6 +190,12 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
     }
 
     /// <summary>One figure per kind of stall (pause, pool), or nothing when the stall monitor is off.</summary>
+    private static IEnumerable<Measurement<long>> GcCollections()
+    {
+        for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+            yield return new Measurement<long>(GC.CollectionCount(generation), new KeyValuePair<string, object?>("generation", $"gen{generation}"));
+    }
+
     private IEnumerable<Measurement<T>> Stalls<T>(Func<StallStatus, (T Pause, T Pool)> value) where T : struct
     {
         if (Status().Stalls is not { } stalls) yield break;

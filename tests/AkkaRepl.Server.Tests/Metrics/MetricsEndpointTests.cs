@@ -61,6 +61,11 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             Assert.True(after.Value("akkarepl_resp_connections_accepted_total") >= 1);
             Assert.Equal(0, after.Value("akkarepl_durability_degraded"));
             Assert.True(after.Value("akkarepl_role_changes_total", ("role", "primary")) >= 1);
+            // A node that started, recovered and took 50 writes has collected at least once; the pause total is the runtime's own.
+            Assert.True(after.Value("akkarepl_process_gc_collections_total", ("generation", "gen0")) >= after.Value("akkarepl_process_gc_collections_total", ("generation", "gen1")));
+            Assert.True(after.Value("akkarepl_process_gc_collections_total", ("generation", "gen1")) >= after.Value("akkarepl_process_gc_collections_total", ("generation", "gen2")));
+            Assert.True(after.Has("akkarepl_process_gc_pause_time_seconds_total"));
+            Assert.True(after.Value("akkarepl_process_gc_allocated_bytes_total") > before.Value("akkarepl_process_gc_allocated_bytes_total"), "50 writes allocate");
 
             await Wait.Until(() => r1.GetStatus().AppliedLsn >= end, "the replica to apply");
             var replica = await ScrapeAsync(r1);
