@@ -55,7 +55,7 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
         var version = store.GetVersion(keyBytes);
         await ConsistentReads.AfterAsync(embedded, consistency, version, ct).ConfigureAwait(false);
         if (reply.IsError) throw new CommandRejectedException(reply.Text!);
-        return new ReadResult<string?>(reply.Bulk is null ? null : Encoding.UTF8.GetString(reply.Bulk), version, applied);
+        return new ReadResult<string?>(reply.IsNil ? null : Encoding.UTF8.GetString(reply.BulkMemory.Span), version, applied);
     }
 
     public Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default) => embedded.Running.Applier.WaitForAppliedAsync(lsn, ct);

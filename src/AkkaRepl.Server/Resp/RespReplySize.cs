@@ -16,7 +16,7 @@ internal static class RespReplySize
             case KvReplyKind.Integer:
                 return 23;
             case KvReplyKind.Bulk:
-                return (reply.Bulk?.Length ?? 0) + 16;
+                return reply.BulkLength + 16;
             default:
                 if (reply.Items is null) return 5;
                 var total = 16L;

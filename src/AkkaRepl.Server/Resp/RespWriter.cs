@@ -24,11 +24,11 @@ internal static class RespWriter
                 Header(output, (byte)':', reply.Integer);
                 break;
             case KvReplyKind.Bulk:
-                if (reply.Bulk is null) Nil(output, protocol, (byte)'$');
+                if (reply.IsNil) Nil(output, protocol, (byte)'$');
                 else
                 {
-                    Header(output, (byte)'$', reply.Bulk.Length);
-                    output.Write(reply.Bulk);
+                    Header(output, (byte)'$', reply.BulkLength);
+                    output.Write(reply.BulkMemory.Span); // a stored value's slice, no copy
                     output.Write(Crlf);
                 }
                 break;

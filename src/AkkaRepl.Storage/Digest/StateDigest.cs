@@ -49,7 +49,7 @@ public sealed class StateDigest
             var entries = new List<DigestEntry>(kv.Shards.Sum(s => s.Count));
             foreach (var shard in kv.Shards)
                 foreach (var (key, entry) in shard)
-                    entries.Add(DigestEntry.Of(key, entry.Value, entry.Version));
+                    entries.Add(DigestEntry.Of(key, entry.Span, entry.Version));
             return new StateDigest(kv.Lsn, entries.ToArray());
         }
         using var buffer = new MemoryStream();
@@ -115,14 +115,14 @@ public sealed class StateDigest
     {
         public ulong Prefix64 { get; } = BinaryPrimitives.ReadUInt64BigEndian(KeyHash);
 
-        public static DigestEntry Of(byte[] key, byte[] value, ulong version)
+        public static DigestEntry Of(byte[] key, ReadOnlySpan<byte> value, ulong version)
         {
             // Lengths first, so ("ab","c") and ("a","bc") never hash alike.
             var buffer = new byte[4 + key.Length + 4 + value.Length + 8];
             BinaryPrimitives.WriteInt32LittleEndian(buffer, key.Length);
             key.CopyTo(buffer, 4);
             BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4 + key.Length), value.Length);
-            value.CopyTo(buffer, 8 + key.Length);
+            value.CopyTo(buffer.AsSpan(8 + key.Length));
             BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(8 + key.Length + value.Length), version);
             return new DigestEntry(key, SHA256.HashData(key), SHA256.HashData(buffer));
         }

@@ -35,7 +35,7 @@ internal sealed class KvImage : IStateImage
             // The layout of WriteTo: version, LSN, horizon, count, entries (key, value, version), count, tombstones.
             long length = 1 + 8 + 8 + 8 + 8;
             foreach (var shard in Shards)
-                foreach (var (key, entry) in shard) length += 4 + key.Length + 4 + entry.Value.Length + 8;
+                foreach (var (key, entry) in shard) length += 4 + key.Length + 4 + entry.Length + 8;
             foreach (var key in Tombstones.Keys) length += 4 + key.Length + 8;
             return length;
         }
@@ -54,8 +54,8 @@ internal sealed class KvImage : IStateImage
         {
             writer.Write(key.Length);
             writer.Write(key);
-            writer.Write(entry.Value.Length);
-            writer.Write(entry.Value);
+            writer.Write(entry.Length);
+            writer.Write(entry.Span);
             writer.Write(entry.Version);
         }
         var tombstones = Tombstones.ToArray();

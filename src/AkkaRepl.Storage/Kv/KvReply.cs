@@ -9,12 +9,22 @@ namespace AkkaRepl.Storage.Kv;
 /// </summary>
 public sealed class KvReply
 {
+    private readonly byte[]? _bulk;           // null: no bulk (nil, or another kind)
+    private readonly int _bulkOffset, _bulkLength;
+
     private KvReply(KvReplyKind kind, string? text, long integer, byte[]? bulk, IReadOnlyList<KvReply>? items)
+        : this(kind, text, integer, bulk, 0, bulk?.Length ?? 0, items)
+    {
+    }
+
+    private KvReply(KvReplyKind kind, string? text, long integer, byte[]? bulk, int offset, int length, IReadOnlyList<KvReply>? items)
     {
         Kind = kind;
         Text = text;
         Integer = integer;
-        Bulk = bulk;
+        _bulk = bulk;
+        _bulkOffset = offset;
+        _bulkLength = length;
         Items = items;
     }
 
@@ -39,15 +49,24 @@ public sealed class KvReply
     public string? Text { get; }
     /// <summary>The value of an <see cref="KvReplyKind.Integer"/> reply.</summary>
     public long Integer { get; }
-    /// <summary>The bytes of a <see cref="KvReplyKind.Bulk"/> reply; null means nil.</summary>
-    public byte[]? Bulk { get; }
+    /// <summary>The bytes of a <see cref="KvReplyKind.Bulk"/> reply as an array of their own; null means nil. A reply
+    /// that shares a slice of a larger array (a stored value) copies it here: the wire path uses <see cref="BulkMemory"/>.</summary>
+    public byte[]? Bulk => _bulk is null ? null
+        : _bulkOffset == 0 && _bulkLength == _bulk.Length ? _bulk
+        : _bulk.AsSpan(_bulkOffset, _bulkLength).ToArray();
+
+    /// <summary>The bytes of a bulk reply without a copy (empty for nil: tell nil by <see cref="IsNil"/>).</summary>
+    public ReadOnlyMemory<byte> BulkMemory => _bulk is null ? default : new(_bulk, _bulkOffset, _bulkLength);
+
+    /// <summary>Length of a bulk reply's bytes (0 for nil).</summary>
+    public int BulkLength => _bulkLength;
     /// <summary>The elements of an <see cref="KvReplyKind.Array"/> (null = nil array) or a <see cref="KvReplyKind.Map"/> (flat pairs).</summary>
     public IReadOnlyList<KvReply>? Items { get; }
 
     /// <summary>True for an error reply (its <see cref="Text"/> starts with the error code).</summary>
     public bool IsError => Kind == KvReplyKind.Error;
     /// <summary>True for the nil bulk string and the nil array.</summary>
-    public bool IsNil => (Kind == KvReplyKind.Bulk && Bulk is null) || (Kind == KvReplyKind.Array && Items is null);
+    public bool IsNil => (Kind == KvReplyKind.Bulk && _bulk is null) || (Kind == KvReplyKind.Array && Items is null);
 
     /// <summary>A status reply; <paramref name="text"/> must not contain CR or LF.</summary>
     public static KvReply Simple(string text) => new(KvReplyKind.Simple, CheckLine(text), 0, null, null);
@@ -67,6 +86,15 @@ public sealed class KvReply
 
     /// <summary>A bulk string; null gives <see cref="Nil"/>. The array is not copied: do not change it afterwards.</summary>
     public static KvReply FromBulk(byte[]? value) => value is null ? Nil : new(KvReplyKind.Bulk, null, 0, value, null);
+
+    /// <summary>A bulk string that shares <paramref name="value"/>'s memory (a stored value's slice, never changed
+    /// afterwards); not nil, even when empty.</summary>
+    public static KvReply FromBulk(ReadOnlyMemory<byte> value)
+    {
+        if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(value, out var segment))
+            return new(KvReplyKind.Bulk, null, 0, segment.Array ?? [], segment.Offset, segment.Count, null);
+        return new(KvReplyKind.Bulk, null, 0, value.ToArray(), null);
+    }
 
     /// <summary>A bulk string of the UTF-8 bytes of <paramref name="value"/>.</summary>
     public static KvReply FromString(string value) => new(KvReplyKind.Bulk, null, 0, Encoding.UTF8.GetBytes(value), null);
@@ -94,7 +122,7 @@ public sealed class KvReply
         KvReplyKind.Simple => "+" + Text,
         KvReplyKind.Error => "-" + Text,
         KvReplyKind.Integer => ":" + Integer.ToString(CultureInfo.InvariantCulture),
-        KvReplyKind.Bulk => Bulk is null ? "(nil)" : "\"" + Encoding.UTF8.GetString(Bulk) + "\"",
+        KvReplyKind.Bulk => _bulk is null ? "(nil)" : "\"" + Encoding.UTF8.GetString(BulkMemory.Span) + "\"",
         KvReplyKind.Array => Items is null ? "(nil array)" : "[" + string.Join(", ", Items) + "]",
         _ => "{" + string.Join(", ", Items!) + "}",
     };

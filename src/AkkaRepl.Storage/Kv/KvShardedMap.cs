@@ -42,27 +42,46 @@ internal sealed class KvShardedMap
     public bool ContainsKey(ReadOnlySpan<byte> key) =>
         _shards[ShardOf(key)].GetAlternateLookup<ReadOnlySpan<byte>>().ContainsKey(key);
 
-    /// <summary>Sets <paramref name="key"/>; returns whether it existed before.</summary>
-    public bool Set(ReadOnlySpan<byte> key, KvEntry entry)
+    /// <summary>Sets <paramref name="key"/>; returns whether it existed before, and then the entry it replaced.</summary>
+    public bool Set(ReadOnlySpan<byte> key, KvEntry entry, out KvEntry replaced)
     {
         var lookup = Writable(ShardOf(key)).GetAlternateLookup<ReadOnlySpan<byte>>();
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, key, out var existed);
+        replaced = slot;
         slot = entry;
         if (!existed) _count++;
         return existed;
     }
 
-    /// <summary>Removes <paramref name="key"/>; on success returns the stored key array (reused for its tombstone).</summary>
-    public bool Remove(ReadOnlySpan<byte> key, out byte[] storedKey)
+    /// <summary>Removes <paramref name="key"/>; on success returns the stored key array (reused for its tombstone)
+    /// and the entry removed.</summary>
+    public bool Remove(ReadOnlySpan<byte> key, out byte[] storedKey, out KvEntry removed)
     {
         var shard = ShardOf(key);
         storedKey = null!;
+        removed = default;
         // Look first, so a shared shard is not copied for a key it does not hold.
         if (!_shards[shard].GetAlternateLookup<ReadOnlySpan<byte>>().ContainsKey(key)) return false;
-        Writable(shard).GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key, out var actualKey, out _);
+        Writable(shard).GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key, out var actualKey, out removed);
         storedKey = actualKey!;
         _count--;
         return true;
+    }
+
+    /// <summary>Replaces, in <paramref name="shard"/>, the entries <paramref name="move"/> picks by the entries it
+    /// makes (same keys; the store's compaction moving values). A frozen shard is copied first, as for any change.</summary>
+    public void Relocate(int shard, Func<KvEntry, bool> move, Func<KvEntry, KvEntry> moved)
+    {
+        List<byte[]>? keys = null;
+        foreach (var (key, entry) in _shards[shard])
+            if (move(entry)) (keys ??= []).Add(key);
+        if (keys is null) return;
+        var writable = Writable(shard);
+        foreach (var key in keys)
+        {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(writable, key);
+            slot = moved(slot);
+        }
     }
 
     /// <summary>The shards as they are now, frozen for an image: never changed again (see the type's invariant).</summary>

@@ -29,6 +29,8 @@ public sealed class KvStore : IStateMachine
     private readonly int _maxTombstones;
     // All fields below are written only by the applier thread under the write lock (Apply, Restore).
     private KvShardedMap _data = new();
+    private KvValueArena _values = new(); // where Put keeps small values (see KvValueArena: no young-generation garbage per write)
+    private int _compactShard; // the next shard a compaction step looks at
     private Dictionary<byte[], ulong> _tombstones = new(ByteArrayComparer.Instance);
     private Queue<(byte[] Key, ulong Lsn)> _tombstoneOrder = new();
     private ulong _horizon;
@@ -56,6 +58,9 @@ public sealed class KvStore : IStateMachine
     {
         get { _lock.EnterReadLock(); try { return _data.Count; } finally { _lock.ExitReadLock(); } }
     }
+
+    /// <summary>The arena holding the small values (tests read its space figures; applier thread only).</summary>
+    internal KvValueArena Values => _values;
 
     /// <summary>Number of tombstones kept (for status and tests).</summary>
     public int TombstoneCount
@@ -185,6 +190,7 @@ public sealed class KvStore : IStateMachine
                 CheckOrder(entry);
                 var reply = Execute(single, entry.EndLsn.Value, allowWrites: true);
                 _applied = entry.EndLsn;
+                CompactStep();
                 return reply;
             }
             finally
@@ -213,6 +219,7 @@ public sealed class KvStore : IStateMachine
                 reply = KvReply.FromArray(replies);
             }
             _applied = entry.EndLsn;
+            CompactStep();
             return reply;
         }
         finally { _lock.ExitWriteLock(); }
@@ -292,9 +299,9 @@ public sealed class KvStore : IStateMachine
         if (info.IsWrite && !allowWrites) return KvErrors.NotReadOnly(info.Name);
         return info.Name switch
         {
-            "get" => KvReply.FromBulk(Find(argv[1].Span)?.Value),
+            "get" => Bulk(Find(argv[1].Span)),
             "exists" => Exists(argv),
-            "strlen" => KvReply.FromInteger(Find(argv[1].Span)?.Value.Length ?? 0),
+            "strlen" => KvReply.FromInteger(Find(argv[1].Span)?.Length ?? 0),
             "mget" => MGet(argv),
             "dbsize" => KvReply.FromInteger(_data.Count),
             "type" => Find(argv[1].Span) is null ? NoneType : StringType,
@@ -321,26 +328,28 @@ public sealed class KvStore : IStateMachine
     private KvReply SetNx(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
         if (Find(argv[1].Span) is not null) return KvReply.Zero;
-        Put(argv[1].Span, argv[2].ToArray(), lsn);
+        Put(argv[1].Span, argv[2].Span, lsn);
         return KvReply.One;
     }
 
     private KvReply GetSet(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
-        var old = Find(argv[1].Span)?.Value;
-        Put(argv[1].Span, argv[2].ToArray(), lsn);
-        return KvReply.FromBulk(old);
+        var old = Find(argv[1].Span);
+        Put(argv[1].Span, argv[2].Span, lsn);
+        return Bulk(old); // the old slice stays readable: chunks are never written twice
     }
 
     private KvReply GetDel(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
-        var old = Find(argv[1].Span)?.Value;
+        var old = Find(argv[1].Span);
         if (old is not null) Remove(argv[1].Span, lsn);
-        return KvReply.FromBulk(old);
+        return Bulk(old);
     }
 
     private KvEntry? Find(ReadOnlySpan<byte> key) =>
         _data.TryGet(key, out var entry) ? entry : null;
+
+    private static KvReply Bulk(KvEntry? entry) => entry is { } e ? KvReply.FromBulk(e.Memory) : KvReply.Nil;
 
     private KvReply Exists(IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
@@ -353,7 +362,7 @@ public sealed class KvStore : IStateMachine
     private KvReply MGet(IReadOnlyList<ReadOnlyMemory<byte>> argv)
     {
         var items = new KvReply[argv.Count - 1];
-        for (var i = 1; i < argv.Count; i++) items[i - 1] = KvReply.FromBulk(Find(argv[i].Span)?.Value);
+        for (var i = 1; i < argv.Count; i++) items[i - 1] = Bulk(Find(argv[i].Span));
         return KvReply.FromArray(items);
     }
 
@@ -364,8 +373,8 @@ public sealed class KvStore : IStateMachine
         var old = Find(argv[1].Span);
         var exists = old is not null;
         var conditionMet = !((options.Nx && exists) || (options.Xx && !exists));
-        if (conditionMet) Put(argv[1].Span, argv[2].ToArray(), lsn);
-        if (options.Get) return KvReply.FromBulk(old?.Value);
+        if (conditionMet) Put(argv[1].Span, argv[2].Span, lsn);
+        if (options.Get) return Bulk(old);
         return conditionMet ? KvReply.Ok : KvReply.Nil;
     }
 
@@ -425,7 +434,7 @@ public sealed class KvStore : IStateMachine
     private KvReply IncrBy(ReadOnlyMemory<byte> key, long increment, ulong lsn)
     {
         long current = 0;
-        if (Find(key.Span) is { } entry && !KvInt.TryParse(entry.Value, out current)) return KvErrors.NotInteger;
+        if (Find(key.Span) is { } entry && !KvInt.TryParse(entry.Span, out current)) return KvErrors.NotInteger;
         if ((increment < 0 && current < 0 && increment < long.MinValue - current) ||
             (increment > 0 && current > 0 && increment > long.MaxValue - current))
             return KvErrors.Overflow;
@@ -436,20 +445,18 @@ public sealed class KvStore : IStateMachine
 
     private KvReply Append(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
-        var old = Find(argv[1].Span)?.Value ?? [];
+        var old = Find(argv[1].Span) is { } entry ? entry.Span : default;
         var suffix = argv[2].Span;
-        if (old.LongLength + suffix.Length > MaxValueBytes) return KvErrors.TooLarge;
-        var value = new byte[old.Length + suffix.Length];
-        old.CopyTo(value, 0);
-        suffix.CopyTo(value.AsSpan(old.Length));
-        Put(argv[1].Span, value, lsn);
+        if ((long)old.Length + suffix.Length > MaxValueBytes) return KvErrors.TooLarge;
+        var value = _values.Store(old, suffix, lsn);
+        Put(argv[1].Span, value);
         return KvReply.FromInteger(value.Length);
     }
 
     private KvReply MSet(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
         if (argv.Count % 2 == 0) return KvErrors.WrongArity("mset");
-        for (var i = 1; i < argv.Count; i += 2) Put(argv[i].Span, argv[i + 1].ToArray(), lsn);
+        for (var i = 1; i < argv.Count; i += 2) Put(argv[i].Span, argv[i + 1].Span, lsn);
         return KvReply.Ok;
     }
 
@@ -457,6 +464,7 @@ public sealed class KvStore : IStateMachine
     {
         if (argv.Count > 2 || (argv.Count == 2 && !IsFlushOption(argv[1].Span))) return KvErrors.Syntax;
         _data = new KvShardedMap();
+        _values = new KvValueArena(); // the old chunks go once no image or reply holds them
         _tombstones.Clear();
         _tombstoneOrder.Clear();
         // Every absent key now reports this LSN, so any WATCH taken before the flush aborts.
@@ -464,16 +472,36 @@ public sealed class KvStore : IStateMachine
         return KvReply.Ok;
     }
 
-    private void Put(ReadOnlySpan<byte> key, byte[] value, ulong lsn)
+    private void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong lsn) => Put(key, _values.Store(value, lsn));
+
+    private void Put(ReadOnlySpan<byte> key, KvEntry entry)
     {
-        var existed = _data.Set(key, new KvEntry(value, lsn));
+        var existed = _data.Set(key, entry, out var old);
+        if (existed) _values.Release(old);
         if (!existed && _tombstones.Count > 0)
             _tombstones.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key);
     }
 
+    /// <summary>While the value arena's dead space is over its live bytes, moves the values of one shard that sit in
+    /// sparse chunks into the newest chunk (a shard holds about 1/256 of the keys: a short step per record, never a
+    /// long stop). Moving changes no key, value or version, so replies, images and digests are the same.</summary>
+    private void CompactStep()
+    {
+        if (!_values.NeedsCompaction) return;
+        var values = _values;
+        _data.Relocate(_compactShard, e => values.IsSparse(e), e =>
+        {
+            var copy = values.Store(e.Span, e.Version);
+            values.Release(e);
+            return copy;
+        });
+        _compactShard = (_compactShard + 1) % KvShardedMap.ShardCount;
+    }
+
     private bool Remove(ReadOnlySpan<byte> key, ulong lsn)
     {
-        if (!_data.Remove(key, out var storedKey)) return false;
+        if (!_data.Remove(key, out var storedKey, out var old)) return false;
+        _values.Release(old);
         _tombstones[storedKey] = lsn;
         _tombstoneOrder.Enqueue((storedKey, lsn));
         PruneTombstones();
