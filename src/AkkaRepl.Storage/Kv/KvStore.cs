@@ -271,6 +271,7 @@ public sealed class KvStore : IStateMachine
         try
         {
             _data = new KvShardedMap(image.Shards.SelectMany(shard => shard));
+            _values = new KvValueArena(); // restored values keep the arrays they were read into; the old chunks go
             _tombstones = image.Tombstones;
             _tombstoneOrder = new Queue<(byte[], ulong)>(
                 image.Tombstones.OrderBy(t => t.Value).Select(t => (t.Key, t.Value)));

@@ -132,6 +132,29 @@ public sealed class KvValueArenaTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Restoring_an_image_lets_the_old_chunks_go_and_later_writes_count_from_zero()
+    {
+        await Task.Yield();
+        var random = new Random(Seed());
+        var source = new KvHarness();
+        source.Write("SET", "kept", "from the image");
+        var image = new MemoryStream();
+        source.Store.CaptureImage().WriteTo(image);
+
+        var kv = new KvHarness();
+        for (var i = 0; i < 5_000; i++) kv.Write("SET", $"old{i}", Value(random, 2_000));
+        Assert.True(kv.Store.Values.ChunkCount > 0);
+        kv.Store.Restore(new MemoryStream(image.ToArray()));
+        // The arena of the state before the restore must not stay: its chunks would be kept, and its counts would
+        // make every later record look for values to move that no longer exist.
+        Assert.Equal(0, kv.Store.Values.ChunkCount);
+        Assert.Equal(0, kv.Store.Values.LiveBytes);
+        Assert.False(kv.Store.Values.NeedsCompaction);
+        Assert.Equal("\"from the image\"", kv.Read("GET", "kept").ToString());
+        Assert.True(kv.Read("GET", "old1").IsNil);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task An_empty_value_is_an_empty_string_not_nil()
     {
         await Task.Yield();
