@@ -7,10 +7,12 @@
 # the median p99). After each round it prints the replicas' WAL fdatasync count and the share of those that took
 # longer than 10 ms (from their /metrics histogram): a replica applies only what it flushed, so fdatasync time on
 # the shared disk is a floor under the apply lag.
-#   tests/perf/replica-lag.sh [--seconds 20] [--clients 64] [--durability local] [--rounds 1] [--dir DIR]
+# --warmup S (default 10; 0: none) first runs the same load for S seconds, unmeasured: a freshly started node re-tiers
+# its hot paths for a while, and that JIT work (and its stalls) landed in the first measured round.
+#   tests/perf/replica-lag.sh [--seconds 20] [--clients 64] [--durability local] [--rounds 1] [--warmup 10] [--dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds=20; clients=64; durability=local; rounds=1; base_port=17800; dir=/var/tmp/akkarepl-lag-bench
+seconds=20; clients=64; durability=local; rounds=1; warmup=10; base_port=17800; dir=/var/tmp/akkarepl-lag-bench
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
@@ -19,6 +21,7 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift 2 ;;
     --base-port) base_port=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +52,11 @@ syncs() {
 }
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 echo "command: akkarepl bench resp --port $port --clients $clients --seconds $seconds --mix set --durability $durability --sample-lag 127.0.0.1:$http1"
+if [ "$warmup" -gt 0 ]; then
+  dotnet "$bin" bench resp --port "$port" --clients "$clients" --seconds "$warmup" --mix set --durability "$durability" >"$dir/warmup.out" 2>&1 \
+    || { echo "the warm-up failed:" >&2; tail -15 "$dir/warmup.out" >&2; exit 1; }
+  echo "warm-up: $warmup s of the same load, not measured ($(sed -n 's/^requests_per_second=//p' "$dir/warmup.out") SET/s)"
+fi
 p99s=()
 for round in $(seq "$rounds"); do
   read -r n2_before n2_slow_before <<<"$(syncs n2)"; read -r n3_before n3_slow_before <<<"$(syncs n3)"
