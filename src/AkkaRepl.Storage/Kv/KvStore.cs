@@ -488,16 +488,18 @@ public sealed class KvStore : IStateMachine
     /// long stop). Moving changes no key, value or version, so replies, images and digests are the same.</summary>
     private void CompactStep()
     {
-        if (!_values.NeedsCompaction) return;
-        var values = _values;
-        _data.Relocate(_compactShard, e => values.IsSparse(e), e =>
+        if (!_values.NeedsCompaction) return; // nearly always: no closure is made for it (see CompactShard)
+        CompactShard(_values, _compactShard);
+        _compactShard = (_compactShard + 1) % KvShardedMap.ShardCount;
+    }
+
+    private void CompactShard(KvValueArena values, int shard) =>
+        _data.Relocate(shard, e => values.IsSparse(e), e =>
         {
             var copy = values.Store(e.Span, e.Version);
             values.Release(e);
             return copy;
         });
-        _compactShard = (_compactShard + 1) % KvShardedMap.ShardCount;
-    }
 
     private bool Remove(ReadOnlySpan<byte> key, ulong lsn)
     {
