@@ -189,13 +189,14 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
         if (Status().Verify is { Runs: > 0 } verify) yield return new Measurement<long>(value(verify));
     }
 
-    /// <summary>One figure per kind of stall (pause, pool), or nothing when the stall monitor is off.</summary>
+    /// <summary>Collections so far, one figure per generation.</summary>
     private static IEnumerable<Measurement<long>> GcCollections()
     {
         for (var generation = 0; generation <= GC.MaxGeneration; generation++)
             yield return new Measurement<long>(GC.CollectionCount(generation), new KeyValuePair<string, object?>("generation", $"gen{generation}"));
     }
 
+    /// <summary>One figure per kind of stall (pause, pool), or nothing when the stall monitor is off.</summary>
     private IEnumerable<Measurement<T>> Stalls<T>(Func<StallStatus, (T Pause, T Pool)> value) where T : struct
     {
         if (Status().Stalls is not { } stalls) yield break;
