@@ -26,14 +26,16 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
     private readonly Func<NodeStatus> _status;
     private readonly Func<WalWriterStats?> _wal;
     private readonly Func<RespServer?> _resp;
+    private readonly Func<Storage.Kv.KvStore?> _store;
     private readonly object _cacheLock = new();
     private (NodeStatus Status, long At)? _cached; // guarded by _cacheLock
 
     private readonly Histogram<double> _walWrite, _walSync, _batchSize, _commit;
     private readonly Counter<long> _roleChanges;
 
-    public NodeMetrics(AkkaReplMeter meter, Func<NodeStatus> status, Func<WalWriterStats?> wal, Func<RespServer?> resp)
+    public NodeMetrics(AkkaReplMeter meter, Func<NodeStatus> status, Func<WalWriterStats?> wal, Func<RespServer?> resp, Func<Storage.Kv.KvStore?> store)
     {
+        _store = store;
         Meter = meter;
         _status = status;
         _wal = wal;
@@ -89,6 +91,9 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
             "Bytes allocated on the managed heap since start (all threads): its rate over the write rate is the allocation per write.");
         m.CreateObservableCounter("akkarepl.process.gc.collections", () => GcCollections(), "{collection}",
             "Garbage collections since start, by generation (a gen1 collection is also counted under gen0, a gen2 under both).");
+
+        m.CreateObservableGauge("akkarepl.store.packed_values", () => PackedValues(), "By",
+            "Values of up to 4 KiB are packed into chunks: live = bytes of the values in them now, kept = bytes of the chunks still held (live and replaced or deleted values; compaction keeps it under twice live plus 8 MiB).");
 
         m.CreateObservableCounter("akkarepl.verify.runs", () => Verified(v => v.Runs), "{run}",
             "Verifications this node ran (akkarepl verify, POST /admin/verify, or periodic) since it started.");
@@ -187,6 +192,14 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
     private IEnumerable<Measurement<long>> Verified(Func<Verify.VerifyStatus, long> value)
     {
         if (Status().Verify is { Runs: > 0 } verify) yield return new Measurement<long>(value(verify));
+    }
+
+    private IEnumerable<Measurement<long>> PackedValues()
+    {
+        if (_store() is not { } store) yield break;
+        var (live, kept) = store.PackedValueBytes;
+        yield return new Measurement<long>(live, new KeyValuePair<string, object?>("bytes", "live"));
+        yield return new Measurement<long>(kept, new KeyValuePair<string, object?>("bytes", "kept"));
     }
 
     /// <summary>Collections so far, one figure per generation.</summary>

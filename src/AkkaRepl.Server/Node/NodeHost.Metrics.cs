@@ -27,7 +27,7 @@ public sealed partial class NodeHost
     private void StartMetrics()
     {
         var meter = new AkkaReplMeter(NodeId.Value);
-        _metrics = new NodeMetrics(meter, GetStatus, () => _wal?.Stats, () => _resp);
+        _metrics = new NodeMetrics(meter, GetStatus, () => _wal?.Stats, () => _resp, () => _store);
         _exporter = new PrometheusExporter(meter.Meter);
         DurabilityAlerts = new DurabilityAlerts(_loggers.CreateLogger("AkkaRepl.Durability"));
     }

@@ -62,6 +62,13 @@ public sealed class KvStore : IStateMachine
     /// <summary>The arena holding the small values (tests read its space figures; applier thread only).</summary>
     internal KvValueArena Values => _values;
 
+    /// <summary>Bytes of the values packed in chunks that are live, and bytes of the chunks written so far that are still
+    /// kept (live and dead values): how much memory the packed values take (see <see cref="KvValueArena"/>).</summary>
+    public (long Live, long Kept) PackedValueBytes
+    {
+        get { _lock.EnterReadLock(); try { return (_values.LiveBytes, _values.UsedBytes); } finally { _lock.ExitReadLock(); } }
+    }
+
     /// <summary>Number of tombstones kept (for status and tests).</summary>
     public int TombstoneCount
     {

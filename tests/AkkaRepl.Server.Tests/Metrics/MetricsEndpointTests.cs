@@ -65,6 +65,9 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             Assert.True(after.Value("akkarepl_process_gc_collections_total", ("generation", "gen0")) >= after.Value("akkarepl_process_gc_collections_total", ("generation", "gen1")));
             Assert.True(after.Value("akkarepl_process_gc_collections_total", ("generation", "gen1")) >= after.Value("akkarepl_process_gc_collections_total", ("generation", "gen2")));
             Assert.True(after.Has("akkarepl_process_gc_pause_time_seconds_total"));
+            // 50 values of 2-3 bytes ("v0".."v49"), each in a chunk.
+            Assert.Equal(140, after.Value("akkarepl_store_packed_values_bytes", ("bytes", "live")));
+            Assert.True(after.Value("akkarepl_store_packed_values_bytes", ("bytes", "kept")) >= 140);
             Assert.True(after.Value("akkarepl_process_gc_allocated_bytes_total") > before.Value("akkarepl_process_gc_allocated_bytes_total"), "50 writes allocate");
 
             await Wait.Until(() => r1.GetStatus().AppliedLsn >= end, "the replica to apply");

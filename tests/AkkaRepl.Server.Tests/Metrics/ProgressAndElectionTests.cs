@@ -16,7 +16,7 @@ public sealed class ProgressAndElectionTests
     {
         await Task.Yield();
         using var meter = new AkkaReplMeter("n1");
-        using var metrics = new NodeMetrics(meter, () => throw new InvalidOperationException("not scraped here"), () => null, () => null);
+        using var metrics = new NodeMetrics(meter, () => throw new InvalidOperationException("not scraped here"), () => null, () => null, () => null);
         var seen = new List<(long Value, string Reason)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter == meter.Meter && instrument.Name == "akkarepl.elections") l.EnableMeasurementEvents(instrument); };
