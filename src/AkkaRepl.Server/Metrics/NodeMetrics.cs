@@ -93,7 +93,7 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
             "Garbage collections since start, by generation (a gen1 collection is also counted under gen0, a gen2 under both).");
 
         m.CreateObservableGauge("akkarepl.store.packed_values", () => PackedValues(), "By",
-            "Values of up to 4 KiB are packed into chunks: live = bytes of the values in them now, kept = bytes of the chunks still held (live and replaced or deleted values; compaction keeps it under twice live plus 8 MiB).");
+            "Values of up to 16 KiB are packed into chunks: live = bytes of the values in them now, kept = bytes of the chunks still held (live and replaced or deleted values; compaction keeps it under twice live plus 8 MiB).");
 
         m.CreateObservableCounter("akkarepl.verify.runs", () => Verified(v => v.Runs), "{run}",
             "Verifications this node ran (akkarepl verify, POST /admin/verify, or periodic) since it started.");

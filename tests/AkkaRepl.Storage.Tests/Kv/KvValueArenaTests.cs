@@ -67,14 +67,15 @@ public sealed class KvValueArenaTests
             string? expected;
             if (op < 5) // sizes across the packed limit and empty
             {
-                var length = random.Next(4) switch { 0 => 0, 1 => random.Next(1, 64), 2 => random.Next(64, 4_097), _ => random.Next(4_090, 9_000) };
+                const int limit = KvValueArena.MaxPackedBytes; // sizes on both sides of it
+                var length = random.Next(4) switch { 0 => 0, 1 => random.Next(1, 64), 2 => random.Next(64, limit + 1), _ => random.Next(limit - 8, limit * 2) };
                 var value = Value(random, length);
                 kv.Write("SET", key, value);
                 model[key] = value;
             }
             else if (op < 7)
             {
-                var suffix = Value(random, random.Next(0, 700));
+                var suffix = Value(random, random.Next(0, 3_000));
                 var reply = kv.Write("APPEND", key, suffix);
                 model[key] = (model.GetValueOrDefault(key) ?? "") + suffix;
                 Assert.True(model[key].Length == reply.Integer, $"seed {seed} op {i}: APPEND answered {reply}");
