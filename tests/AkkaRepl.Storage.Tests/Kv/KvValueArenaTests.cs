@@ -117,7 +117,6 @@ public sealed class KvValueArenaTests
 
         // Overwrite hot keys among new cold ones (which pin their chunks) until compaction has moved values.
         kv.Write("SET", "k", "changed");
-        var chunksBefore = kv.Store.Values.ChunkCount;
         for (var i = 0; i < 20_000; i++) kv.Write("SET", i % 25 == 0 ? $"more{i}" : $"hot{i % 50}", Value(random, 2_500));
         Assert.True(kv.Store.Values.UsedBytes < 40L * 1024 * 1024, $"compaction ran: {kv.Store.Values.UsedBytes} bytes kept");
 
@@ -129,7 +128,6 @@ public sealed class KvValueArenaTests
         var restored = new KvStore();
         restored.Restore(new MemoryStream(again.ToArray()));
         Assert.Equal("\"the value a reader got\"", restored.ExecuteRead(KvHarness.Argv("GET", "k")).ToString());
-        Assert.True(chunksBefore > 0);
     }
 
     [Fact(Timeout = 30_000)]
