@@ -10,6 +10,9 @@ internal static class CliLogging
     public static ILoggerFactory Create(LogLevel level) => LoggerFactory.Create(b => b
         .SetMinimumLevel(level)
         .AddFilter("Microsoft", LogLevel.Warning)
+        // The admin endpoint's host logs a start failure (a port in use) as an error with the whole exception on one
+        // line; the node reports the same failure itself, in one line that names the setting (NodeHost.Listen).
+        .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical)
         .AddSimpleConsole(o =>
         {
             o.SingleLine = true;

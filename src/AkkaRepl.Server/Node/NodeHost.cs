@@ -30,6 +30,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _opened; // StartAsync finished: the node served, and its stop is worth a log line
     private readonly CommitTimeline _timeline = new();
     private readonly TimeProvider _time = TimeProvider.System;
     private DataDirectoryLock? _lock;
@@ -134,6 +135,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         try
         {
             await node.OpenAsync(ct).ConfigureAwait(false);
+            node._opened = true;
             return node;
         }
         catch
@@ -402,7 +404,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// <summary>Stops serving, lets in-flight writes finish, syncs the WAL and closes everything.</summary>
     public async ValueTask DisposeAsync()
     {
-        LogStopping(_logger, NodeId.Value);
+        // A node that failed to start closes what it opened without saying "stopping": its caller reports why it failed.
+        if (_opened) LogStopping(_logger, NodeId.Value);
         _stalls?.Dispose(); // first: stopping blocks pool threads on purpose (joins, final syncs), which is no stall to warn of
         StopProgressLog();
         if (_verification is not null) await Safe("verification", async () => await _verification.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);

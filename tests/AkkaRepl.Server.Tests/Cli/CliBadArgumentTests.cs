@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace AkkaRepl.Server.Tests.Cli;
 
@@ -32,12 +34,42 @@ public sealed class CliBadArgumentTests
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
-            // The message is the last line; a node also logs to stderr before it (e.g. "Node node1 stopping").
+            // The message is the last line; a node may log to stderr before it.
             var lines = (await stderr).Trim().Split('\n');
             Assert.Equal(1, process.ExitCode);
             Assert.StartsWith(expected, lines[^1]);
             Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.Contains("unexpected failure"));
             Assert.DoesNotContain("starting", await stdout); // no node was started (cluster)
+        }
+        finally { Directory.Delete(tmp, recursive: true); }
+    }
+
+    /// <summary>A port in use: the node's own line naming the setting is the only thing on stderr. It used to follow
+    /// the admin host's error with the whole exception on one line, and "Node node1 stopping" for a node that never
+    /// started.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_port_in_use_gets_one_line_that_names_the_setting()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var tmp = Directory.CreateTempSubdirectory("akkarepl-cli-port-").FullName;
+        try
+        {
+            var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "akkarepl.dll"),
+                "node", "--data-dir", Path.Combine(tmp, "d"), "--resp-port", "0", "--repl-port", "0", "--http-port", port.ToString()])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
+            var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(1, process.ExitCode);
+            var line = Assert.Single(lines);
+            Assert.StartsWith($"akkarepl: cannot listen on port {port} (akkarepl.node.http-port): ", line);
+            Assert.DoesNotContain("READY", await stdout);
         }
         finally { Directory.Delete(tmp, recursive: true); }
     }
