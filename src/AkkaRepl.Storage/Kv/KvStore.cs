@@ -453,10 +453,10 @@ public sealed class KvStore : IStateMachine
 
     private KvReply Append(IReadOnlyList<ReadOnlyMemory<byte>> argv, ulong lsn)
     {
-        var old = Find(argv[1].Span) is { } entry ? entry.Span : default;
+        var old = Find(argv[1].Span) ?? default;
         var suffix = argv[2].Span;
         if ((long)old.Length + suffix.Length > MaxValueBytes) return KvErrors.TooLarge;
-        var value = _values.Store(old, suffix, lsn);
+        var value = _values.Append(old, suffix, lsn);
         Put(argv[1].Span, value);
         return KvReply.FromInteger(value.Length);
     }

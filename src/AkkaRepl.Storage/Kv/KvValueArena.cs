@@ -86,6 +86,31 @@ internal sealed class KvValueArena
         return new KvEntry(chunk.Bytes, at, length, version);
     }
 
+    /// <summary>
+    /// APPEND: keeps <paramref name="old"/>'s value followed by <paramref name="tail"/>. A large value that APPEND made
+    /// has room to grow at the end of its array, and the next APPEND writes the tail there instead of copying the whole
+    /// value again, so building a value by appends costs time linear in its size (as in Redis), not quadratic.
+    /// <para>Safe for whoever holds the old entry (a reply, an image): only bytes past its length are written. The room
+    /// is used only from the entry that is in the map, and no two keys share an array (SET, restore and compaction
+    /// copy; only APPEND hands an array on, to the same key).</para>
+    /// </summary>
+    public KvEntry Append(in KvEntry old, ReadOnlySpan<byte> tail, ulong version)
+    {
+        var length = old.Length + tail.Length;
+        if (length <= MaxPackedBytes) return Store(old.Span, tail, version);
+        if (old.Length > MaxPackedBytes && old.Offset == 0 && old.Buffer.Length >= length && !_chunks.ContainsKey(old.Buffer))
+        {
+            tail.CopyTo(old.Buffer.AsSpan(old.Length));
+            return new KvEntry(old.Buffer, 0, length, version);
+        }
+        // Room as Redis leaves it: double while under 1 MiB, then 1 MiB more.
+        var capacity = (int)Math.Min(length < 1024 * 1024 ? 2L * length : length + 1024L * 1024, Array.MaxLength);
+        var own = GC.AllocateUninitializedArray<byte>(capacity);
+        old.Span.CopyTo(own);
+        tail.CopyTo(own.AsSpan(old.Length));
+        return new KvEntry(own, 0, length, version);
+    }
+
     /// <summary>The value of <paramref name="entry"/> is no longer in the map (replaced or deleted): its bytes are dead.
     /// Its slice stays readable for whoever still holds it.</summary>
     public void Release(in KvEntry entry)
