@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using AkkaRepl.Storage.Digest;
 using AkkaRepl.Storage.Kv;
+using AkkaRepl.Storage.StateMachine;
 
 namespace AkkaRepl.Storage.Tests.Kv;
 
@@ -143,7 +144,7 @@ public sealed class KvValueArenaTests
         var expected = new StringBuilder();
         KvReply? reply = null;
         string? replyValue = null;
-        AkkaRepl.Storage.StateMachine.IStateImage? image = null;
+        IStateImage? image = null;
         string? imageDigest = null;
         long allocated = 0;
         for (var i = 0; i < 4_096; i++)
