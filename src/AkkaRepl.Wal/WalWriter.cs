@@ -258,18 +258,8 @@ public sealed class WalWriter : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">(through the task) The records are invalid or do not start at the log's end; nothing was written.</exception>
     public ValueTask<Lsn> AppendEncodedAsync(ReadOnlyMemory<byte> encodedRecords, Lsn expectedStart, CancellationToken ct = default)
-        => AppendEncodedAsync(encodedRecords, expectedStart, continuationNeverBlocks: false, ct);
-
-    /// <summary>
-    /// <see cref="AppendEncodedAsync(ReadOnlyMemory{byte}, Lsn, CancellationToken)"/> for a caller whose continuation
-    /// never blocks (a replica's receiver: it applies the records and sends its Ack): with
-    /// <paramref name="continuationNeverBlocks"/> it runs on this writer's loop thread right after the group commit
-    /// that made the records durable, instead of waiting for a pool thread. A continuation that blocked would hold up
-    /// every write of the log.
-    /// </summary>
-    public ValueTask<Lsn> AppendEncodedAsync(ReadOnlyMemory<byte> encodedRecords, Lsn expectedStart, bool continuationNeverBlocks, CancellationToken ct)
     {
-        var command = new AppendEncodedCommand(encodedRecords, expectedStart, continuationNeverBlocks);
+        var command = new AppendEncodedCommand(encodedRecords, expectedStart);
         return Enqueue(command, command.Reply.Task, ct);
     }
 
@@ -822,7 +812,6 @@ public sealed class WalWriter : IAsyncDisposable
     private void CompleteBatch()
     {
         var completions = WalCompletions.Open(_completionBatches);
-        var onLoop = 0; // encoded appends whose continuation runs here, after the others were told
         try
         {
             if (Volatile.Read(ref _flushListener) is { } listener) ShowFlushed(listener);
@@ -831,24 +820,12 @@ public sealed class WalWriter : IAsyncDisposable
                 switch (entry.Command)
                 {
                     case AppendCommand a: a.Durable(entry.Appended); Interlocked.Increment(ref _records); break;
-                    case AppendEncodedCommand { CompletesOnLoop: true }: onLoop++; break;
                     case AppendEncodedCommand e: e.Reply.TrySetResult(entry.EncodedEnd); break;
                 }
             }
         }
         finally { WalCompletions.Close(completions); }
-        if (onLoop > 0) CompleteOnLoop();
         Interlocked.Increment(ref _batches);
-    }
-
-    /// <summary>Completes the batch's encoded appends whose continuations run on this thread, newest first: a receiver
-    /// waits for its oldest append, so it wakes once, finds the whole group commit durable, and applies and acknowledges
-    /// it in one go (oldest first, it would wake for each append and send an Ack each time).</summary>
-    private void CompleteOnLoop()
-    {
-        for (var i = _batch.Count - 1; i >= 0; i--)
-            if (_batch[i].Command is AppendEncodedCommand { CompletesOnLoop: true } e)
-                e.Reply.TrySetResult(_batch[i].EncodedEnd); // an async continuation keeps its exceptions in its own task
     }
 
     /// <summary>Shows the flush listener the batch's appends (their records are durable: Sync returned).</summary>

@@ -190,9 +190,7 @@ public sealed partial class Receiver : IAsyncDisposable
                             throw new ProtocolException($"upstream {upstream} sent records from {records.StartLsn}, but this log continues at {next}");
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
-                        // The ack loop's continuation runs on the WAL writer's thread right after the fdatasync (it applies the
-                        // records and sends the Ack, and never blocks): no wait for a pool thread between a flush and its Ack.
-                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, continuationNeverBlocks: true, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
+                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
                     case HeartbeatFrame heartbeat:
@@ -228,8 +226,6 @@ public sealed partial class Receiver : IAsyncDisposable
     /// flight before it reports progress: an applied position is acknowledged at once, not behind the next batch's
     /// fdatasync (that wait showed up as replica apply lag that was only reporting delay). Appends are retired in
     /// order as they complete; a failed one ends the link.</para>
-    /// <para>When an append completes, this loop goes on on the WAL writer's thread (the receive loop appends with
-    /// <c>continuationNeverBlocks</c>), so it must never block: it applies, sends the Ack, and awaits again.</para>
     /// </summary>
     private async Task AckLoopAsync(FrameConnection link, ChannelReader<(Task<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
     {

@@ -53,15 +53,12 @@ internal sealed class AppendCommand : WalCommand
 }
 
 /// <summary>AppendEncodedAsync (replica side): records encoded by the primary, to be written as they are.
-/// Reply: the new end LSN once durable. With <paramref name="completesOnLoop"/> the reply's continuation runs on the
-/// writer's loop thread after the group commit (the caller promised it never blocks); else on the thread pool.</summary>
-internal sealed class AppendEncodedCommand(ReadOnlyMemory<byte> records, Lsn expectedStart, bool completesOnLoop) : WalCommand
+/// Reply: the new end LSN once durable.</summary>
+internal sealed class AppendEncodedCommand(ReadOnlyMemory<byte> records, Lsn expectedStart) : WalCommand
 {
     public ReadOnlyMemory<byte> Records { get; } = records;
     public Lsn ExpectedStart { get; } = expectedStart;
-    public bool CompletesOnLoop { get; } = completesOnLoop;
-    public TaskCompletionSource<Lsn> Reply { get; } =
-        new(completesOnLoop ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<Lsn> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public override void Fail(Exception error) => Reply.TrySetException(error);
 }
 

@@ -308,59 +308,6 @@ public sealed class WalWriterTests
         Assert.Equal(end, replica.WrittenLsn); // nothing of a rejected batch was written
     }
 
-    /// <summary>A replica's receiver appends with continuationNeverBlocks: its continuation (apply, Ack) runs on the
-    /// writer's own thread right after the group commit, not on a pool thread, and within one group commit the newest
-    /// append is completed first, so a receiver waiting for its oldest wakes once to the whole batch.</summary>
-    [Fact(Timeout = 30_000)]
-    public async Task Encoded_appends_that_never_block_continue_on_the_writers_thread_newest_first()
-    {
-        using var primaryDir = new TempDirectory();
-        using var replicaDir = new TempDirectory();
-        await using var primary = await WalTestKit.OpenAsync(primaryDir.Path, WalTestKit.SmallSegments);
-        await using var replica = await WalTestKit.OpenAsync(replicaDir.Path, WalTestKit.SmallSegments);
-        await WalTestKit.AppendManyAsync(primary, 4);
-        var records = primary.ReadRange(Lsn.Zero, primary.WrittenLsn);
-        var frames = records.Select(r => Encode([r])).ToArray();
-        var done = new System.Collections.Concurrent.ConcurrentQueue<(int Frame, string? Thread, bool Pool)>();
-        Task Append(int i, bool neverBlocks) =>
-            replica.AppendEncodedAsync(frames[i], records[i].Lsn, neverBlocks, CancellationToken.None).AsTask().ContinueWith(
-                _ => done.Enqueue((i, Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread)),
-                TaskContinuationOptions.ExecuteSynchronously);
-
-        // The first group commit's flush listener holds the writer's thread (a test may; a receiver never does) while
-        // the next two appends queue up, so those two go into one group commit.
-        var held = new HoldingListener();
-        replica.FlushListener = held;
-        var first = Append(0, true);
-        Assert.True(held.Entered.Wait(TimeSpan.FromSeconds(10)), "the first group commit never reached its flush listener");
-        var second = Append(1, true);
-        var third = Append(2, true);
-        held.Release.Set();
-        await Task.WhenAll(first, second, third);
-        replica.FlushListener = null;
-        Assert.Equal([2, 1], done.Where(d => d.Frame > 0).Select(d => d.Frame));
-        Assert.All(done.Where(d => d.Frame > 0), d => Assert.StartsWith("wal-writer ", d.Thread));
-
-        // Without the promise the continuation runs on the thread pool.
-        await Append(3, false);
-        Assert.True(done.Last() is { Frame: 3, Pool: true }, $"the default continuation ran on '{done.Last().Thread}'");
-        Assert.Equal(primary.WrittenLsn, replica.FlushedLsn);
-    }
-
-    /// <summary>Blocks the writer's thread in its first group commit until released.</summary>
-    private sealed class HoldingListener : IWalFlushListener
-    {
-        public readonly ManualResetEventSlim Entered = new(false);
-        public readonly ManualResetEventSlim Release = new(false);
-
-        public void OnFlushed(ReadOnlySpan<WalFlushedAppend> appends, bool complete)
-        {
-            if (Entered.IsSet) return;
-            Entered.Set();
-            Release.Wait(TimeSpan.FromSeconds(10));
-        }
-    }
-
     [Fact(Timeout = 30_000)]
     public async Task Records_larger_than_the_batch_and_read_buffers_round_trip_through_files_and_recovery()
     {
