@@ -35,11 +35,11 @@ internal sealed class NodeMetrics : IWalObserver, IDisposable
 
     public NodeMetrics(AkkaReplMeter meter, Func<NodeStatus> status, Func<WalWriterStats?> wal, Func<RespServer?> resp, Func<Storage.Kv.KvStore?> store)
     {
-        _store = store;
         Meter = meter;
         _status = status;
         _wal = wal;
         _resp = resp;
+        _store = store;
         var m = meter.Meter;
 
         m.CreateObservableGauge("akkarepl.node.role", () => Roles(), "{role}",

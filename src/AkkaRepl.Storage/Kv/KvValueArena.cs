@@ -61,13 +61,7 @@ internal sealed class KvValueArena
     {
         var length = head.Length + tail.Length;
         if (length == 0) return new KvEntry([], 0, 0, version);
-        if (length > MaxPackedBytes)
-        {
-            var own = GC.AllocateUninitializedArray<byte>(length);
-            head.CopyTo(own);
-            tail.CopyTo(own.AsSpan(head.Length));
-            return new KvEntry(own, 0, length, version);
-        }
+        if (length > MaxPackedBytes) return OwnArray(head, tail, length, version);
         var chunk = _current;
         if (chunk is null || ChunkBytes - chunk.Used < length)
         {
@@ -98,17 +92,26 @@ internal sealed class KvValueArena
     {
         var length = old.Length + tail.Length;
         if (length <= MaxPackedBytes) return Store(old.Span, tail, version);
-        if (old.Length > MaxPackedBytes && old.Offset == 0 && old.Buffer.Length >= length && !_chunks.ContainsKey(old.Buffer))
+        // A value over the packing limit is never in a chunk; the last two checks only guard that invariant, since
+        // writing into a chunk would change other values' bytes.
+        if (old.Length > MaxPackedBytes && old.Buffer.Length >= length && old.Offset == 0 && !_chunks.ContainsKey(old.Buffer))
         {
             tail.CopyTo(old.Buffer.AsSpan(old.Length));
             return new KvEntry(old.Buffer, 0, length, version);
         }
         // Room as Redis leaves it: double while under 1 MiB, then 1 MiB more.
         var capacity = (int)Math.Min(length < 1024 * 1024 ? 2L * length : length + 1024L * 1024, Array.MaxLength);
+        return OwnArray(old.Span, tail, capacity, version);
+    }
+
+    /// <summary>A value too large to pack: <paramref name="head"/> then <paramref name="tail"/> in an array of its own,
+    /// of <paramref name="capacity"/> bytes (the room past the value is for APPEND).</summary>
+    private static KvEntry OwnArray(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, int capacity, ulong version)
+    {
         var own = GC.AllocateUninitializedArray<byte>(capacity);
-        old.Span.CopyTo(own);
-        tail.CopyTo(own.AsSpan(old.Length));
-        return new KvEntry(own, 0, length, version);
+        head.CopyTo(own);
+        tail.CopyTo(own.AsSpan(head.Length));
+        return new KvEntry(own, 0, head.Length + tail.Length, version);
     }
 
     /// <summary>The value of <paramref name="entry"/> is no longer in the map (replaced or deleted): its bytes are dead.
