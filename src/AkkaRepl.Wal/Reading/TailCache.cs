@@ -37,6 +37,10 @@ internal sealed class TailCache
     /// <summary>Chunk buffers allocated since the start (the rest were reused).</summary>
     public long ChunksAllocated { get { lock (_gate) return _allocated; } }
 
+    /// <summary>Record lengths read by <see cref="TryFind"/> to check that an LSN is a record boundary (tests, diagnostics).</summary>
+    public long LengthsWalked => Interlocked.Read(ref _lengthsWalked);
+    private long _lengthsWalked;
+
     public void Add(Lsn start, ReadOnlySpan<byte> bytes)
     {
         if (_capacityBytes <= 0 || bytes.IsEmpty) return;
@@ -53,6 +57,7 @@ internal sealed class TailCache
             bytes.CopyTo(target.Buffer.AsSpan(target.Length));
             lock (_gate)
             {
+                target.NoteBoundary(target.Length); // this write's first record starts where the published bytes end
                 target.Length += bytes.Length;
                 _bytes += bytes.Length;
                 TrimLocked();
@@ -81,6 +86,7 @@ internal sealed class TailCache
             {
                 free.Length = 0;
                 free.Sealed = false;
+                free.ForgetBoundaries();
                 return free;
             }
             _allocated++;
@@ -166,6 +172,7 @@ internal sealed class TailCache
     /// </summary>
     public bool TryFind(Lsn lsn, bool pin, out TailChunk chunk, out int offset)
     {
+        int at;
         lock (_gate)
         {
             int lo = 0, hi = _chunks.Count - 1;
@@ -180,6 +187,7 @@ internal sealed class TailCache
                     chunk = c;
                     if (pin) c.Pins++;
                     else c.Escaped = true;
+                    at = c.BoundaryAtOrBelow((int)(lsn - c.Start));
                     goto found;
                 }
             }
@@ -188,16 +196,19 @@ internal sealed class TailCache
             return false;
         }
     found:
-        // Chunks start at record boundaries: walk record lengths to check that lsn is one too (the lengths only: these
-        // are the writer's own bytes, and the record found is checksummed when it is decoded).
-        int at = 0, target = (int)(lsn - chunk.Start);
+        // Chunks start at record boundaries, and so do the writes remembered in them: walk record lengths from the
+        // nearest one below to check that lsn is one too (the lengths only: these are the writer's own bytes, and the
+        // record found is checksummed when it is decoded).
+        int target = (int)(lsn - chunk.Start), walked = 0;
         var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
         while (at < target && bytes.Length - at >= 4)
         {
             uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
             if (length < WalRecordCodec.HeaderBytes || length > (uint)(bytes.Length - at)) break;
             at += (int)length;
+            walked++;
         }
+        if (walked > 0) Interlocked.Add(ref _lengthsWalked, walked);
         if (at != target)
         {
             if (pin) Release(chunk);

@@ -152,6 +152,48 @@ public sealed class TailCacheTests
         Assert.Throws<ArgumentException>(() => cache.TryFind(new Lsn(1), pin: true, out _, out _));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Finding_a_record_in_a_full_chunk_walks_from_a_nearby_write_not_from_the_chunks_start()
+    {
+        await Task.Yield();
+        const int seed = 4242;
+        var random = new Random(seed);
+        var cache = new TailCache(8 * 1024 * 1024);
+        Assert.Equal(1024 * 1024, cache.ChunkBytes);
+        // Writes of 1-60 records (40-100 bytes each) until a chunk is nearly full: thousands of records in one chunk.
+        Lsn end = new(7);
+        int next = 0;
+        var records = new List<(Lsn Lsn, int I)>();
+        while (end.Value < 7 + 1000 * 1024)
+        {
+            var start = end;
+            int count = random.Next(1, 61);
+            var bytes = Records(ref end, next, count);
+            var at = start;
+            for (int i = next; i < next + count; i++)
+            {
+                records.Add((at, i));
+                at += (ulong)WalRecordCodec.EncodedSize(WalTestKit.Payload(i).Length);
+            }
+            cache.Add(start, bytes);
+            next += count;
+        }
+        Assert.True(cache.TryFind(records[^1].Lsn, pin: false, out var only, out _));
+        Assert.Equal(new Lsn(7), only.Start); // all of them in one chunk
+        // Every record is found at its own offset, in a random order, and a position inside a record is refused.
+        long walkedBefore = cache.LengthsWalked;
+        foreach (var (lsn, i) in records.OrderBy(_ => random.Next()))
+        {
+            Assert.True(cache.TryFind(lsn, pin: true, out var chunk, out var offset), $"LSN {lsn} (seed {seed})");
+            AssertRecordAt(chunk, offset, lsn, i);
+            cache.Release(chunk);
+            Assert.Throws<ArgumentException>(() => cache.TryFind(lsn + 1, pin: true, out _, out _));
+        }
+        // From the chunk's start a find would walk about half the chunk's records on average (~5,000 here).
+        double perFind = (cache.LengthsWalked - walkedBefore) / (2.0 * records.Count);
+        Assert.True(perFind < 4096 / 40 + 60, $"{perFind:F1} record lengths walked per find over {records.Count} records (seed {seed})");
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Borrowed_readers_see_every_record_intact_while_the_writer_reuses_the_ring()
     {
