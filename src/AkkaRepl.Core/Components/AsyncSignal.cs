@@ -8,6 +8,10 @@ public sealed class AsyncSignal
 {
     private TaskCompletionSource _tcs = New();
     private int _set;
+    private int _waiting;
+
+    /// <summary>The loop waits now, on a signal that was not set when it began to (diagnostics, tests).</summary>
+    public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
 
     public void Set()
     {
@@ -27,7 +31,9 @@ public sealed class AsyncSignal
             }
             // Re-check after reading the current task: a Set between the exchange and here completed it.
             if (Volatile.Read(ref _set) == 1) continue;
-            await tcs.Task.WaitAsync(ct).ConfigureAwait(false);
+            Volatile.Write(ref _waiting, 1);
+            try { await tcs.Task.WaitAsync(ct).ConfigureAwait(false); }
+            finally { Volatile.Write(ref _waiting, 0); }
         }
     }
 

@@ -42,6 +42,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener, IThreadPoolWo
     private ulong _shownEnd;                                                    // guarded by _resultsLock: end of the last append shown on the slow path
     private readonly LsnWaiters _waiters = new();
     private readonly AsyncSignal _behind = new(); // set by the flush listener when a group commit is left to the loop
+    private ulong _receiverAppliesTo;             // records up to here are the receiver's to apply (ReceiverApplies)
     private CancellationTokenSource _stop = new();
     private Task? _loop;
     private ulong _appliedLsn;        // written under _applyLock only
@@ -154,9 +155,11 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener, IThreadPoolWo
     {
         if (appends.Length == 0)
         {
-            // Records appended in encoded form (a replica): the receiver applies them with TryApplyDurable once their append
-            // completed, else the loop does. Wake the loop after this batch's completions (as the WAL's own progress signal
-            // did), so the receiver, told first, usually applies them and the loop finds nothing to do.
+            // Records appended in encoded form (a replica). Those the receiver said it applies (ReceiverApplies) are its
+            // own: it applies them with TryApplyDurable once their append completed, and that wakes the loop for anything
+            // it leaves. Waking the loop for them too made it race the receiver and read the records back from the log.
+            if (_wal.FlushedLsn.Value <= Volatile.Read(ref _receiverAppliesTo)) return;
+            // Anyone else's (an archive catch-up): the loop's. Woken after this batch's completions.
             WalCompletions.Run(this); // Execute: sets _behind
             return;
         }
@@ -205,12 +208,38 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener, IThreadPoolWo
     /// The replica's fast path: applies records received from the upstream right after their append to the local WAL
     /// completed (so they are durable: fdatasync returned), on the receiver's thread, instead of waking this loop for
     /// them. Applies only when the applier is exactly caught up to <paramref name="start"/>, running, and has no apply
-    /// delay; otherwise returns false and the loop applies them as before (it skips what was applied here). Both paths
+    /// delay; otherwise (or when it applied only some of them) returns false and wakes the loop, which applies the rest
+    /// (it skips what was applied here). Both paths
     /// apply under one lock and only the record at <see cref="AppliedLsn"/>, so each record is applied once, in order.
     /// </summary>
     /// <param name="durableRecords">Encoded records starting at <paramref name="start"/>, all of them durable in the local WAL.
     /// They are copied once: a state machine may keep payload memory, and the caller's buffer is reused.</param>
     public bool TryApplyDurable(Lsn start, ReadOnlyMemory<byte> durableRecords)
+    {
+        if (TryApplyAllDurable(start, durableRecords)) return true;
+        _behind.Set(); // whatever was left is the loop's (it skips what was applied)
+        return false;
+    }
+
+    /// <summary>The loop is parked, waiting to be told of records left to it (tests).</summary>
+    internal bool LoopParked => _behind.IsWaiting;
+
+    /// <summary>
+    /// The receiver's promise: it appended encoded records up to <paramref name="end"/> and will hand each of its appends
+    /// to <see cref="TryApplyDurable"/> once it completed, so the flush listener leaves group commits within it to the
+    /// receiver instead of waking the loop too. <see cref="ReceiverStopped"/> ends the promise.
+    /// </summary>
+    public void ReceiverApplies(Lsn end) => Volatile.Write(ref _receiverAppliesTo, end.Value);
+
+    /// <summary>The receiver's link ended: what it appended and did not apply is the loop's, which is woken for it.</summary>
+    public void ReceiverStopped()
+    {
+        Volatile.Write(ref _receiverAppliesTo, 0);
+        _behind.Set();
+    }
+
+    /// <summary>True when every record of <paramref name="durableRecords"/> was applied here.</summary>
+    private bool TryApplyAllDurable(Lsn start, ReadOnlyMemory<byte> durableRecords)
     {
         if (_applyDelay is not null || durableRecords.IsEmpty || !Monitor.TryEnter(_applyLock)) return false;
         try
@@ -235,7 +264,7 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener, IThreadPoolWo
                 at += used;
             }
             _waiters.Release(new Lsn(_appliedLsn));
-            return true;
+            return at == bytes.Length;
         }
         finally { Monitor.Exit(_applyLock); }
     }

@@ -190,6 +190,7 @@ public sealed partial class Receiver : IAsyncDisposable
                             throw new ProtocolException($"upstream {upstream} sent records from {records.StartLsn}, but this log continues at {next}");
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
+                        _c.Applier.ReceiverApplies(records.EndLsn); // the ack loop applies them (or wakes the applier's loop)
                         await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
@@ -215,6 +216,7 @@ public sealed partial class Receiver : IAsyncDisposable
             pending.Writer.TryComplete();
             linkStop.Cancel();
             try { await acks.ConfigureAwait(false); } catch (Exception) { /* the link is ending anyway */ }
+            _c.Applier.ReceiverStopped(); // what was appended and not applied is the applier loop's now
         }
     }
 

@@ -153,6 +153,90 @@ public sealed class ApplierFastPathTests
         await applier.DisposeAsync();
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Records_the_receiver_promised_are_left_to_it_so_the_loop_never_reads_them_back()
+    {
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance);
+        applier.Start();
+        await WaitUntil(() => applier.LoopParked); // nothing flushed yet: the loop parks, and only a wake-up moves it
+        var frames = EncodedFrames(wal.WrittenLsn, frames: 20, recordsEach: 5);
+        applier.ReceiverApplies(frames[^1].End);
+        foreach (var (start, _, bytes) in frames) await wal.AppendEncodedAsync(bytes, start); // a group commit each
+        // Flushed, and left alone: before, the flush listener woke the loop for every group commit, and it applied
+        // them from the log while the receiver did the same.
+        Assert.Equal(frames[0].Start, applier.AppliedLsn);
+        Assert.Empty(state.Applied);
+        foreach (var (start, _, bytes) in frames) Assert.True(applier.TryApplyDurable(start, bytes));
+        Assert.Equal(100, state.Applied.Count);
+        AssertInLogOrderWithoutGaps(state);
+        Assert.Equal(wal.FlushedLsn, applier.AppliedLsn);
+        await applier.DisposeAsync();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task What_the_receiver_cannot_apply_or_leaves_when_its_link_ends_is_applied_by_the_loop()
+    {
+        await using var log = await TempWal.OpenAsync();
+        var wal = log.Wal;
+        var state = new RecordingState();
+        var applier = new Applier(wal, state, NullLogger.Instance);
+        applier.Start();
+        await WaitUntil(() => applier.LoopParked);
+        var frames = EncodedFrames(wal.WrittenLsn, frames: 6, recordsEach: 5);
+        applier.ReceiverApplies(frames[^1].End);
+        foreach (var (start, _, bytes) in frames.Take(3)) await wal.AppendEncodedAsync(bytes, start);
+
+        // Handed over out of order: refused (not at the applied position), which wakes the loop for both.
+        Assert.False(applier.TryApplyDurable(frames[1].Start, frames[1].Bytes));
+        await applier.WaitForAppliedAsync(frames[1].End);
+
+        // Handed over with a damaged second record (the WAL holds the good bytes): the first is applied here, the
+        // rest by the loop, from the log.
+        var damaged = frames[2].Bytes.ToArray();
+        damaged[Wal.Format.WalRecordCodec.EncodedSize(4) + Wal.Format.WalRecordCodec.HeaderBytes] ^= 0xFF;
+        Assert.False(applier.TryApplyDurable(frames[2].Start, damaged));
+        await applier.WaitForAppliedAsync(frames[2].End);
+
+        // The link ends with frames 3-5 appended and never handed over: the loop takes them.
+        await WaitUntil(() => applier.LoopParked);
+        foreach (var (start, _, bytes) in frames.Skip(3)) await wal.AppendEncodedAsync(bytes, start);
+        Assert.Equal(frames[2].End, applier.AppliedLsn);
+        applier.ReceiverStopped();
+        await applier.WaitForAppliedAsync(frames[^1].End);
+
+        Assert.Equal(30, state.Applied.Count);                                                // once each
+        AssertInLogOrderWithoutGaps(state);
+        Assert.Equal(Enumerable.Range(0, 30), state.Payloads);                                // the WAL's bytes
+        await applier.DisposeAsync();
+    }
+
+    /// <summary>Frames of encoded records from <paramref name="start"/>; record i's payload is i.</summary>
+    private static List<(Lsn Start, Lsn End, byte[] Bytes)> EncodedFrames(Lsn start, int frames, int recordsEach)
+    {
+        var result = new List<(Lsn, Lsn, byte[])>();
+        var next = start;
+        for (var f = 0; f < frames; f++)
+        {
+            var bytes = new byte[recordsEach * Wal.Format.WalRecordCodec.EncodedSize(4)];
+            var used = 0;
+            for (var i = 0; i < recordsEach; i++)
+                used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), next + (ulong)used, Generation.First, 1,
+                    WalRecordKind.Command, BitConverter.GetBytes(f * recordsEach + i));
+            result.Add((next, next + (ulong)used, bytes));
+            next += (ulong)used;
+        }
+        return result;
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition()) await Task.Delay(1, timeout.Token);
+    }
+
     private static void AssertInLogOrderWithoutGaps(RecordingState state)
     {
         for (var i = 1; i < state.Applied.Count; i++) Assert.Equal(state.Applied[i - 1].End, state.Applied[i].Lsn);
@@ -172,10 +256,15 @@ public sealed class ApplierFastPathTests
     private sealed class RecordingState : IStateMachine
     {
         public List<(Lsn Lsn, Lsn End)> Applied { get; } = [];
+        public List<int> Payloads { get; } = [];
         public Lsn AppliedLsn { get; private set; }
         public object? Apply(in CommittedEntry entry)
         {
-            lock (Applied) Applied.Add((entry.Lsn, entry.EndLsn));
+            lock (Applied)
+            {
+                Applied.Add((entry.Lsn, entry.EndLsn));
+                Payloads.Add(BitConverter.ToInt32(entry.Payload.Span));
+            }
             AppliedLsn = entry.EndLsn;
             return BitConverter.ToInt32(entry.Payload.Span);
         }
