@@ -132,6 +132,11 @@ public sealed partial class ReplicaSession
         // Borrowed: each record is copied into the batch before the next MoveNextAsync, so the WAL's tail can reuse its buffers.
         var records = _wal.ReadBorrowedAsync(StartLsn, WalReadLimit.Written, readStop.Token).GetAsyncEnumerator(readStop.Token);
         Task<bool>? waiting = null; // a MoveNextAsync that had not completed when it was checked
+        // One timer serves many waits for the log (thousands a second under load, each of which made a timer of its
+        // own that fired later for nobody): a heartbeat goes out when it fires during a wait; one that fired while
+        // records streamed is replaced at the next wait. So heartbeats go out at most once an interval, and at least
+        // once an interval while the link is idle, as before.
+        Task? heartbeatDue = null;
         try
         {
             var next = records.MoveNextAsync();
@@ -142,8 +147,12 @@ public sealed partial class ReplicaSession
                     // Caught up with the log: send what is batched, then wait for more, with heartbeats while idle.
                     waiting = next.AsTask();
                     if (used > 0) { await SendBatchAsync(batchStart, batch, used, ct).ConfigureAwait(false); batchStart += (ulong)used; used = 0; }
-                    while (await Task.WhenAny(waiting, Task.Delay(_options.HeartbeatInterval, _time, ct)).ConfigureAwait(false) != waiting)
+                    if (heartbeatDue is null || heartbeatDue.IsCompleted) heartbeatDue = Task.Delay(_options.HeartbeatInterval, _time, ct);
+                    while (await Task.WhenAny(waiting, heartbeatDue).ConfigureAwait(false) != waiting)
+                    {
                         await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10), ct).ConfigureAwait(false);
+                        heartbeatDue = Task.Delay(_options.HeartbeatInterval, _time, ct);
+                    }
                     var more = await waiting.ConfigureAwait(false);
                     waiting = null;
                     if (!more) return;

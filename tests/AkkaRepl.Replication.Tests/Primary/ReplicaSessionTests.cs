@@ -2,12 +2,15 @@ using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Primary;
 using AkkaRepl.Replication.Tests.Support;
+using AkkaRepl.Replication.Protocol;
 using AkkaRepl.Replication.Transport;
+using AkkaRepl.Wal;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AkkaRepl.Replication.Tests.Primary;
 
-/// <summary>How a primary's session with one replica ends when its link fails.</summary>
+/// <summary>How a primary's session with one replica streams, heartbeats, and ends when its link fails.</summary>
 public sealed class ReplicaSessionTests
 {
     /// <summary>
@@ -32,6 +35,60 @@ public sealed class ReplicaSessionTests
         await session.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(ReplicaLinkState.Disconnected, session.State);
+    }
+
+    /// <summary>
+    /// The send loop waits for the log after every batch it sends, thousands of times a second under load, and each
+    /// wait used to start a heartbeat timer of its own that fired later for nobody. One timer now serves every wait;
+    /// an idle link still gets one heartbeat an interval.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Waits_for_the_log_share_one_heartbeat_timer_and_an_idle_link_gets_a_heartbeat_each_interval()
+    {
+        await using var log = await TempWal.OpenAsync();
+        var (socket, peer) = await SocketPair.ConnectAsync();
+        await using var link = new FrameConnection(socket, maxFrameBytes: 1 << 20);
+        await using var replicaEnd = new FrameConnection(peer, maxFrameBytes: 1 << 20);
+        var time = new TimerCountingTime();
+        var interval = TimeSpan.FromSeconds(1);
+        var session = new ReplicaSession(new NodeId("r1"), Generation.First, link, log.Wal, log.Wal.WrittenLsn,
+            new ReplicationOptions { HeartbeatInterval = interval }, () => Lsn.Zero, _ => { }, time, NullLogger.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var run = session.RunAsync(stop.Token);
+
+        // One record at a time, each received before the next is appended: the session sends and waits 100 times.
+        for (var i = 0; i < 100; i++)
+        {
+            var appended = await log.Wal.AppendAsync(Generation.First, WalRecordKind.Command, BitConverter.GetBytes(i));
+            var frame = Assert.IsType<RecordsFrame>(await replicaEnd.ReceiveAsync(stop.Token));
+            Assert.Equal(appended.EndLsn, frame.EndLsn);
+            frame.Release();
+        }
+        Assert.True(time.TimersCreated <= 2, $"{time.TimersCreated} timers for 100 waits for the log");
+
+        // Idle: a heartbeat each time an interval passes, timed by the one timer armed at the time.
+        for (var beat = 0; beat < 3; beat++)
+        {
+            var armed = time.TimersCreated;
+            time.Advance(interval);
+            Assert.IsType<HeartbeatFrame>(await replicaEnd.ReceiveAsync(stop.Token));
+            while (time.TimersCreated == armed) await Task.Delay(1, stop.Token); // the next one is armed after the send
+        }
+        await stop.CancelAsync();
+        await run;
+    }
+
+    /// <summary>Fake time that counts the timers made from it.</summary>
+    private sealed class TimerCountingTime : FakeTimeProvider
+    {
+        private int _timers;
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     /// <summary>A link's byte stream whose writes fail (a reset peer) and whose reads wait until cancelled.</summary>
