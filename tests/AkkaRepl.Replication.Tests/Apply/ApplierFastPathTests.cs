@@ -40,26 +40,13 @@ public sealed class ApplierFastPathTests
         var state = new RecordingState();
         var applier = new Applier(wal, state, NullLogger.Instance);
         applier.Start();
-        var start = wal.WrittenLsn;
-        var frames = new List<(Lsn Start, byte[] Bytes)>();
-        var next = start;
-        for (var f = 0; f < 50; f++)
-        {
-            var bytes = new byte[5 * Wal.Format.WalRecordCodec.EncodedSize(4)];
-            var used = 0;
-            for (var i = 0; i < 5; i++)
-            {
-                var lsn = next + (ulong)used;
-                used += Wal.Format.WalRecordCodec.Encode(bytes.AsSpan(used), lsn, Generation.First, 1, WalRecordKind.Command, BitConverter.GetBytes(f * 5 + i));
-            }
-            frames.Add((next, bytes));
-            next += (ulong)used;
-        }
+        var frames = EncodedFrames(wal.WrittenLsn, frames: 50, recordsEach: 5);
+        var next = frames[^1].End;
         // Not durable yet (nothing appended): never applied.
         Assert.False(applier.TryApplyDurable(frames[0].Start, frames[0].Bytes));
         Assert.Empty(state.Applied);
 
-        foreach (var (frameStart, bytes) in frames)
+        foreach (var (frameStart, _, bytes) in frames)
         {
             await wal.AppendEncodedAsync(bytes, frameStart);
             applier.TryApplyDurable(frameStart, bytes); // the receiver's call; the loop may have got there first
