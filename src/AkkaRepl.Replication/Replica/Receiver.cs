@@ -55,8 +55,15 @@ public sealed partial class Receiver : IAsyncDisposable
         try { _link?.Cancel(); } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Wakes the ack loop, e.g. when the applier moved, so apply positions reach the upstream promptly.</summary>
-    public void NotifyProgress() => _progress.Set();
+    /// <summary>Wakes the ack loop, e.g. when the applier moved, so apply positions reach the upstream promptly. Not
+    /// while the ack loop applies on this thread itself: it reports what it applied right after (the signal cost a
+    /// pool thread's wake-up per batch for nothing).</summary>
+    public void NotifyProgress()
+    {
+        if (!t_ackLoopApplying) _progress.Set();
+    }
+
+    [ThreadStatic] private static bool t_ackLoopApplying;
 
     public async ValueTask DisposeAsync()
     {
@@ -247,7 +254,9 @@ public sealed partial class Receiver : IAsyncDisposable
                 if (!oldest.Value.Append.IsCompleted) break;
                 await oldest.Value.Append.ConfigureAwait(false); // a failed append ends the link
                 // Durable now: apply it here rather than waking the applier's loop, so the ack below carries it.
-                _c.Applier.TryApplyDurable(oldest.Value.Frame.StartLsn, oldest.Value.Frame.EncodedRecords);
+                t_ackLoopApplying = true;
+                try { _c.Applier.TryApplyDurable(oldest.Value.Frame.StartLsn, oldest.Value.Frame.EncodedRecords); }
+                finally { t_ackLoopApplying = false; }
                 oldest.Value.Frame.Release(); // the WAL and the applier copied the bytes: the pooled frame buffer goes back
                 oldest = null;
             }
