@@ -16,14 +16,8 @@ namespace AkkaRepl.Server.Tests.Node;
 /// <summary>What a node does with a peer that breaks the protocol: refuse it, close the link, write nothing.</summary>
 public sealed class LinkValidationTests(ITestOutputHelper output)
 {
-    private static AkkaReplOptions Options(string id, string dir, IReadOnlyList<MemberOptions> members, string initialPrimary) => new()
-    {
-        Node = new NodeOptions { NodeId = id, DataDir = dir, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
-        Cluster = new ClusterOptions { Members = members, InitialPrimary = initialPrimary },
-        Replication = new ReplicationOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(50) },
-        // Static roles: these tests drive links by hand (fake peers), and elections would move the primary.
-        Election = new ElectionOptions { Enabled = false },
-    };
+    private static AkkaReplOptions Options(string id, string dir, IReadOnlyList<MemberOptions> members, string initialPrimary) =>
+        HandDrivenNode.Options(id, dir, members, initialPrimary);
 
     [Theory(Timeout = 30_000)]
     [InlineData("protocol", "protocol version 9 is not supported: node p speaks 1")]
