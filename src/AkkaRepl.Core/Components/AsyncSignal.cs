@@ -8,10 +8,25 @@ public sealed class AsyncSignal
 {
     private TaskCompletionSource _tcs = New();
     private int _set;
-    private int _waiting;
+    private int _waiting;                          // 1 while the loop waits on a signal that was not set when it began to
+    private TaskCompletionSource? _whenWaiting;    // asked for by WhenWaiting, completed by the loop's next wait
 
-    /// <summary>The loop waits now, on a signal that was not set when it began to (diagnostics, tests).</summary>
-    public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
+    /// <summary>
+    /// Completes once the loop waits on this signal while it is not set (at once if it does now): from then on only a
+    /// <see cref="Set"/> moves it. For tests that must know a loop is parked, without polling for it.
+    /// </summary>
+    public Task WhenWaiting()
+    {
+        var fresh = New();
+        var asked = Interlocked.CompareExchange(ref _whenWaiting, fresh, null) ?? fresh;
+        // Already waiting, and no Set is about to wake it (both sides fence fully: one of them sees the other).
+        if (Volatile.Read(ref _waiting) == 1 && Volatile.Read(ref _set) == 0)
+        {
+            Interlocked.CompareExchange(ref _whenWaiting, null, asked); // an answered ask is never handed out again
+            asked.TrySetResult();
+        }
+        return asked.Task;
+    }
 
     public void Set()
     {
@@ -31,7 +46,8 @@ public sealed class AsyncSignal
             }
             // Re-check after reading the current task: a Set between the exchange and here completed it.
             if (Volatile.Read(ref _set) == 1) continue;
-            Volatile.Write(ref _waiting, 1);
+            Interlocked.Exchange(ref _waiting, 1);
+            if (Volatile.Read(ref _whenWaiting) is not null) Interlocked.Exchange(ref _whenWaiting, null)?.TrySetResult();
             try { await tcs.Task.WaitAsync(ct).ConfigureAwait(false); }
             finally { Volatile.Write(ref _waiting, 0); }
         }

@@ -221,8 +221,8 @@ public sealed class Applier : IAsyncDisposable, IWalFlushListener, IThreadPoolWo
         return false;
     }
 
-    /// <summary>The loop is parked, waiting to be told of records left to it (tests).</summary>
-    internal bool LoopParked => _behind.IsWaiting;
+    /// <summary>Completes once the loop is parked, waiting to be told of records left to it (tests).</summary>
+    internal Task LoopParked() => _behind.WhenWaiting();
 
     /// <summary>
     /// The receiver's promise: it appended encoded records up to <paramref name="end"/> and will hand each of its appends

@@ -148,7 +148,7 @@ public sealed class ApplierFastPathTests
         var state = new RecordingState();
         var applier = new Applier(wal, state, NullLogger.Instance);
         applier.Start();
-        await WaitUntil(() => applier.LoopParked); // nothing flushed yet: the loop parks, and only a wake-up moves it
+        await applier.LoopParked(); // nothing flushed yet: the loop parks, and only a wake-up moves it
         var frames = EncodedFrames(wal.WrittenLsn, frames: 20, recordsEach: 5);
         applier.ReceiverApplies(frames[^1].End);
         foreach (var (start, _, bytes) in frames) await wal.AppendEncodedAsync(bytes, start); // a group commit each
@@ -171,7 +171,7 @@ public sealed class ApplierFastPathTests
         var state = new RecordingState();
         var applier = new Applier(wal, state, NullLogger.Instance);
         applier.Start();
-        await WaitUntil(() => applier.LoopParked);
+        await applier.LoopParked();
         var frames = EncodedFrames(wal.WrittenLsn, frames: 6, recordsEach: 5);
         applier.ReceiverApplies(frames[^1].End);
         foreach (var (start, _, bytes) in frames.Take(3)) await wal.AppendEncodedAsync(bytes, start);
@@ -188,7 +188,7 @@ public sealed class ApplierFastPathTests
         await applier.WaitForAppliedAsync(frames[2].End);
 
         // The link ends with frames 3-5 appended and never handed over: the loop takes them.
-        await WaitUntil(() => applier.LoopParked);
+        await applier.LoopParked();
         foreach (var (start, _, bytes) in frames.Skip(3)) await wal.AppendEncodedAsync(bytes, start);
         Assert.Equal(frames[2].End, applier.AppliedLsn);
         applier.ReceiverStopped();
@@ -216,12 +216,6 @@ public sealed class ApplierFastPathTests
             next += (ulong)used;
         }
         return result;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition()) await Task.Delay(1, timeout.Token);
     }
 
     private static void AssertInLogOrderWithoutGaps(RecordingState state)

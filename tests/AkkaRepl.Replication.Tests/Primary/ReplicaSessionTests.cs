@@ -72,22 +72,47 @@ public sealed class ReplicaSessionTests
             var armed = time.TimersCreated;
             time.Advance(interval);
             Assert.IsType<HeartbeatFrame>(await replicaEnd.ReceiveAsync(stop.Token));
-            while (time.TimersCreated == armed) await Task.Delay(1, stop.Token); // the next one is armed after the send
+            await time.WaitForTimersAsync(armed + 1, stop.Token); // the next one is armed after the send
         }
         await stop.CancelAsync();
         await run;
     }
 
-    /// <summary>Fake time that counts the timers made from it.</summary>
+    /// <summary>Fake time that counts the timers made from it, and lets a test wait for the next one.</summary>
     private sealed class TimerCountingTime : FakeTimeProvider
     {
+        private readonly object _gate = new();
         private int _timers;
-        public int TimersCreated => Volatile.Read(ref _timers);
+        private TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int TimersCreated { get { lock (_gate) return _timers; } }
+
+        public async Task WaitForTimersAsync(int count, CancellationToken ct)
+        {
+            while (true)
+            {
+                Task created;
+                lock (_gate)
+                {
+                    if (_timers >= count) return;
+                    created = _created.Task;
+                }
+                await created.WaitAsync(ct);
+            }
+        }
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            Interlocked.Increment(ref _timers);
-            return base.CreateTimer(callback, state, dueTime, period);
+            var timer = base.CreateTimer(callback, state, dueTime, period); // armed before a waiter may advance the time
+            TaskCompletionSource created;
+            lock (_gate)
+            {
+                _timers++;
+                created = _created;
+                _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            created.SetResult();
+            return timer;
         }
     }
 

@@ -66,7 +66,12 @@ public sealed class ReplicaAckTests(ITestOutputHelper output)
         try
         {
             while (acks.Count == 0 || acks[^1].FlushLsn < end)
-                acks.Add(Assert.IsType<AckFrame>(await link.ReceiveAsync(default)));
+            {
+                var ack = Assert.IsType<AckFrame>(await link.ReceiveAsync(default));
+                // G4: a flush is acked only once it is durable on the replica (its WAL's flushed position only grows).
+                Assert.True(ack.FlushLsn.Value <= replica.GetStatus().FlushedLsn, $"ack of flush {ack.FlushLsn} past the replica's WAL");
+                acks.Add(ack);
+            }
             await sending;
             var flushOnly = acks.Where(a => a.ApplyLsn < a.FlushLsn).ToList();
             Assert.True(flushOnly.Count == 0,
