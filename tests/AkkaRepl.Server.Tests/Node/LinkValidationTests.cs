@@ -16,9 +16,6 @@ namespace AkkaRepl.Server.Tests.Node;
 /// <summary>What a node does with a peer that breaks the protocol: refuse it, close the link, write nothing.</summary>
 public sealed class LinkValidationTests(ITestOutputHelper output)
 {
-    private static AkkaReplOptions Options(string id, string dir, IReadOnlyList<MemberOptions> members, string initialPrimary) =>
-        HandDrivenNode.Options(id, dir, members, initialPrimary);
-
     [Theory(Timeout = 30_000)]
     [InlineData("protocol", "protocol version 9 is not supported: node p speaks 1")]
     [InlineData("cluster", "cluster id 'other' does not match node p's cluster id 'akkarepl'")]
@@ -27,7 +24,7 @@ public sealed class LinkValidationTests(ITestOutputHelper output)
     {
         using var dir = new TempDataDir();
         var logs = new CapturingLoggerFactory();
-        await using var primary = await NodeHost.StartAsync(Options("p", dir.Path,
+        await using var primary = await NodeHost.StartAsync(HandDrivenNode.Options("p", dir.Path,
             [new MemberOptions { Id = "p" }, new MemberOptions { Id = "r1" }], "p"), logs, default);
         await using var link = await FrameConnection.ConnectAsync(new IPEndPoint(IPAddress.Loopback, primary.ReplicationPort), 1 << 20, default);
         var hello = what switch
@@ -51,7 +48,7 @@ public sealed class LinkValidationTests(ITestOutputHelper output)
         using var fake = new TcpListener(IPAddress.Loopback, 0);
         fake.Start();
         var fakePort = ((IPEndPoint)fake.LocalEndpoint).Port;
-        await using var replica = await NodeHost.StartAsync(Options("r1", dir.Path,
+        await using var replica = await NodeHost.StartAsync(HandDrivenNode.Options("r1", dir.Path,
             [new MemberOptions { Id = "p", ReplicationPort = fakePort, HttpPort = 1 }, new MemberOptions { Id = "r1" }], "p"), logs, default);
         try
         {
