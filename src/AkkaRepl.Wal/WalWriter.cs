@@ -187,6 +187,9 @@ public sealed class WalWriter : IAsyncDisposable
     /// <summary>Test hook: returns an errno to fail the named operation ("write" or "sync") with, or 0.</summary>
     internal Func<string, int>? InjectFault { get; set; }
 
+    /// <summary>Test hook: runs on the writer's thread after a batch's appenders were told, before the loop goes on.</summary>
+    internal Action? AfterBatchCompleted { get; set; }
+
     internal TailCache Tail { get; }
 
     /// <summary>
@@ -479,12 +482,20 @@ public sealed class WalWriter : IAsyncDisposable
     /// <summary>Loop only: the commands handled so far are done; tells a waiter whose ticket they reach.</summary>
     private void Settle()
     {
-        if (_handled == 0) return;
-        var settled = _settled + _handled;
-        _handled = 0;
-        Volatile.Write(ref _settled, settled);
-        if (settled >= Volatile.Read(ref _commitTicket) && Interlocked.Exchange(ref _commitTicket, long.MaxValue) != long.MaxValue)
+        PublishSettled();
+        if (Volatile.Read(ref _settled) >= Volatile.Read(ref _commitTicket)
+            && Interlocked.Exchange(ref _commitTicket, long.MaxValue) != long.MaxValue)
             _committedSignal?.Invoke();
+    }
+
+    /// <summary>Loop only: counts the commands handled so far as done. A batch does it before its appenders are told,
+    /// so an appender that saw its append durable also sees a ticket taken before that append as reached.</summary>
+    private void PublishSettled()
+    {
+        if (_handled == 0) return;
+        // A full fence, as in WhenCommitted: the waiter sees this count, or Settle sees its ticket.
+        Interlocked.Exchange(ref _settled, _settled + _handled);
+        _handled = 0;
     }
 
     /// <summary>Appends in the last group commit (tests: whether the next one would wait for more).</summary>
@@ -802,9 +813,11 @@ public sealed class WalWriter : IAsyncDisposable
         if (Volatile.Read(ref _observer) is { } observer && _batch.Count > 0)
             observer.BatchCommitted(_batch.Count, Interlocked.Read(ref _bytes) - bytesBefore, Stopwatch.GetElapsedTime(started, written),
                 Interlocked.Read(ref _syncs) == syncsBefore ? TimeSpan.Zero : Stopwatch.GetElapsedTime(written));
+        PublishSettled(); // Sync returned: before the appenders hear it (Settle, after this, tells the ticket's waiter)
         if (_batch.Count > 0) CompleteBatch();
         _batch.Clear();
         _progress.Pulse();
+        AfterBatchCompleted?.Invoke();
     }
 
     /// <summary>Tells the batch's flush listener and requests that their records are durable (Sync returned). What their
