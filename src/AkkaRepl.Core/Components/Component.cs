@@ -43,7 +43,8 @@ public abstract class Component<TMessage> : IAsyncDisposable
     /// <see cref="ComponentFailedException"/> when a failure was escalated.</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Raised once, on the loop, when the component stops because of an escalated failure.</summary>
+    /// <summary>Raised once, on the loop, when the component stops because of an escalated failure, before
+    /// <see cref="Completion"/> faults.</summary>
     public event Action<ComponentFailedException>? Failed;
 
     /// <summary>Number of restarts so far (for status and tests).</summary>
@@ -126,8 +127,7 @@ public abstract class Component<TMessage> : IAsyncDisposable
         {
             FailQueued(failure);
             await SafeStopAsync().ConfigureAwait(false);
-            _completion.TrySetException(failure);
-            Failed?.Invoke(failure);
+            RaiseFailedThenComplete(failure);
         }
         catch (Exception ex)
         {
@@ -136,9 +136,17 @@ public abstract class Component<TMessage> : IAsyncDisposable
             Logger.LogCritical(ex, "Component {Component} could not start: {Error}", Name, ex.Message);
             FailQueued(failure);
             await SafeStopAsync().ConfigureAwait(false);
-            _completion.TrySetException(failure);
-            Failed?.Invoke(failure);
+            RaiseFailedThenComplete(failure);
         }
+    }
+
+    /// <summary>Who awaits <see cref="Completion"/> may count on the <see cref="Failed"/> handlers having run: they
+    /// run first, and a handler that throws is logged and does not keep <see cref="Completion"/> from faulting.</summary>
+    private void RaiseFailedThenComplete(ComponentFailedException failure)
+    {
+        try { Failed?.Invoke(failure); }
+        catch (Exception ex) { Logger.LogError(ex, "A Failed handler of component {Component} threw: {Error}", Name, ex.Message); }
+        finally { _completion.TrySetException(failure); }
     }
 
     private async ValueTask<bool> WaitForMessageAsync()

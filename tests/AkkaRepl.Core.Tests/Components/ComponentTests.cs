@@ -138,6 +138,39 @@ public sealed class ComponentTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Failed_handlers_have_run_before_Completion_faults()
+    {
+        await Task.Yield();
+        var c = new Recorder(ComponentOptions.Default, SupervisionStrategy.EscalateAlways);
+        bool? completedWhenRaised = null;
+        c.Failed += _ => completedWhenRaised = c.Completion.IsCompleted;
+        c.Start();
+        await c.TellAsync(new Boom("disk on fire"));
+
+        await Assert.ThrowsAsync<ComponentFailedException>(() => c.Completion);
+        // Completion faulting is what a waiter sees; the handlers ran before it, not in a race with the waiter.
+        Assert.False(completedWhenRaised);
+        await c.DisposeAsync();
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_Failed_handler_that_throws_does_not_keep_Completion_from_faulting()
+    {
+        await Task.Yield();
+        var c = new Recorder(ComponentOptions.Default, SupervisionStrategy.EscalateAlways);
+        var later = 0;
+        c.Failed += _ => throw new InvalidOperationException("handler broke");
+        c.Failed += _ => later++; // not reached: a multicast delegate stops at the first throw
+        c.Start();
+        await c.TellAsync(new Boom("disk on fire"));
+
+        var failure = await Assert.ThrowsAsync<ComponentFailedException>(() => c.Completion);
+        Assert.Equal("component 'recorder' failed and stopped: disk on fire", failure.Message);
+        Assert.Equal(0, later);
+        await c.DisposeAsync();
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Restarts_beyond_the_budget_escalate()
     {
         var strategy = new SupervisionStrategy(_ => SupervisionDirective.Restart, MaxRestarts: 2, Window: TimeSpan.FromHours(1));
