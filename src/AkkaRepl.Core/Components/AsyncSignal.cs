@@ -30,7 +30,9 @@ public sealed class AsyncSignal
 
     public void Set()
     {
-        Volatile.Write(ref _set, 1);
+        // A full fence, not a volatile write: the read of _tcs below must not pass this write (a store then a load),
+        // or a waiter that installs a fresh task and re-checks the flag in between sees neither and sleeps.
+        Interlocked.Exchange(ref _set, 1);
         Volatile.Read(ref _tcs).TrySetResult();
     }
 

@@ -22,13 +22,17 @@ internal sealed class LsnWaiters
             _queue.Enqueue(tcs, target.Value);
             _count = _queue.Count;
         }
-        // Re-check after enqueueing: the position may have moved between the check and the enqueue.
+        // Re-check after enqueueing: the position may have moved between the check and the enqueue. The fence keeps
+        // this read after the write of _count (a store then a load, which the CPU may otherwise swap); Release fences
+        // between its position's write and its read of _count, so one of the two sides always sees the other.
+        Interlocked.MemoryBarrier();
         if (current() >= target) tcs.TrySetResult();
         return ct.CanBeCanceled ? tcs.Task.WaitAsync(ct) : tcs.Task;
     }
 
     public void Release(Lsn reached)
     {
+        Interlocked.MemoryBarrier(); // the caller published the position: read _count only after it (see WaitAsync)
         if (Volatile.Read(ref _count) == 0) return;
         lock (_gate)
         {
