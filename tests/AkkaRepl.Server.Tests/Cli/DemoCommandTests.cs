@@ -26,50 +26,64 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
     [Fact(Timeout = 120_000)]
     public async Task The_demo_writes_stops_and_restarts_a_replica_and_finds_every_write_on_every_node()
     {
+        await Task.Yield();
         var (exit, lines) = await RunDemoAsync(keys: 2_000, whileWriting: null);
 
         Assert.True(exit == 0, $"the demo exited with {exit}");
-        Assert.Contains(lines, l => l.StartsWith("Wrote 2,000 keys to the primary n1", StringComparison.Ordinal));
+        // n1 as a rule; a loaded machine can elect another node right after start, and the demo writes to that one.
+        Assert.Contains(lines, l => l.StartsWith("Wrote 2,000 keys to the primary n", StringComparison.Ordinal));
         Assert.Equal(3, lines.Count(l => l.Contains("DBSIZE 4000, order:1999 = value-1999", StringComparison.Ordinal)));
         Assert.Contains("Every node holds every acknowledged write. Stopping the cluster.", lines);
     }
 
     /// <summary>
-    /// n1 loses its lease in the middle of the first round: it is frozen with SIGSTOP (as a busy machine can stall a
-    /// fresh process) until another node has been elected. The demo used to fail with
-    /// "the primary answered 'READONLY ...' to a SET"; it now finds the new primary and writes on there.
+    /// The primary loses its lease in the middle of the first round: it is frozen with SIGSTOP (as a busy machine can
+    /// stall a fresh process) until another node has been elected. The demo used to fail with "the primary answered
+    /// 'READONLY ...' to a SET"; it now finds the new primary and writes on there. The frozen node is whichever is the
+    /// primary once the writes are under way: on a loaded machine a fresh cluster may already have moved off n1.
     /// </summary>
     [Fact(Timeout = 120_000)]
     public async Task The_demo_follows_a_new_primary_elected_while_it_writes()
     {
+        await Task.Yield();
+        string? frozen = null;
         var (exit, lines) = await RunDemoAsync(keys: 100_000, whileWriting: async () =>
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             async Task<JsonElement> StatusOf(string node) =>
                 JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{HttpPortOf(node)}/status")).RootElement;
-            // Frozen only once the demo is writing through n1: its log has grown by a few thousand SETs.
-            await Eventually.WaitAsync(async () => (await StatusOf("n1")).GetProperty("flushedLsn").GetUInt64() >= 200_000,
-                TimeSpan.FromSeconds(60), "the demo to write through n1");
-            var n1 = NodePid("n1");
-            Signals.Send(n1, 19); // SIGSTOP: no heartbeats, no replies; the others elect a primary among themselves
+            async Task<string?> WritablePrimary(IEnumerable<string> nodes)
+            {
+                foreach (var node in nodes)
+                {
+                    var status = await StatusOf(node);
+                    if (status.GetProperty("role").GetString() == "primary" && status.GetProperty("acceptsWrites").GetBoolean()) return node;
+                }
+                return null;
+            }
+            string[] all = ["n1", "n2", "n3"];
+            // Frozen only once the demo is writing through the primary: its log has grown by a few thousand SETs.
+            await Eventually.WaitAsync(async () =>
+            {
+                var primary = await WritablePrimary(all);
+                if (primary is null || (await StatusOf(primary)).GetProperty("flushedLsn").GetUInt64() < 200_000) return false;
+                frozen = primary;
+                return true;
+            }, TimeSpan.FromSeconds(60), "the demo to write through a primary");
+            var pid = NodePid(frozen!);
+            Signals.Send(pid, 19); // SIGSTOP: no heartbeats, no replies; the others elect a primary among themselves
             try
             {
                 // Thawed once that election is over, not after a guessed time.
-                await Eventually.WaitAsync(async () =>
-                {
-                    foreach (var node in new[] { "n2", "n3" })
-                    {
-                        var status = await StatusOf(node);
-                        if (status.GetProperty("role").GetString() == "primary" && status.GetProperty("acceptsWrites").GetBoolean()) return true;
-                    }
-                    return false;
-                }, TimeSpan.FromSeconds(30), "n2 or n3 to be elected and accept writes while n1 is frozen");
+                await Eventually.WaitAsync(async () => await WritablePrimary(all.Where(n => n != frozen)) is not null,
+                    TimeSpan.FromSeconds(30), $"another node than {frozen} to be elected and accept writes while {frozen} is frozen");
             }
-            finally { Signals.Send(n1, 18); } // SIGCONT: n1 learns the new generation and follows
+            finally { Signals.Send(pid, 18); } // SIGCONT: the frozen node learns the new generation and follows
         });
 
         Assert.True(exit == 0, $"the demo exited with {exit}");
-        Assert.Contains(lines, l => l.Contains("n1 stopped accepting writes", StringComparison.Ordinal));
+        // Usually the frozen node; the demo may also have met an election of the cluster's own first.
+        Assert.Contains(lines, l => l.Contains(" stopped accepting writes (", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("is the primary now; writing on from key", StringComparison.Ordinal));
         Assert.Equal(3, lines.Count(l => l.Contains("DBSIZE 200000, order:99999 = value-99999", StringComparison.Ordinal)));
     }
