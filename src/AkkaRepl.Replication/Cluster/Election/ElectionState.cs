@@ -171,11 +171,21 @@ public sealed class ElectionState
     }
 
     /// <summary>The driver made this node primary of <paramref name="generation"/> by other means (configured initial
-    /// primary, restart as primary, manual promotion). Its lease starts only when a majority acknowledges a heartbeat.</summary>
+    /// primary, restart as primary, manual promotion). Its lease starts only when a majority acknowledges a heartbeat.
+    /// When this node already knows a newer generation (it voted in one, or heard of one, while the driver's role change
+    /// ran), it does not lead: it stays a follower and tells the driver to step down (G3: never two primaries that
+    /// claim one generation).</summary>
     public ElectionOutput AssumePrimary(TimeSpan now, ulong generation)
     {
         var o = new Builder();
         if (Role == ElectionRole.Primary && Generation == generation) return o.Build(); // already (elected)
+        if (generation < Generation)
+        {
+            StepDownTo(o, ElectionRole.Follower, $"higher generation seen: {Generation}, while becoming the primary of generation {generation}");
+            Primary = null;
+            _nextAttemptAt = Max(_nextAttemptAt, NextAttemptAfterContact(now) - _o.ElectionTimeout);
+            return o.Build();
+        }
         if (generation > Generation) SetGeneration(o, generation, _votedGeneration == generation ? _votedFor : null);
         Role = ElectionRole.Primary;
         Primary = _self;

@@ -81,6 +81,38 @@ public sealed class ElectionStateTests
         Assert.Equal(2ul, primary.Generation);
     }
 
+    /// <summary>
+    /// Found by CI (the demo beside other test processes): the configured initial primary started late. Its election
+    /// state learned of generation 2 from the candidate that won it before the state took the primary role. The state
+    /// then took the role anyway, and led as "primary of generation 2" while the node wrote generation 1, beside the
+    /// real winner. A replica switched between the two and cut its log each time. A node that knows a newer generation
+    /// (from a vote it gave or from a message) must not take the primary role of an older one.
+    /// </summary>
+    [Theory(Timeout = 5_000)]
+    [InlineData("heartbeat")]
+    [InlineData("vote")]
+    public async Task A_node_that_knows_a_newer_generation_refuses_to_lead_an_older_one(string learnedFrom)
+    {
+        await Task.Yield();
+        var a = Node("a");
+        if (learnedFrom == "heartbeat")
+            a.Receive(Ms(10), new Heartbeat("c", 2, true, new LogPosition(2, 136), 0));
+        else
+            Assert.True(((VoteReply)a.Receive(Ms(5000), new VoteRequest("c", 2, new LogPosition(1, 100), 1)).Sends.Single().Message).Granted);
+        Assert.Equal(2ul, a.Generation);
+
+        var output = a.AssumePrimary(Ms(5001), 1);
+
+        var stepDown = Assert.Single(output.Actions.OfType<StepDown>());
+        Assert.Equal("higher generation seen: 2, while becoming the primary of generation 1", stepDown.Reason);
+        Assert.Equal(ElectionRole.Follower, a.Role);
+        Assert.Equal(2ul, a.Generation);
+        a.Receive(Ms(5002), new HeartbeatAck("b", 2, Ms(5001).Ticks)); // an ack cannot give it a lease either
+        Assert.False(a.LeaseValid(Ms(5003)));
+        for (var t = 5002; t < 5002 + 2 * O.Lease.TotalMilliseconds; t += 10)
+            Assert.DoesNotContain(a.Tick(Ms(t)).Sends, s => s.Message is Heartbeat { IsPrimary: true });
+    }
+
     [Fact(Timeout = 5_000)]
     public async Task A_no_promote_member_never_stands_but_still_votes()
     {
