@@ -168,6 +168,23 @@ internal sealed class ElectionSimulation
 
     private void Schedule(TimeSpan at, Action action) => _events.Enqueue(action, (at.Ticks, _seq++));
 
+    /// <summary>At <paramref name="at"/>, <paramref name="id"/> is made primary of <paramref name="generation"/> by its
+    /// driver, as the configured initial primary is when it finishes starting (late, on a busy machine, while the
+    /// others may have elected one of their own). If its state takes the role, it counts as that generation's leader.</summary>
+    public void AssumePrimaryAt(string id, TimeSpan at, ulong generation)
+    {
+        var node = _nodes.First(n => n.Id == id);
+        Schedule(at, () =>
+        {
+            if (!node.Up) return;
+            node.State!.Log = node.Position;
+            var output = node.State.AssumePrimary(node.Local(Now), generation);
+            Log($"{node.Id} is made primary of generation {generation} by its driver => [{string.Join("; ", output.Actions)}]");
+            Apply(node, output);
+            if (node.State.Role == ElectionRole.Primary) OnElected(node, node.State.Generation);
+        });
+    }
+
     private void Apply(SimNode node, ElectionOutput output)
     {
         foreach (var action in output.Actions)
