@@ -141,12 +141,17 @@ public abstract class Component<TMessage> : IAsyncDisposable
     }
 
     /// <summary>Who awaits <see cref="Completion"/> may count on the <see cref="Failed"/> handlers having run: they
-    /// run first, and a handler that throws is logged and does not keep <see cref="Completion"/> from faulting.</summary>
+    /// run first, each on its own, so a handler that throws is logged and keeps neither the handlers after it from
+    /// running nor <see cref="Completion"/> from faulting.</summary>
     private void RaiseFailedThenComplete(ComponentFailedException failure)
     {
-        try { Failed?.Invoke(failure); }
-        catch (Exception ex) { Logger.LogError(ex, "A Failed handler of component {Component} threw: {Error}", Name, ex.Message); }
-        finally { _completion.TrySetException(failure); }
+        if (Failed is { } handlers)
+            foreach (var handler in handlers.GetInvocationList())
+            {
+                try { ((Action<ComponentFailedException>)handler)(failure); }
+                catch (Exception ex) { Logger.LogError(ex, "A Failed handler of component {Component} threw: {Error}", Name, ex.Message); }
+            }
+        _completion.TrySetException(failure);
     }
 
     private async ValueTask<bool> WaitForMessageAsync()

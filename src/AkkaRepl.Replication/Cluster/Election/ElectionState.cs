@@ -182,8 +182,7 @@ public sealed class ElectionState
         if (generation < Generation)
         {
             StepDownTo(o, ElectionRole.Follower, $"higher generation seen: {Generation}, while becoming the primary of generation {generation}");
-            Primary = null;
-            _nextAttemptAt = Max(_nextAttemptAt, NextAttemptAfterContact(now) - _o.ElectionTimeout);
+            ForgetPrimary(now);
             return o.Build();
         }
         if (generation > Generation) SetGeneration(o, generation, _votedGeneration == generation ? _votedFor : null);
@@ -355,6 +354,13 @@ public sealed class ElectionState
         SetGeneration(o, generation, null);
         if (wasPrimary) StepDownTo(o, ElectionRole.Follower, $"higher generation seen: {reason}");
         Role = ElectionRole.Follower;
+        ForgetPrimary(now);
+    }
+
+    /// <summary>No primary is known in the generation this node now follows. The next attempt to stand stays where it
+    /// was planned, unless the contact rule less one election timeout puts it later.</summary>
+    private void ForgetPrimary(TimeSpan now)
+    {
         Primary = null;
         _nextAttemptAt = Max(_nextAttemptAt, NextAttemptAfterContact(now) - _o.ElectionTimeout);
     }
