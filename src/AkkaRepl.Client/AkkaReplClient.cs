@@ -14,8 +14,8 @@ namespace AkkaRepl.Client;
 /// failover by itself. Thread-safe; one instance per application is enough (connections are pooled and pipelined).
 /// <para>Failure policy. Reads are retried (on other nodes, and after a new primary is found) until the operation
 /// timeout. A write is retried only when the client knows it did not commit: it was never sent (no connection), or a
-/// node refused it as a replica (READONLY). A write that was sent and then lost its connection or timed out is
-/// reported as <see cref="WriteOutcomeUnknownException"/> with its <see cref="WriteId"/>, never silently retried.</para>
+/// node refused it as a replica (READONLY). A write that was sent and then lost its connection, timed out, or was
+/// answered LEASELOST (the node stopped being the primary after appending it) is reported as <see cref="WriteOutcomeUnknownException"/> with its <see cref="WriteId"/>, never silently retried.</para>
 /// </summary>
 public sealed class AkkaReplClient : IAsyncDisposable
 {
@@ -65,7 +65,8 @@ public sealed class AkkaReplClient : IAsyncDisposable
         (await ReadCoreAsync(command, preference ?? _options.ReadPreference, consistency ?? _options.Consistency, wantApplied: false, ct).ConfigureAwait(false)).Reply;
 
     /// <summary>Runs a write command on the primary.</summary>
-    /// <exception cref="WriteOutcomeUnknownException">Sent, but no reply: it may have committed. Never retried by the client.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">Sent, and then no reply, or the node stopped being the primary before
+    /// the write was acknowledged (LEASELOST): it may have committed. Never retried by the client.</exception>
     /// <exception cref="NoPrimaryException">No primary found within the timeout; nothing was written.</exception>
     /// <exception cref="WriteNotDurableException">Applied on the primary, durability not reached (policy fail).</exception>
     /// <exception cref="ServerErrorException">The command itself is wrong.</exception>
@@ -119,6 +120,13 @@ public sealed class AkkaReplClient : IAsyncDisposable
                     continue;
                 }
                 if (text.StartsWith("NOTDURABLE", StringComparison.Ordinal)) throw new WriteNotDurableException($"write {id} on {node}: {text}");
+                if (text.StartsWith("LEASELOST", StringComparison.Ordinal))
+                {
+                    // Appended there, then the node stopped being the primary: the write survives only if the new
+                    // primary received it. Not retried (it could apply twice); find the new primary for the next call.
+                    _topology.ReportFailure(node, text, stillReachable: true);
+                    throw new WriteOutcomeUnknownException(id, node.ToString(), text);
+                }
                 if (text.StartsWith("MISCONF", StringComparison.Ordinal))
                 {
                     _topology.ReportFailure(node, text);
