@@ -15,7 +15,8 @@ namespace AkkaRepl.Client;
 /// <para>Failure policy. Reads are retried (on other nodes, and after a new primary is found) until the operation
 /// timeout. A write is retried only when the client knows it did not commit: it was never sent (no connection), or a
 /// node refused it as a replica (READONLY). A write that was sent and then lost its connection, timed out, or was
-/// answered LEASELOST (the node stopped being the primary after appending it) is reported as <see cref="WriteOutcomeUnknownException"/> with its <see cref="WriteId"/>, never silently retried.</para>
+/// answered LEASELOST (the node stopped being the primary after appending it) is reported as
+/// <see cref="WriteOutcomeUnknownException"/> with its <see cref="WriteId"/>, never silently retried.</para>
 /// </summary>
 public sealed class AkkaReplClient : IAsyncDisposable
 {
