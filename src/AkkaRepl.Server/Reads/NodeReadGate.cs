@@ -92,12 +92,15 @@ public sealed class NodeReadGate : IReadGate
         var timeout = _node.ReadOptions.WaitTimeout;
         if (timeout > TimeSpan.Zero)
         {
+            // The timeout cancels the wait itself, so a read that gave up leaves nothing queued in the applier.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(timeout);
             try
             {
-                await applier.WaitForAppliedAsync(target, ct).WaitAsync(timeout, ct).ConfigureAwait(false);
+                await applier.WaitForAppliedAsync(target, wait.Token).ConfigureAwait(false);
                 return null;
             }
-            catch (TimeoutException) { /* answered below */ }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* timed out: answered below */ }
         }
         return ReadErrors.NotApplied(_node.NodeId.Value, token, applier.AppliedLsn.Value, timeout, PrimaryText());
     }
