@@ -63,6 +63,9 @@ public sealed class DurabilityGate
         get { lock (_gate) return _degradedTotal + (_degradedSince is { } s ? _time.GetUtcNow() - s : TimeSpan.Zero); }
     }
 
+    /// <summary>Entries in the levels' queues, stale ones included (for tests and diagnostics).</summary>
+    internal int QueuedEntries { get { lock (_gate) return _waiting.Values.Sum(q => q.Count); } }
+
     public Lsn DurableAt(Durability level) { lock (_gate) return _tracker.DurableAt(level); }
     public IReadOnlyList<NodeId> HeldBy(Lsn end) { lock (_gate) return _tracker.HeldBy(end); }
     public bool IsReachable(Durability level) { lock (_gate) return _tracker.IsReachable(level); }
@@ -156,6 +159,7 @@ public sealed class DurabilityGate
                     _deadlines.Enqueue(new Entry(r, r.Version), deadline);
                     if (deadline < _armedFor) ArmLocked(deadline);
                 }
+                (waiter as TaskWaiter)?.Queued(this, new Entry(r, r.Version));
                 return;
             }
         }
@@ -241,6 +245,15 @@ public sealed class DurabilityGate
         // Answered registrations leave stale entries at the head of the deadline queue: drop them now, so it holds
         // about as many entries as there are waiting writes.
         while (_deadlines.TryPeek(out var head, out _) && !head.IsLive) _deadlines.Dequeue();
+    }
+
+    /// <summary>A waiting caller gave up (its token was cancelled: a WAIT or a read that timed out): its registration
+    /// is answered with nothing, so its queue entries turn stale and go at the next compaction. Without this, a client
+    /// repeating <c>WAIT 2 100</c> while a replica is down would add an entry per call until the replica came back.</summary>
+    private void Withdraw(Entry entry)
+    {
+        lock (_gate)
+            if (entry.IsLive) Finish(entry.Registration, default);
     }
 
     /// <summary>Marks the registration answered (its queue entries become stale) and returns it to the pool.</summary>
@@ -351,7 +364,8 @@ public sealed class DurabilityGate
         }
     }
 
-    /// <summary>The waiter behind <see cref="WaitAsync"/> and <see cref="WaitForAsync"/>: a task, and the caller's token.</summary>
+    /// <summary>The waiter behind <see cref="WaitAsync"/> and <see cref="WaitForAsync"/>: a task, and the caller's token.
+    /// Once queued, a cancelled token ends the task and withdraws the registration from the gate.</summary>
     private sealed class TaskWaiter : IDurabilityWaiter
     {
         private readonly TaskCompletionSource<WriteReceipt> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -359,15 +373,29 @@ public sealed class DurabilityGate
         private readonly Lsn _lsn, _end;
         private readonly long _ts;
         private readonly Durability _level;
-        private readonly CancellationTokenRegistration _cancel;
+        private readonly CancellationToken _ct;
+        private CancellationTokenRegistration _cancel;
+        private DurabilityGate? _gate;
+        private Entry _entry;
 
-        public TaskWaiter(Generation generation, Lsn lsn, Lsn end, long ts, Durability level, CancellationToken ct)
-        {
-            (_generation, _lsn, _end, _ts, _level) = (generation, lsn, end, ts, level);
-            if (ct.CanBeCanceled) _cancel = ct.UnsafeRegister(static (s, t) => ((TaskWaiter)s!)._tcs.TrySetCanceled(t), this);
-        }
+        public TaskWaiter(Generation generation, Lsn lsn, Lsn end, long ts, Durability level, CancellationToken ct) =>
+            (_generation, _lsn, _end, _ts, _level, _ct) = (generation, lsn, end, ts, level, ct);
 
         public Task<WriteReceipt> Task => _tcs.Task;
+
+        /// <summary>Called by the gate, under its lock, once this wait is queued. A token cancelled already runs
+        /// <see cref="Cancelled"/> right here (the gate's lock is re-entrant).</summary>
+        public void Queued(DurabilityGate gate, Entry entry)
+        {
+            (_gate, _entry) = (gate, entry);
+            if (_ct.CanBeCanceled) _cancel = _ct.UnsafeRegister(static (s, t) => ((TaskWaiter)s!).Cancelled(t), this);
+        }
+
+        private void Cancelled(CancellationToken token)
+        {
+            _gate!.Withdraw(_entry);
+            _tcs.TrySetCanceled(token);
+        }
 
         public void DurabilityAnswered(in DurabilityAnswer a)
         {

@@ -103,13 +103,11 @@ internal sealed class KvBackend(NodeHost node) : IKvBackend
         var end = new Lsn(lsn);
         if (replicas > 0)
         {
-            var reached = gate.WaitForAsync(end, Durability.Replicas(replicas), ct);
-            try
-            {
-                if (timeout is { } t) await reached.WaitAsync(t, ct).ConfigureAwait(false);
-                else await reached.ConfigureAwait(false);
-            }
-            catch (TimeoutException) { /* answer with how many have it now, as Redis does */ }
+            // The timeout cancels the wait itself, so a WAIT that timed out leaves nothing queued in the gate.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (timeout is { } t) wait.CancelAfter(t);
+            try { await gate.WaitForAsync(end, Durability.Replicas(replicas), wait.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* answer with how many have it now, as Redis does */ }
         }
         return gate.HeldBy(end).Count;
     }

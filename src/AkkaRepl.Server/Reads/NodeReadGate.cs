@@ -73,12 +73,14 @@ public sealed class NodeReadGate : IReadGate
         if (_node.Coordinator.Gate is not { } gate) return ReadErrors.NotPrimary(_node.NodeId.Value, PrimaryText());
         if (gate.DurableAt(Durability.Quorum) >= seen) return null;
         var timeout = _node.ReadOptions.LeadershipTimeout;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(timeout);
         try
         {
-            await gate.WaitForAsync(seen, Durability.Quorum, ct).WaitAsync(timeout, ct).ConfigureAwait(false);
+            await gate.WaitForAsync(seen, Durability.Quorum, wait.Token).ConfigureAwait(false);
             return null;
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return ReadErrors.NotCommitted(seen.Value, timeout, PrimaryText());
         }

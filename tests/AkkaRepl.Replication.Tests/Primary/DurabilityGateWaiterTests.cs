@@ -174,6 +174,32 @@ public sealed class DurabilityGateWaiterTests
             DurabilityTimeoutPolicy.Block, CancellationToken.None)).Reached);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task WAITs_that_time_out_while_the_replicas_are_down_leave_no_waiting_entries_behind()
+    {
+        var (gate, _) = Three();
+        gate.PrimaryFlushedTo(new Lsn(100));
+        // A client repeating WAIT 1 <timeout> on the same write while no replica acks: each wait ends by its token.
+        for (var i = 0; i < 10_000; i++)
+        {
+            using var timedOut = new CancellationTokenSource();
+            var wait = gate.WaitForAsync(new Lsn(100), Durability.Replicas(1), timedOut.Token);
+            await timedOut.CancelAsync();
+            Assert.True(wait.IsCanceled, $"wait {i} was not cancelled by its token");
+        }
+        // Withdrawn waits are stale entries, dropped once a queue passes 4,096: the queue stays bounded.
+        Assert.InRange(gate.QueuedEntries, 0, 4096);
+
+        var live = gate.WaitForAsync(new Lsn(100), Durability.Replicas(1), CancellationToken.None);
+        using var late = new CancellationTokenSource();
+        var withdrawn = gate.WaitForAsync(new Lsn(100), Durability.Replicas(1), late.Token);
+        await late.CancelAsync();
+        Flushed(gate, A, 100);
+        await live;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => withdrawn);
+        Assert.Equal(0, gate.QueuedEntries);
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task The_shared_timer_answers_timeouts_on_the_real_clock()
     {
