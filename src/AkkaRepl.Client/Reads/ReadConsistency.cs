@@ -25,9 +25,22 @@ public sealed record ReadConsistency
     internal string[] Arguments => Kind switch
     {
         "read-your-writes" => [Kind, Token.ToString(CultureInfo.InvariantCulture)],
-        "bounded-staleness" => [Kind, Math.Max(1, (long)Math.Floor(Bound.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms"],
+        "bounded-staleness" => [Kind, BoundText],
         _ => [Kind],
     };
+
+    /// <summary>The bound as the node parses it: whole milliseconds when it is a whole number of them, else whole
+    /// microseconds rounded down (never looser than asked: 0.5 ms is sent as 500us, not rounded up to 1ms).</summary>
+    private string BoundText
+    {
+        get
+        {
+            var micros = Math.Max(1, Bound.Ticks / TimeSpan.TicksPerMicrosecond);
+            return micros % 1000 == 0
+                ? (micros / 1000).ToString(CultureInfo.InvariantCulture) + "ms"
+                : micros.ToString(CultureInfo.InvariantCulture) + "us";
+        }
+    }
 
     /// <summary>True when a connection set to this level serves a read asking for <paramref name="wanted"/> at least as well.</summary>
     internal bool Covers(ReadConsistency wanted) => Kind == wanted.Kind && Kind switch

@@ -55,4 +55,15 @@ public sealed class NodeSelectorTests
         Assert.True(ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(500)).Covers(ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(500))));
         Assert.Equal("bounded-staleness 250ms", ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(250)).ToString());
     }
+
+    [Theory(Timeout = 5_000)]
+    [InlineData(0.5, "500us")]      // sub-millisecond bounds are sent as they are, never rounded up to 1ms
+    [InlineData(1.5, "1500us")]
+    [InlineData(2000, "2000ms")]
+    [InlineData(0.0001, "1us")]     // below the node's resolution: the tightest bound it takes
+    public async Task A_bounded_staleness_bound_is_sent_never_looser_than_asked(double milliseconds, string sent)
+    {
+        await Task.Yield();
+        Assert.Equal(["bounded-staleness", sent], ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(milliseconds)).Arguments);
+    }
 }
