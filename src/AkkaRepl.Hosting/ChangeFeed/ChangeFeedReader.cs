@@ -10,11 +10,18 @@ namespace AkkaRepl.Hosting.ChangeFeed;
 
 /// <summary>
 /// The <see cref="IChangeFeed"/> of the embedded node: tails the local WAL and hands out each command record once
-/// the applier passed it. Positions are small files written to a temp name and renamed (no fsync: a position lost in
-/// a crash only repeats changes, it never skips one).
+/// the applier passed it.
+/// <para>A named subscriber's position is two small files. <c>NAME.position</c> is rewritten (temp name, rename) after
+/// every handled change without an fsync: a process crash keeps it, and it costs no disk sync per change.
+/// <c>NAME.position.synced</c> is written the same way but synced, file and directory, at the first change and then
+/// at most once a second and when the subscriber stops. After a power cut the first may be empty or torn (a rename
+/// can reach the disk before the data it names); <see cref="PositionOf"/> then falls back to the synced one, which
+/// is older, so a crash only repeats changes and never skips one.</para>
 /// </summary>
 internal sealed class ChangeFeedReader(EmbeddedNode embedded) : IChangeFeed
 {
+    private static readonly TimeSpan SyncedEvery = TimeSpan.FromSeconds(1);
+
     public async IAsyncEnumerable<AppliedChange> ReadAsync(Lsn from, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var node = embedded.Running;
@@ -41,13 +48,28 @@ internal sealed class ChangeFeedReader(EmbeddedNode embedded) : IChangeFeed
     public async IAsyncEnumerable<AppliedChange> FollowAsync(string subscriber, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var file = PositionFile(subscriber);
-        await foreach (var change in ReadAsync(PositionOf(subscriber), ct).ConfigureAwait(false))
+        var from = PositionOf(subscriber);
+        Lsn handled = from, synced = from;
+        long syncedAt = 0; // Stopwatch ticks; 0: never, so the first handled change is synced
+        try
         {
-            yield return change;
-            // The subscriber asked for the next change: this one is handled.
-            var temp = file + ".tmp";
-            await File.WriteAllTextAsync(temp, change.EndLsn.Value.ToString(CultureInfo.InvariantCulture), CancellationToken.None).ConfigureAwait(false);
-            File.Move(temp, file, overwrite: true);
+            await foreach (var change in ReadAsync(from, ct).ConfigureAwait(false))
+            {
+                yield return change;
+                // The subscriber asked for the next change: this one is handled. The synced file goes first at the
+                // first change, so a position file never exists without a synced one beside it.
+                handled = change.EndLsn;
+                if (syncedAt == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(syncedAt) >= SyncedEvery)
+                {
+                    WritePosition(file + ".synced", handled, sync: true);
+                    (synced, syncedAt) = (handled, System.Diagnostics.Stopwatch.GetTimestamp());
+                }
+                WritePosition(file, handled, sync: false);
+            }
+        }
+        finally
+        {
+            if (handled != synced) WritePosition(file + ".synced", handled, sync: true); // the subscriber stopped
         }
     }
 
@@ -55,10 +77,36 @@ internal sealed class ChangeFeedReader(EmbeddedNode embedded) : IChangeFeed
     {
         var file = PositionFile(subscriber);
         if (!File.Exists(file)) return Lsn.Zero;
-        var text = File.ReadAllText(file).Trim();
-        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var lsn)
-            ? new Lsn(lsn)
-            : throw new Core.Errors.StorageCorruptException($"the change feed position file {file} holds '{text}', not an LSN: delete it to start the subscriber over");
+        if (TryReadPosition(file, out var lsn, out var text)) return lsn;
+        // Empty or torn after a power cut: the synced position is older, so resuming there only repeats changes.
+        if (TryReadPosition(file + ".synced", out var older, out _)) return older;
+        throw new Core.Errors.StorageCorruptException(
+            $"the change feed position file {file} holds '{text}', not an LSN, and {Path.GetFileName(file)}.synced has none either: delete both to start the subscriber over");
+    }
+
+    private static bool TryReadPosition(string file, out Lsn lsn, out string text)
+    {
+        lsn = Lsn.Zero;
+        text = "";
+        if (!File.Exists(file)) return false;
+        text = File.ReadAllText(file).Trim();
+        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return false;
+        lsn = new Lsn(value);
+        return true;
+    }
+
+    /// <summary>Writes the position to a temp name and renames it over <paramref name="file"/>; with
+    /// <paramref name="sync"/>, the data is synced before the rename and the directory after it.</summary>
+    private static void WritePosition(string file, Lsn position, bool sync)
+    {
+        var temp = file + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(position.Value.ToString(CultureInfo.InvariantCulture)));
+            if (sync) stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, file, overwrite: true);
+        if (sync) Core.Io.DirectorySync.Sync(Path.GetDirectoryName(file)!);
     }
 
     private string PositionFile(string subscriber)

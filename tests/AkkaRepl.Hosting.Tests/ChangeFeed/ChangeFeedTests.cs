@@ -69,6 +69,43 @@ public sealed class ChangeFeedTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task After_a_power_cut_tore_the_position_file_the_subscriber_resumes_from_the_synced_one_repeating_never_skipping()
+    {
+        await using var cluster = Cluster("solo");
+        await cluster.StartAsync("solo");
+        var store = cluster.Store("solo");
+        for (var i = 0; i < 5; i++) await store.SetAsync($"k{i}", $"{i}", Durability.Local);
+        var handled = await TakeAsync(cluster.Service<IChangeFeed>("solo").FollowAsync("audit"), 3); // k0, k1 handled
+        await cluster.StopAsync("solo");
+
+        // On disk after a clean stop: both files name the last handled change (k1's end), as ASCII digits.
+        var feeds = Path.Combine(Path.GetFullPath(cluster.DataDir("solo")), "feeds");
+        var position = Path.Combine(feeds, "audit.position");
+        var expected = handled[1].EndLsn.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(expected, await File.ReadAllTextAsync(position));
+        Assert.Equal(expected, await File.ReadAllTextAsync(position + ".synced"));
+        Assert.Empty(Directory.GetFiles(feeds, "*.tmp"));
+
+        // A power cut: the renamed position file reached the disk, its data did not (zeros), and the synced file is
+        // from an earlier second (k0's end).
+        await File.WriteAllBytesAsync(position, new byte[expected.Length]);
+        await File.WriteAllTextAsync(position + ".synced", handled[0].EndLsn.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await cluster.StartAsync("solo");
+        var feed = cluster.Service<IChangeFeed>("solo");
+        Assert.Equal(handled[0].EndLsn, feed.PositionOf("audit"));
+        var resumed = await TakeAsync(feed.FollowAsync("audit"), 4);
+        Assert.Equal(["SET \"k1\" \"1\"", "SET \"k2\" \"2\"", "SET \"k3\" \"3\"", "SET \"k4\" \"4\""], resumed.Select(c => c.Description));
+
+        // Both unreadable is not guessed at: the error names the files and what to do.
+        await cluster.StopAsync("solo");
+        await File.WriteAllTextAsync(position, "garbage");
+        File.Delete(position + ".synced");
+        await cluster.StartAsync("solo");
+        var error = Assert.Throws<AkkaRepl.Core.Errors.StorageCorruptException>(() => cluster.Service<IChangeFeed>("solo").PositionOf("audit"));
+        Assert.Equal($"the change feed position file {position} holds 'garbage', not an LSN, and audit.position.synced has none either: delete both to start the subscriber over", error.Message);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_bad_subscriber_name_is_refused_with_the_rule()
     {
         await using var cluster = Cluster("solo");
