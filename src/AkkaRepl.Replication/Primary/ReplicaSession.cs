@@ -219,8 +219,10 @@ public sealed partial class ReplicaSession
                 case AckFrame ack when ack.Generation < Generation:
                     continue; // stale: from before this session's generation
                 case AckFrame ack:
-                    if (ack.WriteLsn > SentLsn)
-                        throw new ProtocolException($"replica {Replica} acknowledged LSN {ack.WriteLsn}, beyond the {SentLsn} sent to it");
+                    // A replica holds nothing past what it was sent (the handshake cut its log at the start point), so
+                    // no position it reports may be beyond it: a flush counted there would count toward a quorum (G1).
+                    if (Lsn.Max(ack.WriteLsn, Lsn.Max(ack.FlushLsn, ack.ApplyLsn)) is var claimed && claimed > SentLsn)
+                        throw new ProtocolException($"replica {Replica} acknowledged LSN {claimed} (write {ack.WriteLsn}, flush {ack.FlushLsn}, apply {ack.ApplyLsn}), beyond the {SentLsn} sent to it");
                     lock (_positionGate)
                     {
                         _position = new ReplicaPosition(Lsn.Max(_position.Write, ack.WriteLsn), Lsn.Max(_position.Flush, ack.FlushLsn), Lsn.Max(_position.Apply, ack.ApplyLsn));

@@ -78,6 +78,38 @@ public sealed class ReplicaSessionTests
         await run;
     }
 
+    /// <summary>G1 rests on a replica's flush acks: one that claims a flush (or apply, or write) beyond what was sent to
+    /// it is a broken peer. The link ends, and the position it claimed is never recorded, so it counts toward no quorum.</summary>
+    [Theory(Timeout = 30_000)]
+    [InlineData(0, 1, 0)]
+    [InlineData(0, 0, 1)]
+    [InlineData(1, 1, 1)]
+    public async Task An_ack_beyond_what_was_sent_ends_the_link_and_is_not_counted(int writePast, int flushPast, int applyPast)
+    {
+        await using var log = await TempWal.OpenAsync();
+        var appended = await log.Wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[] { 1, 2, 3 });
+        var (socket, peer) = await SocketPair.ConnectAsync();
+        await using var link = new FrameConnection(socket, maxFrameBytes: 1 << 20);
+        await using var replicaEnd = new FrameConnection(peer, maxFrameBytes: 1 << 20);
+        var acks = 0;
+        var session = new ReplicaSession(new NodeId("r1"), Generation.First, link, log.Wal, Lsn.Zero,
+            new ReplicationOptions(), () => Lsn.Zero, _ => Interlocked.Increment(ref acks), TimeProvider.System, NullLogger.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var run = session.RunAsync(stop.Token);
+        var frame = Assert.IsType<RecordsFrame>(await replicaEnd.ReceiveAsync(stop.Token));
+        Assert.Equal(appended.EndLsn, frame.EndLsn);
+        frame.Release();
+
+        var sent = appended.EndLsn.Value;
+        await replicaEnd.SendAsync(new AckFrame(Generation.First, new Lsn(sent + (ulong)writePast * 100),
+            new Lsn(sent + (ulong)flushPast * 100), new Lsn(sent + (ulong)applyPast * 100)), stop.Token);
+        await run.WaitAsync(stop.Token);
+
+        Assert.Equal(ReplicaLinkState.Disconnected, session.State);
+        Assert.Equal(0, acks);
+        Assert.Equal(default, session.Position);
+    }
+
     /// <summary>Fake time that counts the timers made from it, and lets a test wait for the next one.</summary>
     private sealed class TimerCountingTime : FakeTimeProvider
     {
