@@ -73,6 +73,62 @@ public sealed class LsnWaitersTests
         Assert.InRange(waiters.Queued, 0, 100);
     }
 
+    /// <summary>Waiters, cancellations and releases from several threads at once: every waiter ends exactly once,
+    /// released when its position was reached, cancelled otherwise, and nothing stays queued.</summary>
+    [Theory(Timeout = 30_000)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Concurrent_waits_cancellations_and_releases_end_every_waiter_once(int seed)
+    {
+        await Task.Yield();
+        var waiters = new LsnWaiters();
+        long position = 0;
+        Lsn Current() => new((ulong)Interlocked.Read(ref position));
+        var started = new List<(Task Wait, ulong Target, CancellationTokenSource Cancel)>();
+        var gate = new object();
+
+        var producers = Enumerable.Range(0, 4).Select(p => Task.Run(() =>
+        {
+            var random = new Random(seed * 100 + p);
+            for (var i = 0; i < 2_000; i++)
+            {
+                var target = (ulong)random.Next(1, 5_000);
+                var cancel = new CancellationTokenSource();
+                var wait = waiters.WaitAsync(new Lsn(target), Current, cancel.Token);
+                lock (gate) started.Add((wait, target, cancel));
+                if (random.Next(3) == 0) cancel.Cancel();
+            }
+        })).ToList();
+        var releaser = Task.Run(async () =>
+        {
+            for (ulong p = 1; p <= 4_000; p++)
+            {
+                Interlocked.Exchange(ref position, (long)p);
+                waiters.Release(new Lsn(p));
+                if (p % 500 == 0) await Task.Yield();
+            }
+        });
+        await Task.WhenAll(producers.Append(releaser));
+
+        // Everything above the position is cancelled now; then the log reaches every target.
+        List<(Task Wait, ulong Target, CancellationTokenSource Cancel)> all;
+        lock (gate) all = [.. started];
+        foreach (var w in all.Where(w => w.Target > 4_000)) await w.Cancel.CancelAsync();
+        Interlocked.Exchange(ref position, 5_000);
+        waiters.Release(new Lsn(5_000));
+
+        foreach (var (wait, target, cancel) in all)
+        {
+            await Task.WhenAny(wait, Task.Delay(10_000));
+            Assert.True(wait.IsCompleted, $"seed {seed}: a waiter for {target} never ended");
+            Assert.True(wait.IsCompletedSuccessfully ? target <= 4_000 || !cancel.IsCancellationRequested : cancel.IsCancellationRequested,
+                $"seed {seed}: a waiter for {target} ended {wait.Status}, cancelled {cancel.IsCancellationRequested}");
+            cancel.Dispose();
+        }
+        Assert.Equal(0, waiters.Queued);
+    }
+
     [Fact(Timeout = 10_000)]
     public async Task A_failed_applier_fails_every_waiter_with_its_error()
     {

@@ -200,6 +200,48 @@ public sealed class DurabilityGateWaiterTests
         Assert.Equal(0, gate.QueuedEntries);
     }
 
+    /// <summary>WAITs, their timeouts and replica acks from several threads at once: every wait ends exactly once
+    /// (met, or cancelled by its own token), none hangs or deadlocks, and no live entry is left.</summary>
+    [Theory(Timeout = 30_000)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Concurrent_waits_withdrawals_and_acks_end_every_wait_once(int seed)
+    {
+        var (gate, _) = Three();
+        gate.PrimaryFlushedTo(new Lsn(10_000));
+        var started = new List<(Task Wait, ulong End, CancellationTokenSource Cancel)>();
+        var lockStarted = new object();
+        var waiters = Enumerable.Range(0, 4).Select(p => Task.Run(() =>
+        {
+            var random = new Random(seed * 100 + p);
+            for (var i = 0; i < 2_000; i++)
+            {
+                var end = (ulong)random.Next(1, 10_000);
+                var cancel = new CancellationTokenSource();
+                var wait = gate.WaitForAsync(new Lsn(end), Durability.Replicas(1), cancel.Token);
+                lock (lockStarted) started.Add((wait, end, cancel));
+                if (random.Next(2) == 0) cancel.Cancel();
+            }
+        })).ToList();
+        var acks = Task.Run(() =>
+        {
+            for (ulong lsn = 5; lsn <= 8_000; lsn += 5) Flushed(gate, A, lsn);
+        });
+        await Task.WhenAll(waiters.Append(acks));
+        Flushed(gate, A, 10_000);
+
+        List<(Task Wait, ulong End, CancellationTokenSource Cancel)> all;
+        lock (lockStarted) all = [.. started];
+        foreach (var (wait, end, cancel) in all)
+        {
+            await Task.WhenAny(wait, Task.Delay(10_000));
+            Assert.True(wait.IsCompleted, $"seed {seed}: a wait for {end} never ended");
+            Assert.True(wait.IsCompletedSuccessfully || cancel.IsCancellationRequested, $"seed {seed}: a wait for {end} ended {wait.Status} uncancelled");
+            cancel.Dispose();
+        }
+        Assert.Equal(0, gate.QueuedEntries);
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task The_shared_timer_answers_timeouts_on_the_real_clock()
     {
