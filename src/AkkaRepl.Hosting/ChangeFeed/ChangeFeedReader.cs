@@ -95,19 +95,8 @@ internal sealed class ChangeFeedReader(EmbeddedNode embedded) : IChangeFeed
         return true;
     }
 
-    /// <summary>Writes the position to a temp name and renames it over <paramref name="file"/>; with
-    /// <paramref name="sync"/>, the data is synced before the rename and the directory after it.</summary>
-    private static void WritePosition(string file, Lsn position, bool sync)
-    {
-        var temp = file + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(System.Text.Encoding.ASCII.GetBytes(position.Value.ToString(CultureInfo.InvariantCulture)));
-            if (sync) stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, file, overwrite: true);
-        if (sync) Core.Io.DirectorySync.Sync(Path.GetDirectoryName(file)!);
-    }
+    private static void WritePosition(string file, Lsn position, bool sync) =>
+        Core.Io.AtomicFile.Replace(file, stream => stream.Write(System.Text.Encoding.ASCII.GetBytes(position.Value.ToString(CultureInfo.InvariantCulture))), durable: sync);
 
     private string PositionFile(string subscriber)
     {

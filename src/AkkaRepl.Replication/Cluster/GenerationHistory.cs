@@ -126,8 +126,7 @@ public sealed class GenerationHistory
 
     private void Rewrite()
     {
-        var temp = _path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        AtomicFile.Replace(_path, file =>
         {
             Span<byte> entry = stackalloc byte[EntryBytes];
             foreach (var e in _entries)
@@ -135,10 +134,7 @@ public sealed class GenerationHistory
                 Encode(entry, e.Generation, e.Lsn);
                 file.Write(entry);
             }
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, _path, overwrite: true);
-        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(_path))!);
+        });
     }
 
     private static void Encode(Span<byte> entry, Generation generation, Lsn lsn)

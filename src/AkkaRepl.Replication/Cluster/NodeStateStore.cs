@@ -41,14 +41,7 @@ public sealed class NodeStateStore
     {
         lock (_gate)
         {
-            var temp = _path + ".tmp";
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                JsonSerializer.Serialize(file, state, Json);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, _path, overwrite: true);
-            DirectorySync.Sync(Path.GetDirectoryName(_path)!);
+            AtomicFile.Replace(_path, file => JsonSerializer.Serialize(file, state, Json));
         }
     }
 }

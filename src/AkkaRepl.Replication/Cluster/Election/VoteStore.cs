@@ -26,13 +26,6 @@ public sealed class VoteStore(string dataDir)
 
     public void Save(SavedVote vote)
     {
-        var temp = _path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(file, vote, Json);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, _path, overwrite: true);
-        DirectorySync.Sync(dataDir);
+        AtomicFile.Replace(_path, file => JsonSerializer.Serialize(file, vote, Json));
     }
 }
