@@ -180,6 +180,9 @@ public sealed partial class Receiver : IAsyncDisposable
         _link = linkStop;
         var pending = Channel.CreateBounded<(Task<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
+        // This link's appends not yet known to have ended. The WAL finishes a queued append whatever becomes of the
+        // link, so the next Hello waits for them: it must state the log's real end (see the finally below).
+        var appends = new Queue<Task<Lsn>>();
         try
         {
             var next = wal.WrittenLsn;
@@ -198,7 +201,10 @@ public sealed partial class Receiver : IAsyncDisposable
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
                         _c.Applier.ReceiverApplies(records.EndLsn); // the ack loop applies them (or wakes the applier's loop)
-                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
+                        var append = wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask();
+                        while (appends.TryPeek(out var done) && done.IsCompleted) _ = appends.Dequeue();
+                        appends.Enqueue(append);
+                        await pending.Writer.WriteAsync((append, records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
                     case HeartbeatFrame heartbeat:
@@ -224,6 +230,13 @@ public sealed partial class Receiver : IAsyncDisposable
             linkStop.Cancel();
             try { await acks.ConfigureAwait(false); } catch (Exception) { /* the link is ending anyway */ }
             _c.Applier.ReceiverStopped(); // what was appended and not applied is the applier loop's now
+            // An append still in flight becomes durable after the link ended. Were the next Hello sent before, it would
+            // name an older end, the next upstream would stream from there, and the next ack would claim these records
+            // as flushed on that link: a deposed primary's divergent suffix counted toward the new primary's quorum (G1).
+            foreach (var append in appends)
+            {
+                try { await append.ConfigureAwait(false); } catch (Exception) { /* failed: not in the log */ }
+            }
         }
     }
 
