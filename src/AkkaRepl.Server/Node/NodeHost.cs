@@ -269,13 +269,22 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _applier!.StopAsync().ConfigureAwait(false);
         // The removed records are saved before the cut: a crash half way through the cut can then only leave
         // them in both places (the next handshake cuts again), never in neither.
-        var removed = _wal!.ReadRange(cut, _wal.FlushedLsn);
+        var saved = _wal!.FlushedLsn;
+        var removed = _wal.ReadRange(cut, saved);
         if (removed.Count > 0)
         {
             var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
             LogRolledBack(_logger, removed.Count, cut.Value, file);
         }
-        await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
+        // The cut comes after every append still queued in the WAL (a primary that just stepped down may have writes in
+        // flight, never acknowledged): it removes those too, and they are saved as well, in a file that follows on.
+        var late = (await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false)).Where(r => r.Lsn >= saved).ToList();
+        if (late.Count > 0)
+        {
+            var from = late[0].Lsn;
+            var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), from, Coordinator.Generation, late, _time.GetUtcNow());
+            LogRolledBack(_logger, late.Count, from.Value, file);
+        }
         _history!.TrimTo(cut);
         var state = _applier.State;
         if (_applier.AppliedLsn > cut)
