@@ -116,6 +116,13 @@ public sealed partial class Receiver : IAsyncDisposable
                 else
                     LogLinkFailedUnexpectedly(_logger, upstream.Value.Id.Value, ex);
             }
+            finally
+            {
+                // Generation starts are entered in the history before their records are appended; an append that failed
+                // (refused, or cancelled while the WAL's mailbox was full) left an entry the log does not hold. Every
+                // append of the link has ended by now, so an entry at or past the log's end is one of those.
+                _c.History.TrimTo(_c.Wal.WrittenLsn);
+            }
             await Delay(backoff).ConfigureAwait(false);
             backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 2000));
         }

@@ -70,6 +70,34 @@ public sealed class ReceiverTests
         Assert.True(ack.FlushLsn <= h.DivergenceAt, $"acknowledged flush {ack.FlushLsn} on a link that sent nothing past {h.DivergenceAt}");
     }
 
+    /// <summary>
+    /// A frame's generation start is entered in the history before the frame is appended; when the append then fails
+    /// (the WAL refuses the records, or a cancel while its mailbox is full), the history used to keep an entry the log
+    /// does not hold until the node restarted. Every Hello then stated it, so an upstream's common point could land past
+    /// this log's end (a replica refusing every Welcome), and a promotion could not add its own generation after it.
+    /// Now the entries past the log's end are dropped when the link ends.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_generation_start_whose_append_failed_is_not_left_in_the_history()
+    {
+        await Task.Yield();
+        await using var h = await Harness.StartAsync();
+        await using (var link1 = await h.AcceptAsync())
+        {
+            Assert.IsType<HelloFrame>(await link1.ReceiveAsync(h.Timeout));
+            await link1.SendAsync(Welcome(Generation.First, Lsn.Zero), h.Timeout);
+            // The frame starts where the log ends, but its generation start says LSN 100: the WAL refuses it.
+            var bytes = new byte[WalRecordCodec.EncodedSize(0)];
+            WalRecordCodec.Encode(bytes, new Lsn(100), Generation.First, 1, WalRecordKind.GenerationStart, []);
+            await link1.SendAsync(new RecordsFrame(Generation.First, Lsn.Zero, Lsn.Zero, bytes), h.Timeout);
+        } // the link ends (a failed append would end it at the next frame)
+
+        var (link2, hello2) = await h.AcceptWithHelloAsync();
+        await using var _ = link2;
+        Assert.Equal(Lsn.Zero, h.Wal.WrittenLsn);
+        Assert.Empty(hello2.History);
+    }
+
     private static WelcomeFrame Welcome(Generation generation, Lsn start) =>
         new(FrameCodec.ProtocolVersion, Harness.ClusterId, new NodeId("p"), generation, start, CatchUpMode.Stream);
 
