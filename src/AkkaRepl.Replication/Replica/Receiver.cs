@@ -163,6 +163,8 @@ public sealed partial class Receiver : IAsyncDisposable
                     {
                         if (await link.ReceiveAsync(handshake.Token).ConfigureAwait(false) is not ArchiveHintFrame hint)
                             throw new ProtocolException($"upstream {upstream} sent no ArchiveHint after Welcome(FromArchive)");
+                        if (welcome.StartLsn > wal.FlushedLsn) // as on the stream path: the archive's records could not follow on
+                            throw new ProtocolException($"upstream {upstream} wants a catch-up from the archive from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
                         if (welcome.StartLsn < wal.FlushedLsn) await _c.DivergedAt(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
                         await CatchUpFromArchiveAsync(upstream, welcome.StartLsn, hint).ConfigureAwait(false);
                         return true; // connect again: now within the upstream's retained log, or asking for a rebuild

@@ -4,6 +4,7 @@ using System.Reflection;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Apply;
+using AkkaRepl.Replication.Archive;
 using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Replication.Protocol;
 using AkkaRepl.Replication.Replica;
@@ -98,6 +99,47 @@ public sealed class ReceiverTests
         Assert.Empty(hello2.History);
     }
 
+    /// <summary>
+    /// An upstream that sends the replica to the archive from a position past its log's end is refused as the stream
+    /// path refuses it, with that reason. It used to go on: the archive's records were appended at a position the WAL
+    /// does not end at, and its ArgumentException was logged as an unexpected failure of the link, with a stack trace.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task An_archive_catch_up_from_past_the_logs_end_is_refused_with_the_reason()
+    {
+        await Task.Yield();
+        // An archive holding a sealed segment of generation 1 from LSN 0.
+        await using var source = await TempWal.OpenAsync(new WalOptions { SegmentSizeBytes = 4096 });
+        await source.Wal.AppendAsync(Generation.First, WalRecordKind.GenerationStart, ReadOnlyMemory<byte>.Empty);
+        while (source.Wal.SealedSegments().Count == 0)
+            await source.Wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[100]);
+        var archiveDir = Directory.CreateTempSubdirectory("akkarepl-archive-").FullName;
+        try
+        {
+            var archive = new WalArchive(archiveDir, new NodeId("p"), NullLogger.Instance);
+            Assert.Equal(1, archive.ArchiveSealed(source.Wal.SealedSegments()));
+            var sealedEnd = source.Wal.SealedSegments()[0].EndLsn;
+            var past = source.Wal.ReadRange(Lsn.Zero, sealedEnd)[2].Lsn; // the replica's log is empty: this is past its end
+
+            await using var h = await Harness.StartAsync(archive);
+            await using var link = await h.AcceptAsync();
+            var hello = Assert.IsType<HelloFrame>(await link.ReceiveAsync(h.Timeout));
+            Assert.True(hello.ReadsArchive);
+            await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, Harness.ClusterId, new NodeId("p"), Generation.First, past,
+                CatchUpMode.FromArchive), h.Timeout);
+            await link.SendAsync(new ArchiveHintFrame(sealedEnd, [new GenerationStart(Generation.First, Lsn.Zero)]), h.Timeout);
+
+            var (again, _) = await h.AcceptWithHelloAsync(); // the link ended and the receiver connects again
+            await using var _ = again;
+            Assert.Contains("past this log's end", h.Receiver.LastError);
+            Assert.Equal(Lsn.Zero, h.Wal.WrittenLsn);
+        }
+        finally
+        {
+            Directory.Delete(archiveDir, recursive: true);
+        }
+    }
+
     private static WelcomeFrame Welcome(Generation generation, Lsn start) =>
         new(FrameCodec.ProtocolVersion, Harness.ClusterId, new NodeId("p"), generation, start, CatchUpMode.Stream);
 
@@ -137,7 +179,7 @@ public sealed class ReceiverTests
         public List<Lsn> Diverged { get; } = [];
         public Lsn DivergenceAt { get; set; }
 
-        public static async Task<Harness> StartAsync()
+        public static async Task<Harness> StartAsync(WalArchive? archive = null)
         {
             var log = await TempWal.OpenAsync();
             var dir = Directory.CreateTempSubdirectory("akkarepl-receiver-").FullName;
@@ -154,7 +196,7 @@ public sealed class ReceiverTests
                 h.OnDivergedAsync,
                 _ => { },
                 (_, _) => throw new NotSupportedException("no rebuild in these tests"),
-                Path.Combine(dir, "scratch"), null);
+                Path.Combine(dir, "scratch"), archive);
             h.Receiver = new Receiver(context, NullLogger.Instance);
             h.Receiver.Start();
             return h;
