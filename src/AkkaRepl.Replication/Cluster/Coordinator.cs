@@ -322,7 +322,11 @@ public sealed partial class Coordinator : IAsyncDisposable
             else _gate?.ReplicaAcked(s.Replica, s.Position);
         },
         ReplicaDisconnected: _ => { },
-        ReplicaNeedsRebuild: id => { lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value); },
+        ReplicaNeedsRebuild: id =>
+        {
+            lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value);
+            _gate?.ReplicaRebuilding(id); // before the snapshot: its log may end below what it acknowledged (G1)
+        },
         HigherGenerationSeen: OnHigherGeneration,
         CaptureImage: _c.CaptureImage,
         ScratchDirectory: _c.ScratchDirectory,

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
@@ -46,7 +45,7 @@ public sealed class DivergedSuffixTests(ITestOutputHelper output)
             var flushed = p.Wal.FlushedLsn;
 
             // Two writes still in the WAL when the node steps down: one held before its fdatasync, one queued behind it.
-            HoldSyncs(p.Wal, syncEntered, syncGate.Task);
+            WalHooks.Hold(p.Wal, "sync", syncEntered, syncGate.Task);
             var held = p.Writer.WriteAsync(Set("held"), Durability.Local, default);
             await syncEntered.Task.WaitAsync(timeout.Token);
             var queued = p.Writer.WriteAsync(Set("queued"), Durability.Local, default);
@@ -84,15 +83,4 @@ public sealed class DivergedSuffixTests(ITestOutputHelper output)
 
     private static byte[] Set(string key) =>
         KvStore.EncodeCommand([Encoding.UTF8.GetBytes("SET"), Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes("x")]);
-
-    /// <summary>Every fdatasync of the WAL tells <paramref name="entered"/> and waits for <paramref name="gate"/>.</summary>
-    private static void HoldSyncs(WalWriter wal, TaskCompletionSource entered, Task gate)
-    {
-        var hook = typeof(WalWriter).GetProperty("InjectFault", BindingFlags.Instance | BindingFlags.NonPublic)!;
-        hook.SetValue(wal, new Func<string, int>(op =>
-        {
-            if (op == "sync") { entered.TrySetResult(); gate.Wait(); }
-            return 0;
-        }));
-    }
 }
