@@ -1,5 +1,12 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Protocol;
+using AkkaRepl.Replication.Transport;
+using AkkaRepl.Server.Node;
+using AkkaRepl.Wal;
 using AkkaRepl.Replication.Primary;
 using AkkaRepl.Storage.Kv;
 using Xunit.Abstractions;
@@ -68,6 +75,48 @@ public sealed class RebuildDurabilityTests(ITestOutputHelper output)
         {
             primarySync.TrySetResult();
             replicaWrites.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// A replica received a whole snapshot and went away before it installed it (its check failed, or it crashed: its
+    /// next start discards the half-built state). The primary used to clear "needs rebuild" as soon as the snapshot was
+    /// sent, so its status showed the replica as merely disconnected; now the flag is cleared only by the replica's
+    /// first acknowledgement after the rebuild, and the status says it still needs one.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_replica_that_went_away_before_installing_its_snapshot_still_shows_as_needing_a_rebuild()
+    {
+        await Task.Yield();
+        using var dir = new TempDataDir();
+        var logs = new CapturingLoggerFactory();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        await using var p = await NodeHost.StartAsync(HandDrivenNode.Options("p", dir.Path,
+            [new MemberOptions { Id = "p" }, new MemberOptions { Id = "r1", HttpPort = 1 }], "p"), logs, default);
+        try
+        {
+            await p.Writer.WriteAsync(Set("k"), Durability.Local, timeout.Token);
+            string R1State() => p.GetStatus().Replicas.Single(r => r.NodeId == "r1").State;
+
+            // A fake r1 asks for a rebuild, takes the whole snapshot, and goes away without a single ack.
+            using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, p.ReplicationPort), timeout.Token);
+                await using var link = new FrameConnection(socket, 1 << 20);
+                await link.SendAsync(new HelloFrame(FrameCodec.ProtocolVersion, "akkarepl", new NodeId("r1"), Generation.First, Lsn.Zero, [],
+                    WantsRebuild: true), timeout.Token);
+                var welcome = Assert.IsType<WelcomeFrame>(await link.ReceiveAsync(timeout.Token));
+                Assert.Equal(CatchUpMode.Rebuild, welcome.Mode);
+                while (await link.ReceiveAsync(timeout.Token) is not SnapshotEndFrame) { }
+                await Wait.Until(() => p.Coordinator.Server!.Sessions.Any(s => s.Replica.Value == "r1"), "the session after the snapshot");
+            }
+            await Wait.Until(() => !p.Coordinator.Server!.Sessions.Any(s => s.Replica.Value == "r1"), "the session to end");
+            Assert.Equal("needs-rebuild", R1State());
+        }
+        catch
+        {
+            output.WriteLine(logs.Dump());
+            throw;
         }
     }
 
