@@ -58,13 +58,23 @@ public sealed partial class Coordinator : IAsyncDisposable
     public ReplicationServer? Server => _server;
     public Receiver? Receiver => _receiver;
     public IReadOnlyList<MemberOptions> Members => _c.Cluster.Members;
-    /// <summary>Replicas told to rebuild from a snapshot and not yet streaming again (a copy: the set changes on link threads).</summary>
+    /// <summary>Replicas told to rebuild from a snapshot that have not acknowledged since (a copy: the set changes on link threads).</summary>
     public IReadOnlySet<string> RebuildNeeded
     {
         get { lock (_rebuildNeeded) return _rebuildNeeded.ToHashSet(); }
     }
 
     private readonly HashSet<string> _rebuildNeeded = []; // guarded by itself: changed by replication-server link threads
+    private int _rebuildsNeeded; // its count, read without the lock on every ack
+
+    private void RebuildDone(NodeId replica)
+    {
+        lock (_rebuildNeeded)
+        {
+            _rebuildNeeded.Remove(replica.Value);
+            Volatile.Write(ref _rebuildsNeeded, _rebuildNeeded.Count);
+        }
+    }
 
     public IReadOnlyList<RoleChange> RecentEvents { get { lock (_events) return _events.ToArray(); } }
 
@@ -315,14 +325,28 @@ public sealed partial class Coordinator : IAsyncDisposable
         IsMember: id => _c.Cluster.Members.Any(m => m.Id == id.Value),
         ServesReplicas: () => true,
         CommitLsn: () => _gate?.DurableAt(Durability.Quorum) ?? (_receiver?.UpstreamCommitLsn ?? Lsn.Zero),
-        ReplicaConnected: s => { lock (_rebuildNeeded) _rebuildNeeded.Remove(s.Replica.Value); },
+        ReplicaConnected: _ => { },
         ReplicaAcked: s =>
         {
             if (s.HigherGenerationSeen is { } higher) OnHigherGeneration(higher, s.Replica);
-            else _gate?.ReplicaAcked(s.Replica, s.Position);
+            else
+            {
+                // Not when its session starts (right after the snapshot was sent): a rebuilt replica acks only once it
+                // installed the snapshot, and one that went away before still needs the rebuild.
+                if (Volatile.Read(ref _rebuildsNeeded) > 0) RebuildDone(s.Replica);
+                _gate?.ReplicaAcked(s.Replica, s.Position);
+            }
         },
         ReplicaDisconnected: _ => { },
-        ReplicaNeedsRebuild: id => { lock (_rebuildNeeded) _rebuildNeeded.Add(id.Value); },
+        ReplicaNeedsRebuild: id =>
+        {
+            lock (_rebuildNeeded)
+            {
+                _rebuildNeeded.Add(id.Value);
+                Volatile.Write(ref _rebuildsNeeded, _rebuildNeeded.Count);
+            }
+            _gate?.ReplicaRebuilding(id); // before the snapshot: its log may end below what it acknowledged (G1)
+        },
         HigherGenerationSeen: OnHigherGeneration,
         CaptureImage: _c.CaptureImage,
         ScratchDirectory: _c.ScratchDirectory,

@@ -11,7 +11,8 @@ namespace AkkaRepl.Replication.Cluster;
 /// can find the last position its log shares with another node's log without scanning the WAL.
 /// <para>Invariant: an entry is made durable <em>before</em> the generation-start record it describes is
 /// appended, so the history is never missing a generation the WAL holds; entries at or past the WAL's end
-/// (the record never made it) are dropped on open by <see cref="TrimTo"/>. Each entry carries its own
+/// (the record never made it) are dropped on open by <see cref="TrimTo"/>, and by a replica's receiver when a link
+/// ends (an append of it failed). Each entry carries its own
 /// CRC32C, so a torn last entry is detected and cut like a torn WAL tail.</para>
 /// File layout: repeated 20-byte entries <c>[u64 generation][u64 lsn][u32 crc32c of the 16 bytes before]</c>.
 /// </summary>

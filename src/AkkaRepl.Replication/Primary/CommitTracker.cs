@@ -8,7 +8,8 @@ namespace AkkaRepl.Replication.Primary;
 /// waiters from what it returns, so the rule is tested without clocks or sockets.
 /// <para>Invariant: every level also requires the primary's own flush (so a receipt never claims more than
 /// the primary holds), and positions only move forward: a replica that reconnects with a lower position
-/// cannot move a level back below a write that was already acknowledged.</para>
+/// cannot move a level back below a write that was already acknowledged. The one exception is a replica whose log
+/// a rebuild replaces (<see cref="ReplicaRebuilding"/>): it no longer holds what it acknowledged before.</para>
 /// </summary>
 public sealed class CommitTracker
 {
@@ -68,6 +69,17 @@ public sealed class CommitTracker
             Lsn.Max(known.Flush, position.Flush),
             Lsn.Max(known.Apply, position.Apply));
         return true;
+    }
+
+    /// <summary>
+    /// The replica is about to be rebuilt from a snapshot: its log is replaced by one that starts at the snapshot, which
+    /// may be below what it acknowledged (it flushes what is shipped before the primary's own fdatasync returns). What
+    /// it acknowledged so far no longer counts (G1); its acks after the rebuild do. Levels can only go down here.
+    /// </summary>
+    public void ReplicaRebuilding(NodeId replica)
+    {
+        if (!_index.TryGetValue(replica, out var i)) return;
+        _positions[i] = _replicas[replica] = default;
     }
 
     /// <summary>The end of the log that is durable at <paramref name="level"/>: a write ending at or before it has reached that level.

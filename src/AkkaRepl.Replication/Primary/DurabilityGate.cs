@@ -28,7 +28,8 @@ internal readonly record struct DurabilityAnswer(Durability Reached, bool Degrad
 /// registration's next use), and timeouts share one timer, armed for the earliest deadline of the writes whose policy
 /// answers at the timeout (degrade, fail); a blocking write has no deadline. Answers are given outside the lock.</para>
 /// <para>Invariant: a waiter is released only when <see cref="CommitTracker.DurableAt"/> for its level is at or past
-/// the write's end, and positions never move back, so a release is never premature. Each registration is answered
+/// the write's end, and positions move back only for a replica being rebuilt (which releases nothing), so a release is
+/// never premature. Each registration is answered
 /// exactly once (released, timed out, or failed), under the lock, and only then returned to the pool.</para>
 /// </summary>
 public sealed class DurabilityGate
@@ -114,6 +115,13 @@ public sealed class DurabilityGate
             if (_tracker.ReplicaAcked(replica, position)) ReleaseLocked(answers);
         }
         Deliver(answers);
+    }
+
+    /// <summary>The replica's log is about to be replaced by a rebuild: what it acknowledged before stops counting
+    /// (see <see cref="CommitTracker.ReplicaRebuilding"/>).</summary>
+    public void ReplicaRebuilding(NodeId replica)
+    {
+        lock (_gate) _tracker.ReplicaRebuilding(replica);
     }
 
     /// <summary>

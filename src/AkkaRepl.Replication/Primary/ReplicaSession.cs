@@ -153,11 +153,19 @@ public sealed partial class ReplicaSession
                         await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10), ct).ConfigureAwait(false);
                         heartbeatDue = Task.Delay(_options.HeartbeatInterval, _time, ct);
                     }
-                    var more = await waiting.ConfigureAwait(false);
+                    bool more;
+                    try { more = await waiting.ConfigureAwait(false); }
+                    catch (Exception ex) when (ex is ArgumentOutOfRangeException or InvalidOperationException) { throw LogGone(ex); }
                     waiting = null;
                     if (!more) return;
                 }
-                else if (!await next.ConfigureAwait(false)) return;
+                else
+                {
+                    bool more;
+                    try { more = await next.ConfigureAwait(false); }
+                    catch (Exception ex) when (ex is ArgumentOutOfRangeException or InvalidOperationException) { throw LogGone(ex); }
+                    if (!more) return;
+                }
 
                 var record = records.Current;
                 var size = record.TotalBytes;
@@ -183,6 +191,12 @@ public sealed partial class ReplicaSession
             await records.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>The WAL's reader failed because the log was trimmed below it (the replica fell off the retained log) or
+    /// cut under it, or the writer stopped: an end of this link with a plain reason, not an unexpected failure. The
+    /// replica reconnects, and its handshake finds the common point or rebuilds it.</summary>
+    private IOException LogGone(Exception ex) =>
+        new($"the log this session streams from {SentLsn} is no longer readable here: {ex.Message}", ex);
 
     private async Task SendBatchAsync(Lsn start, byte[] batch, int used, CancellationToken ct)
     {

@@ -116,6 +116,13 @@ public sealed partial class Receiver : IAsyncDisposable
                 else
                     LogLinkFailedUnexpectedly(_logger, upstream.Value.Id.Value, ex);
             }
+            finally
+            {
+                // Generation starts are entered in the history before their records are appended; an append that failed
+                // (refused, or cancelled while the WAL's mailbox was full) left an entry the log does not hold. Every
+                // append of the link has ended by now, so an entry at or past the log's end is one of those.
+                _c.History.TrimTo(_c.Wal.WrittenLsn);
+            }
             await Delay(backoff).ConfigureAwait(false);
             backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 2000));
         }
@@ -156,6 +163,8 @@ public sealed partial class Receiver : IAsyncDisposable
                     {
                         if (await link.ReceiveAsync(handshake.Token).ConfigureAwait(false) is not ArchiveHintFrame hint)
                             throw new ProtocolException($"upstream {upstream} sent no ArchiveHint after Welcome(FromArchive)");
+                        if (welcome.StartLsn > wal.FlushedLsn) // as on the stream path: the archive's records could not follow on
+                            throw new ProtocolException($"upstream {upstream} wants a catch-up from the archive from {welcome.StartLsn}, past this log's end {wal.FlushedLsn}");
                         if (welcome.StartLsn < wal.FlushedLsn) await _c.DivergedAt(welcome.StartLsn, _stop.Token).ConfigureAwait(false);
                         await CatchUpFromArchiveAsync(upstream, welcome.StartLsn, hint).ConfigureAwait(false);
                         return true; // connect again: now within the upstream's retained log, or asking for a rebuild
@@ -180,6 +189,9 @@ public sealed partial class Receiver : IAsyncDisposable
         _link = linkStop;
         var pending = Channel.CreateBounded<(Task<Lsn> Append, RecordsFrame Frame)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var acks = AckLoopAsync(link, pending.Reader, linkStop.Token);
+        // This link's appends not yet known to have ended. The WAL finishes a queued append whatever becomes of the
+        // link, so the next Hello waits for them: it must state the log's real end (see the finally below).
+        var appends = new Queue<Task<Lsn>>();
         try
         {
             var next = wal.WrittenLsn;
@@ -198,7 +210,10 @@ public sealed partial class Receiver : IAsyncDisposable
                         NoteGenerationStarts(records);
                         UpstreamCommitLsn = Lsn.Max(UpstreamCommitLsn, records.CommitLsn);
                         _c.Applier.ReceiverApplies(records.EndLsn); // the ack loop applies them (or wakes the applier's loop)
-                        await pending.Writer.WriteAsync((wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask(), records), linkStop.Token).ConfigureAwait(false);
+                        var append = wal.AppendEncodedAsync(records.EncodedRecords, records.StartLsn, linkStop.Token).AsTask();
+                        while (appends.TryPeek(out var done) && done.IsCompleted) _ = appends.Dequeue();
+                        appends.Enqueue(append);
+                        await pending.Writer.WriteAsync((append, records), linkStop.Token).ConfigureAwait(false);
                         next = records.EndLsn;
                         break;
                     case HeartbeatFrame heartbeat:
@@ -224,6 +239,13 @@ public sealed partial class Receiver : IAsyncDisposable
             linkStop.Cancel();
             try { await acks.ConfigureAwait(false); } catch (Exception) { /* the link is ending anyway */ }
             _c.Applier.ReceiverStopped(); // what was appended and not applied is the applier loop's now
+            // An append still in flight becomes durable after the link ended. Were the next Hello sent before, it would
+            // name an older end, the next upstream would stream from there, and the next ack would claim these records
+            // as flushed on that link: a deposed primary's divergent suffix counted toward the new primary's quorum (G1).
+            foreach (var append in appends)
+            {
+                try { await append.ConfigureAwait(false); } catch (Exception) { /* failed: not in the log */ }
+            }
         }
     }
 

@@ -24,6 +24,9 @@ public static class RollbackFile
     public static string Write(string directory, Lsn cutAt, Generation newest, IReadOnlyList<WalRecord> records, DateTimeOffset now)
     {
         Directory.CreateDirectory(directory);
+        // The directory may be new: its entry in the parent is made durable too, or a power loss could take the
+        // directory and this file with it while the (synced) cut of the log survives. Rollbacks are rare: always synced.
+        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(directory))!);
         var path = Path.Combine(directory, $"rollback-{cutAt.Value:D20}-{now.UtcDateTime:yyyyMMddTHHmmssfffZ}.wal");
         var temp = path + ".tmp";
         using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

@@ -269,13 +269,22 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _applier!.StopAsync().ConfigureAwait(false);
         // The removed records are saved before the cut: a crash half way through the cut can then only leave
         // them in both places (the next handshake cuts again), never in neither.
-        var removed = _wal!.ReadRange(cut, _wal.FlushedLsn);
+        var saved = _wal!.FlushedLsn;
+        var removed = _wal.ReadRange(cut, saved);
         if (removed.Count > 0)
         {
             var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
             LogRolledBack(_logger, removed.Count, cut.Value, file);
         }
-        await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false);
+        // The cut comes after every append still queued in the WAL (a primary that just stepped down may have writes in
+        // flight, never acknowledged): it removes those too, and they are saved as well, in a file that follows on.
+        var late = (await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false)).Where(r => r.Lsn >= saved).ToList();
+        if (late.Count > 0)
+        {
+            var from = late[0].Lsn;
+            var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), from, Coordinator.Generation, late, _time.GetUtcNow());
+            LogRolledBack(_logger, late.Count, from.Value, file);
+        }
         _history!.TrimTo(cut);
         var state = _applier.State;
         if (_applier.AppliedLsn > cut)
@@ -311,6 +320,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         var fresh = NewState(freshKv);
         using var received = _checkpointer!.BeginInstall(begin.SnapshotLsn);
         await incoming.ReceiveAsync(received, fresh, ct).ConfigureAwait(false); // checked whole, file flushed
+        SaveSuffixDivergedFrom(begin);
 
         await File.WriteAllTextAsync(RebuildMarker, $"rebuild from a snapshot at LSN {begin.SnapshotLsn} started {_time.GetUtcNow():O}\n", ct).ConfigureAwait(false);
         DirectorySync.Sync(_dataDir);
@@ -323,6 +333,23 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _applier.RestartAsync(fresh).ConfigureAwait(false);
         File.Delete(RebuildMarker);
         DirectorySync.Sync(_dataDir);
+    }
+
+    /// <summary>
+    /// A rebuild drops the whole log, and with it any suffix that diverged from the upstream's (a deposed primary's
+    /// writes that no replica received): that suffix is saved to a rollback file first, as a cut would save it (G3).
+    /// The upstream's history reaches only to the snapshot, so its last generation there counts as going on past it.
+    /// </summary>
+    private void SaveSuffixDivergedFrom(Replication.Protocol.SnapshotBeginFrame begin)
+    {
+        var end = _wal!.FlushedLsn;
+        var common = _history!.CommonPoint(end, begin.History, new Lsn(ulong.MaxValue));
+        var from = Lsn.Max(common, _wal.FirstLsn);
+        if (from >= end) return;
+        var removed = _wal.ReadRange(from, end);
+        if (removed.Count == 0) return;
+        var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), from, Coordinator.Generation, removed, _time.GetUtcNow());
+        LogRolledBack(_logger, removed.Count, from.Value, file);
     }
 
     /// <summary>A rebuild that did not finish left state that cannot be trusted: start this replica empty instead.</summary>

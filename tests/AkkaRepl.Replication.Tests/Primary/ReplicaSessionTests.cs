@@ -110,6 +110,37 @@ public sealed class ReplicaSessionTests
         Assert.Equal(default, session.Position);
     }
 
+    /// <summary>
+    /// The log is cut below what a session has sent (a cascading replica cut its divergent suffix, or was rebuilt) or
+    /// trimmed below what it still has to read: the WAL's reader fails with InvalidOperationException or
+    /// ArgumentOutOfRangeException. Those escaped the session's handling and the server logged the link as "failed
+    /// unexpectedly" with a stack trace. Now the session ends like a link failure, with the reason as a plain line;
+    /// the replica reconnects and its handshake finds the common point (or a rebuild).
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_log_cut_under_the_session_ends_it_as_a_link_failure()
+    {
+        await Task.Yield();
+        await using var log = await TempWal.OpenAsync();
+        var first = await log.Wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[] { 1 });
+        var last = await log.Wal.AppendAsync(Generation.First, WalRecordKind.Command, new byte[] { 2 });
+        var (socket, peer) = await SocketPair.ConnectAsync();
+        await using var link = new FrameConnection(socket, maxFrameBytes: 1 << 20);
+        await using var replicaEnd = new FrameConnection(peer, maxFrameBytes: 1 << 20);
+        var session = new ReplicaSession(new NodeId("r1"), Generation.First, link, log.Wal, Lsn.Zero,
+            new ReplicationOptions(), () => Lsn.Zero, _ => { }, TimeProvider.System, NullLogger.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var run = session.RunAsync(stop.Token);
+        var frame = Assert.IsType<RecordsFrame>(await replicaEnd.ReceiveAsync(stop.Token));
+        Assert.Equal(last.EndLsn, frame.EndLsn);
+        frame.Release();
+
+        await log.Wal.TruncateAfterAsync(first.EndLsn, stop.Token); // below what the session sent: its reader fails
+        await run.WaitAsync(stop.Token); // returns: not an unexpected failure
+
+        Assert.Equal(ReplicaLinkState.Disconnected, session.State);
+    }
+
     /// <summary>Fake time that counts the timers made from it, and lets a test wait for the next one.</summary>
     private sealed class TimerCountingTime : FakeTimeProvider
     {

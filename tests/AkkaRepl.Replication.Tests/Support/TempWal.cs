@@ -13,10 +13,10 @@ internal sealed class TempWal : IAsyncDisposable
 
     public WalWriter Wal { get; }
 
-    public static async Task<TempWal> OpenAsync()
+    public static async Task<TempWal> OpenAsync(WalOptions? options = null)
     {
         var dir = Directory.CreateTempSubdirectory("akkarepl-wal-").FullName;
-        try { return new TempWal(dir, await WalWriter.OpenAsync(dir, new WalOptions(), NullLogger.Instance)); }
+        try { return new TempWal(dir, await WalWriter.OpenAsync(dir, options ?? new WalOptions(), NullLogger.Instance)); }
         catch
         {
             Directory.Delete(dir, recursive: true);

@@ -244,6 +244,57 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         });
     }
 
+    /// <summary>
+    /// A deposed primary that returns after the new primary no longer retains their common point is rebuilt from a
+    /// snapshot. The rebuild drops its whole log, and with it the divergent suffix (writes it acknowledged with local
+    /// durability that never reached a replica): it used to vanish without a rollback file (G3). Now it is saved first.
+    /// </summary>
+    [Fact(Timeout = 90_000)]
+    public async Task A_deposed_primary_rebuilt_from_a_snapshot_saves_its_divergent_writes_in_a_rollback_file()
+    {
+        await using var cluster = SmallLogCluster();
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1");
+            var r2 = await cluster.StartAsync("r2");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 50; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "shared");
+            var shared = p.GetStatus().FlushedLsn;
+            await Wait.Until(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
+            await cluster.StopAsync("r1");
+            await cluster.StopAsync("r2");
+            for (var i = 0; i < 5; i++)
+                await p.Writer.WriteAsync(Storage.Kv.KvStore.EncodeCommand([System.Text.Encoding.UTF8.GetBytes("SET"),
+                    System.Text.Encoding.UTF8.GetBytes($"lost{i}"), System.Text.Encoding.UTF8.GetBytes("x")]),
+                    Replication.Primary.Durability.Local, default);
+            await cluster.StopAsync("p");
+
+            r1 = await cluster.StartAsync("r1");
+            r2 = await cluster.StartAsync("r2");
+            using (var http = new HttpClient())
+            {
+                (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/promote", null)).EnsureSuccessStatusCode();
+                (await http.PostAsync($"http://127.0.0.1:{r2.HttpPort}/admin/follow?primary=r1&generation=2", null)).EnsureSuccessStatusCode();
+            }
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort))
+                for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"late-{i}");
+            await Wait.Until(() => r1.GetStatus().FirstLsn > shared, "the new primary to drop the log at the common point");
+
+            // The old primary returns: the log it shares with r1 is gone there, so it is rebuilt from a snapshot.
+            p = await cluster.StartAsync("p");
+            await Wait.Until(() => p.GetStatus().Upstream?.RebuildsCompleted == 1 && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn,
+                "the old primary to be rebuilt and catch up");
+            Assert.All((await Dump(p, 5, "lost")).Values, Assert.Null);
+            var dir = Path.Combine(cluster.Options["p"].Node.DataDir, "rollback");
+            var file = Assert.Single(Directory.Exists(dir) ? Directory.GetFiles(dir) : []); // its divergent writes are saved
+            var (cut, _, records) = RollbackFile.Read(file);
+            Assert.Equal(shared, cut.Value);
+            Assert.Equal(5, records.Count);
+            Assert.EndsWith("kind=Command SET \"lost4\" \"x\"", RollbackFile.Describe(records[4], Storage.Kv.KvStore.Describe));
+        });
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_forced_rebuild_replaces_a_replicas_state_with_the_primarys()
     {
@@ -263,6 +314,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
                 "the forced rebuild to finish");
             Assert.Equal(await Dump(p, 500), await Dump(r1, 500));
             Assert.False(File.Exists(Path.Combine(cluster.Options["r1"].Node.DataDir, "REBUILDING")));
+            Assert.False(Directory.Exists(Path.Combine(cluster.Options["r1"].Node.DataDir, "rollback"))); // its log was the primary's
 
             using (var http = new HttpClient())
             {
