@@ -24,7 +24,10 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
 
     public async Task<BackupManifest> TakeAsync(string node, string to, CancellationToken ct)
     {
-        var target = Path.GetFullPath(to);
+        // Without its trailing separator ("/b/x/" as tab completion gives it), the target would be its own parent: the
+        // hidden partial directory would be made inside it and the final rename would fail.
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(to));
+        if (Path.GetDirectoryName(target) is null) throw new AkkaReplException($"'{target}' is a root directory; give a directory inside it for the backup");
         if (File.Exists(target)) throw new AkkaReplException($"'{target}' is a file; give a directory for the backup");
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new AkkaReplException($"backup directory '{target}' already exists and is not empty: give a new directory");

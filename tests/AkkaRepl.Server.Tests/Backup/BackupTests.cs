@@ -136,6 +136,27 @@ public sealed class BackupTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["full"], Directory.EnumerateFileSystemEntries(_backups.Path).Select(Path.GetFileName));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_backup_target_given_with_a_trailing_slash_is_written_there()
+    {
+        await using var cluster = new InProcessCluster("p");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            // As a shell's tab completion gives it: the trailing separator used to make the target its own parent, so
+            // the hidden partial directory was made inside it and the final rename failed after all the work.
+            var target = Path.Combine(_backups.Path, "slash");
+            var manifest = await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", target + Path.DirectorySeparatorChar, CancellationToken.None);
+            Assert.Equal(20, manifest.Keys);
+            Assert.Equal(["manifest.json", $"snapshot/snapshot-{manifest.SnapshotLsn:D20}.snap", BackupVerifier.WalFileName(manifest.SnapshotLsn, manifest.EndLsn)],
+                Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(target, f)).Order(StringComparer.Ordinal));
+            Assert.Equal(["slash"], Directory.EnumerateFileSystemEntries(_backups.Path).Select(Path.GetFileName));
+            BackupVerifier.Verify(target);
+        });
+    }
+
     /// <summary>Manifests compared by value (their lists compared item by item).</summary>
     private sealed class ManifestComparer : IEqualityComparer<BackupManifest>
     {
