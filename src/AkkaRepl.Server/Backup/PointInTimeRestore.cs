@@ -33,7 +33,10 @@ internal sealed class PointInTimeRestore(Action<string> progress)
 
     public async Task<RestoreResult> RunAsync(string backup, string? archive, RestoreTarget target, string dataDir, string clusterId, bool readOnly, CancellationToken ct)
     {
-        var destination = Path.GetFullPath(dataDir);
+        // Without its trailing separator ("/data/x/" as tab completion gives it), the target would be its own parent: the
+        // hidden restoring directory would be made inside it and the final rename would fail.
+        var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir));
+        if (Path.GetDirectoryName(destination) is null) throw new AkkaReplException($"'{destination}' is a root directory; give a directory inside it for the restored node");
         if (File.Exists(destination)) throw new AkkaReplException($"'{destination}' is a file; give a directory for the restored node");
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
             throw new AkkaReplException($"data directory '{destination}' already exists and is not empty: restore into a new directory");

@@ -110,6 +110,28 @@ public sealed class RestoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_data_directory_given_with_a_trailing_slash_is_restored_there()
+    {
+        await using var cluster = NewCluster();
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            var backup = await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", BackupDir, CancellationToken.None);
+            // As a shell's tab completion gives it: the trailing separator used to make the target its own parent, so the
+            // hidden restoring directory was made inside it and the final rename failed after all the work.
+            var restored = Path.Combine(_work.Path, "slash");
+            var result = await new PointInTimeRestore(output.WriteLine).RunAsync(BackupDir, null, new RestoreTarget(backup.EndLsn, null),
+                restored + Path.DirectorySeparatorChar, "slash", readOnly: false, CancellationToken.None);
+            Assert.Equal(backup.EndLsn, result.EndLsn);
+            Assert.True(File.Exists(Path.Combine(restored, "RESTORED.json")), "the restored data directory is complete");
+            Assert.Empty(Directory.EnumerateDirectories(_work.Path, ".*restoring-*"));
+            Assert.Empty(Directory.EnumerateDirectories(restored, ".*"));
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Bad_targets_gaps_and_damaged_backups_are_refused_and_nothing_is_restored()
     {
         await using var cluster = NewCluster();
