@@ -179,6 +179,9 @@ public sealed partial class SnapshotStore
         return new SnapshotInfo(received.Lsn, received.FinalPath, length + HeaderBytes);
     }
 
+    /// <summary>Makes deletions done in this directory durable (fsync of the directory).</summary>
+    public void SyncDirectory() => AkkaRepl.Core.Io.DirectorySync.Sync(_directory);
+
     private string PathFor(Lsn lsn) =>
         Path.Combine(_directory, Prefix + lsn.Value.ToString("D20", CultureInfo.InvariantCulture) + Suffix);
 
