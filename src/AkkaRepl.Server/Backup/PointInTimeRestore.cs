@@ -71,7 +71,7 @@ internal sealed class PointInTimeRestore(Action<string> progress)
                 var batchStart = snapshotLsn;
                 var chain = archive is null ? null : new ArchiveChain(Path.GetFullPath(archive));
                 var reached = false; // a record at or past the target was seen: everything before it is here
-                foreach (var (record, archived) in Available(backup, manifest, chain))
+                foreach (var (record, archived) in Available(backup, manifest, chain, history))
                 {
                     if (target.Lsn is { } lsn)
                     {
@@ -147,13 +147,16 @@ internal sealed class PointInTimeRestore(Action<string> progress)
     }
 
     /// <summary>The backup's records, then the archive's from where they end.</summary>
-    private static IEnumerable<(WalRecord Record, bool Archived)> Available(string backup, BackupManifest manifest, ArchiveChain? archive)
+    /// <param name="history">The generation history, kept up to date by the caller with each record taken: the archive
+    /// is checked against it as it stands after the backup's records.</param>
+    private static IEnumerable<(WalRecord Record, bool Archived)> Available(string backup, BackupManifest manifest, ArchiveChain? archive,
+        IReadOnlyList<GenerationStart> history)
     {
         foreach (var record in WalRecordsFile.Read(Path.Combine(backup, BackupVerifier.WalFileName(manifest.SnapshotLsn, manifest.EndLsn)),
                      new Lsn(manifest.SnapshotLsn), new Lsn(manifest.EndLsn)))
             yield return (record, false);
         if (archive is null) yield break;
-        foreach (var record in archive.From(new Lsn(manifest.EndLsn))) yield return (record, true);
+        foreach (var record in archive.From(new Lsn(manifest.EndLsn), history)) yield return (record, true);
     }
 
     private static async Task<Lsn> FlushAsync(WalWriter wal, MemoryStream batch, Lsn start, CancellationToken ct)
