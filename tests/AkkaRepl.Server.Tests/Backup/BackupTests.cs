@@ -120,6 +120,30 @@ public sealed class BackupTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    /// <summary>A verifier must not change what it verifies: it opened a snapshot store on the backup, whose
+    /// constructor deleted the temp files in it (and failed on a read-only backup that held one).</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Backup_verify_changes_nothing_in_the_backup()
+    {
+        await using var cluster = new InProcessCluster("p");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            var target = Path.Combine(_backups.Path, "b");
+            var manifest = await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", target, CancellationToken.None);
+            var stray = Path.Combine(target, "snapshot", $"snapshot-{manifest.SnapshotLsn:D20}.snap.tmp"); // not listed: an operator's, or a copy's
+            await File.WriteAllTextAsync(stray, "left here");
+            var before = Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+            BackupVerifier.Verify(target);
+
+            Assert.Equal(before, Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+            Assert.Equal("left here", await File.ReadAllTextAsync(stray));
+        });
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_backup_is_refused_into_a_non_empty_directory_and_leaves_nothing_when_the_node_is_unreachable()
     {
