@@ -59,7 +59,10 @@ internal sealed class PointInTimeRestore(Action<string> progress)
 
             var history = manifest.History.Select(h => new GenerationStart(new Generation(h.Generation), new Lsn(h.Lsn))).ToList();
             var before = history.LastOrDefault(h => h.Lsn < snapshotLsn).Generation;
-            var wal = await WalWriter.OpenAsync(Path.Combine(temp, "wal"), new WalOptions { PreallocateSegments = false },
+            // Any record the format can hold: these were accepted by the source cluster, whose max-record setting may be
+            // above the default (the default limit refused them with an ArgumentException).
+            var wal = await WalWriter.OpenAsync(Path.Combine(temp, "wal"),
+                new WalOptions { PreallocateSegments = false, MaxRecordBytes = Wal.Format.WalRecordCodec.MaxPayloadBytes },
                 NullLogger.Instance, TimeProvider.System, ct).ConfigureAwait(false);
             long records = 0, fromArchive = 0;
             var end = snapshotLsn;

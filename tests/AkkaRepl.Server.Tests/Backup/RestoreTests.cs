@@ -91,6 +91,45 @@ public sealed class RestoreTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    /// <summary>A cluster configured with records above the default 16 MiB limit: the restore wrote them through a
+    /// WAL opened with the default options and failed with an ArgumentException.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_record_above_the_default_limit_from_a_cluster_that_allows_it_is_restored()
+    {
+        await using var cluster = new InProcessCluster("p")
+        {
+            Tune = o => o with
+            {
+                Wal = o.Wal with { SegmentSizeBytes = 4096, PreallocateSegments = false, MaxRecordBytes = 20 * 1024 * 1024 },
+                Snapshot = o.Snapshot with { IntervalBytes = 4096, LogToStateRatio = 0 },
+                Replication = o.Replication with { ArchiveDir = Archive, MaxFrameBytes = 64L * 1024 * 1024 },
+            },
+        };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 10; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", BackupDir, CancellationToken.None);
+            var big = new string('b', 17 * 1024 * 1024);
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "big", big)).AsString());
+            var bigEnd = p.GetStatus().FlushedLsn;
+            // Small writes after it seal its segment and trigger snapshots, which archive it.
+            for (var i = 0; !(ArchivedEnd() > bigEnd); i++)
+            {
+                await redis.ExecuteAsync(default, "SET", $"n{i}", new string('x', 40));
+                if (i % 50 == 49) await Wait.Until(() => ArchivedEnd() > bigEnd || p.GetStatus().SnapshotLsn > bigEnd, "a snapshot after the large record");
+            }
+
+            var restored = Path.Combine(_work.Path, "large");
+            var result = await new PointInTimeRestore(output.WriteLine).RunAsync(BackupDir, Archive, new RestoreTarget(bigEnd, null),
+                restored, "large", readOnly: true, CancellationToken.None);
+            Assert.Equal(bigEnd, result.EndLsn);
+            await using var node = await StartRestoredAsync(restored, "large");
+            Assert.Equal(big.Length, (await GetAsync(node, "big"))?.Length);
+        });
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Restoring_to_an_lsn_read_only_serves_reads_and_refuses_writes()
     {
