@@ -351,7 +351,17 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record; a replica
     /// further behind is given up on (it will be rebuilt from a snapshot), with a warning naming it.</summary>
+    /// <summary>Log positions that backups in progress still need (retention keeps them).</summary>
+    internal Backup.BackupHolds BackupHolds => _backupHolds ??= new Backup.BackupHolds(_time);
+    private Backup.BackupHolds? _backupHolds;
+
     private Lsn RetentionFloor()
+    {
+        var floor = ReplicasFloor();
+        return BackupHolds.Floor() is { } held ? Lsn.Min(floor, held) : floor;
+    }
+
+    private Lsn ReplicasFloor()
     {
         var written = _wal!.WrittenLsn;
         var capBytes = (ulong)_options.Replication.RetainedLogMaxBytes;

@@ -144,6 +144,55 @@ public sealed class BackupTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    /// <summary>While the image streams, the node goes on writing snapshots; retention then trimmed the log below the
+    /// image's LSN, and the WAL request after the image failed with 409. The backup holds the log from there now.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Snapshots_written_while_the_image_streams_do_not_trim_the_log_the_backup_still_needs()
+    {
+        await using var cluster = new InProcessCluster("p")
+        {
+            Tune = o => o with
+            {
+                Wal = o.Wal with { SegmentSizeBytes = 4096, PreallocateSegments = false },
+                Snapshot = o.Snapshot with { IntervalBytes = 4096, Retain = 2 },
+            },
+        };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            var imageLsn = 0UL;
+            var firstAfterTrims = ulong.MaxValue;
+            // Called while the image is read, before the WAL is asked for: the node writes several snapshots meanwhile.
+            void Progress(string line)
+            {
+                output.WriteLine(line);
+                if (imageLsn != 0 || !line.StartsWith("  snapshot at LSN ", StringComparison.Ordinal)) return;
+                imageLsn = ulong.Parse(new string(line["  snapshot at LSN ".Length..].TakeWhile(c => c != ':').Where(char.IsAsciiDigit).ToArray()),
+                    System.Globalization.CultureInfo.InvariantCulture);
+                Task.Run(async () =>
+                {
+                    await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+                    // A snapshot is taken only as records are applied, so the writes go on until there are enough.
+                    for (var i = 0; SnapshotsAfter(imageLsn) < 5; i++)
+                        await redis.ExecuteAsync(default, "SET", $"k{i % 20}", new string('x', 60)); // the state stays small
+                }).GetAwaiter().GetResult();
+                firstAfterTrims = p.Wal.FirstLsn.Value;
+            }
+            int SnapshotsAfter(ulong lsn) => cluster.Logs.Lines
+                .Select(l => System.Text.RegularExpressions.Regex.Match(l.Message, @"^Snapshot written at LSN (\d+)$"))
+                .Count(m => m.Success && ulong.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > lsn);
+
+            var target = Path.Combine(_backups.Path, "held");
+            var manifest = await new BackupWriter(Progress).TakeAsync($"127.0.0.1:{p.HttpPort}", target, CancellationToken.None);
+            Assert.Equal(imageLsn, manifest.SnapshotLsn);
+            Assert.True(firstAfterTrims <= imageLsn, $"the log was trimmed to {firstAfterTrims}, past the image's LSN {imageLsn}");
+            Assert.True(manifest.EndLsn > imageLsn);
+            Assert.Equal(20, StateOf(target).Count);
+        });
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_backup_is_refused_into_a_non_empty_directory_and_leaves_nothing_when_the_node_is_unreachable()
     {
