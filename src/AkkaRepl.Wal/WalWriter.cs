@@ -190,6 +190,10 @@ public sealed class WalWriter : IAsyncDisposable
     /// <summary>Test hook: runs on the writer's thread after a batch's appenders were told, before the loop goes on.</summary>
     internal Action? AfterBatchCompleted { get; set; }
 
+    /// <summary>Test hook: runs on the writer's thread after a truncation read the records it removes, before it changes
+    /// any file (where retention on another thread may remove segments meanwhile).</summary>
+    internal Action? BeforeTruncateCuts { get; set; }
+
     internal TailCache Tail { get; }
 
     /// <summary>
@@ -877,13 +881,21 @@ public sealed class WalWriter : IAsyncDisposable
             return;
         }
         if (removed.Count == 0) { c.Reply.TrySetResult(removed); return; }
+        BeforeTruncateCuts?.Invoke();
 
         lock (_segmentsLock)
         {
+            // Checked again under the lock: retention (another thread) may have removed the segment holding lsn since the
+            // read above, and with no segment to keep the loop below would delete every segment, the active one included.
+            int keep = _segments.FindLastIndex(s => s.FirstLsn <= lsn);
+            if (keep < 0)
+            {
+                c.Fail(new ArgumentOutOfRangeException(nameof(c), $"LSN {lsn} is no longer retained: the first retained LSN is {FirstLsn}"));
+                return;
+            }
             // Announce before changing anything, so a reader that raced with the change notices it.
             Volatile.Write(ref _truncations, _truncations + 1);
             _truncationPoints.Add((_truncations, lsn));
-            int keep = _segments.FindLastIndex(s => s.FirstLsn <= lsn);
             for (int i = _segments.Count - 1; i > keep; i--)
             {
                 if (_segments[i] == _activeSegment) _activeHandle.Dispose();

@@ -59,14 +59,29 @@ public sealed partial class Checkpointer : IApplyObserver
     public Lsn RestoreLatest(Action<long>? loading = null, Action<long>? read = null) => RestoreInto(_state, loading, read);
 
     /// <summary>
-    /// After the log was cut back to <paramref name="cut"/>: deletes snapshots taken past the cut (they hold state
-    /// of records that are gone), then restores the newest remaining one into <paramref name="fresh"/>, which becomes
-    /// the state snapshots are taken of. Returns the restored LSN (zero: replay from the start of the log).
+    /// Before the log is cut back to <paramref name="cut"/>: deletes the snapshots taken past the cut (they hold state
+    /// of records about to go) and syncs the directory. Done before the cut is made durable: a crash or power cut
+    /// after the log was cut but before these deletions were durable left (or brought back) a snapshot past the log's
+    /// end, holding the rolled-back state; the next start refused the data directory, or, once the log had grown
+    /// past that LSN again, loaded the rolled-back state silently.
+    /// </summary>
+    public void DiscardAfter(Lsn cut)
+    {
+        _writing.Wait();
+        var past = _store.List().Where(s => s.Lsn > cut).ToList();
+        if (past.Count == 0) return;
+        foreach (var snapshot in past) File.Delete(snapshot.Path);
+        _store.SyncDirectory();
+    }
+
+    /// <summary>
+    /// After the log was cut back to <paramref name="cut"/>: deletes snapshots taken past the cut (normally
+    /// <see cref="DiscardAfter"/> did already), then restores the newest remaining one into <paramref name="fresh"/>,
+    /// which becomes the state snapshots are taken of. Returns the restored LSN (zero: replay from the start of the log).
     /// </summary>
     public Lsn ResetTo(Lsn cut, IStateMachine fresh)
     {
-        _writing.Wait();
-        foreach (var snapshot in _store.List().Where(s => s.Lsn > cut)) File.Delete(snapshot.Path);
+        DiscardAfter(cut);
         _state = fresh;
         return RestoreInto(fresh);
     }

@@ -24,6 +24,9 @@ public sealed partial class WalArchive(string directory, NodeId self, ILogger lo
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
+    // Archive names already found equal to (or copied from) a segment file, with that file's length and write time.
+    private readonly Dictionary<string, (long Length, DateTime Written)> _checked = new(StringComparer.Ordinal);
+
     /// <summary>Copies every sealed segment not yet in the archive; returns how many were copied. Throws when a
     /// copy fails: the caller must then keep the segments (nothing is trimmed that is not archived).</summary>
     public int ArchiveSealed(IReadOnlyList<WalSegmentInfo> segments)
@@ -35,17 +38,29 @@ public sealed partial class WalArchive(string directory, NodeId self, ILogger lo
             if (segment.EndLsn <= segment.FirstLsn) continue;
             var name = $"{segment.FirstLsn.Value:D20}-{segment.EndLsn.Value:D20}.{self}{Extension}";
             var target = Path.Combine(Directory, name);
-            if (File.Exists(target)) continue;
             var temp = target + ".tmp";
             try
             {
+                // A copy under this name may be of an older log of this node: after a divergence was cut, the segment
+                // re-seals at the same first and end LSN with other records. Compared once per process and per version
+                // of the segment file (a cut rewrites it); a different copy is replaced by this primary's log.
+                var version = (new FileInfo(segment.Path).Length, File.GetLastWriteTimeUtc(segment.Path));
+                if (_checked.TryGetValue(name, out var seen) && seen == version) continue;
+                var replacing = File.Exists(target);
+                if (replacing && SameBytes(segment.Path, target))
+                {
+                    _checked[name] = version;
+                    continue;
+                }
                 using (var source = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20))
                 using (var copy = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
                 {
                     source.CopyTo(copy);
                     copy.Flush(flushToDisk: true);
                 }
-                File.Move(temp, target);
+                File.Move(temp, target, overwrite: true);
+                if (replacing) LogReplaced(logger, target);
+                _checked[name] = version;
                 copied++;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -60,6 +75,21 @@ public sealed partial class WalArchive(string directory, NodeId self, ILogger lo
             LogArchived(logger, copied, Directory);
         }
         return copied;
+    }
+
+    private static bool SameBytes(string a, string b)
+    {
+        using var x = new FileStream(a, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        using var y = new FileStream(b, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        if (x.Length != y.Length) return false;
+        var bx = new byte[1 << 16];
+        var by = new byte[1 << 16];
+        int read;
+        while ((read = x.ReadAtLeast(bx, bx.Length, throwOnEndOfStream: false)) > 0)
+        {
+            if (y.ReadAtLeast(by, read, throwOnEndOfStream: false) != read || !bx.AsSpan(0, read).SequenceEqual(by.AsSpan(0, read))) return false;
+        }
+        return true;
     }
 
     /// <summary>
@@ -123,6 +153,9 @@ public sealed partial class WalArchive(string directory, NodeId self, ILogger lo
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Archived {Count} WAL segment(s) to {Directory}")]
     private static partial void LogArchived(ILogger logger, int count, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Archived segment {Path} held other records than this primary's log at the same positions (an older, divergent copy): replaced")]
+    private static partial void LogReplaced(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Archived segment {Path} not used: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string path, string reason);

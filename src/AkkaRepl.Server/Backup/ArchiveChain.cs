@@ -1,6 +1,7 @@
 using System.Globalization;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
+using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Wal;
 using AkkaRepl.Wal.Reading;
 
@@ -8,17 +9,25 @@ namespace AkkaRepl.Server.Backup;
 
 /// <summary>
 /// Reads a WAL archive (segments named <c>&lt;first lsn&gt;-&lt;end lsn&gt;.&lt;node&gt;.wal</c>, see WalArchive)
-/// as one log from a given LSN: at each position it takes the segment that holds it and reaches furthest, and
-/// stops where no segment holds the next position. <see cref="StopReason"/> then says exactly what is missing.
+/// as one log from a given LSN, and stops where no segment holds the next position. <see cref="StopReason"/> then
+/// says exactly what is missing.
+/// <para>Several primaries over time may have archived segments at the same positions, and a deposed primary's can
+/// hold records that were cut from the cluster's log (G3). So every record is checked against the generation
+/// history known so far (the backup's, plus each generation start read on the way), as replica catch-up does, and
+/// where two segments disagree at a position the one with the newer generation there wins: a primary's generation
+/// start at a position cuts what an older generation held there. Among segments that agree, the one that reaches
+/// furthest is taken.</para>
 /// </summary>
 internal sealed class ArchiveChain(string directory)
 {
     /// <summary>Why the last <see cref="From"/> ended: the gap or the end of the archive.</summary>
     public string StopReason { get; private set; } = "";
 
-    public IEnumerable<WalRecord> From(Lsn start)
+    /// <param name="history">The generation history as of <paramref name="start"/> (read when enumeration begins).</param>
+    public IEnumerable<WalRecord> From(Lsn start, IReadOnlyList<GenerationStart> history)
     {
         if (!Directory.Exists(directory)) throw new AkkaReplException($"archive directory '{directory}' does not exist");
+        var known = history.ToList();
         var files = Files().ToList();
         var next = start;
         while (true)
@@ -32,22 +41,73 @@ internal sealed class ArchiveChain(string directory)
                     : $"the archive ends at LSN {next} (its last segment ends there)";
                 yield break;
             }
-            IReadOnlyList<WalRecord>? records = null;
+            List<WalRecord>? best = null;
+            var starting = false;
             foreach (var file in holding)
             {
+                IReadOnlyList<WalRecord> records;
                 try { records = WalSegmentFile.ReadRecords(file.Path, next); }
                 catch (StorageCorruptException ex) { throw new AkkaReplException($"archived segment {Path.GetFileName(file.Path)} is damaged: {ex.Message}"); }
-                if (records.Count > 0 && records[0].Lsn == next) break;
-                records = null;
+                if (records.Count == 0 || records[0].Lsn != next) continue;
+                starting = true;
+                var usable = Matching(records, known);
+                if (usable.Count > 0 && (best is null || Better(usable, best))) best = usable;
             }
-            if (records is null)
+            if (best is null)
             {
-                StopReason = $"no archived segment has a record starting at LSN {next}";
+                StopReason = starting
+                    ? $"the archived segments holding LSN {next} hold records of a generation that the generation history does not place there (a deposed primary's log)"
+                    : $"no archived segment has a record starting at LSN {next}";
                 yield break;
             }
-            foreach (var record in records) yield return record;
-            next = records[^1].EndLsn;
+            foreach (var record in best)
+            {
+                if (record.Kind == WalRecordKind.GenerationStart && Covering(record.Lsn, known) != record.Generation)
+                    known.Add(new GenerationStart(record.Generation, record.Lsn));
+                yield return record;
+            }
+            next = best[^1].EndLsn;
         }
+    }
+
+    /// <summary>The leading records that belong to the log <paramref name="known"/> describes, a newer generation's
+    /// start extending it (checked on a copy).</summary>
+    private static List<WalRecord> Matching(IReadOnlyList<WalRecord> records, IReadOnlyList<GenerationStart> known)
+    {
+        var history = known.ToList();
+        var usable = new List<WalRecord>();
+        foreach (var record in records)
+        {
+            var covering = Covering(record.Lsn, history);
+            if (record.Kind == WalRecordKind.GenerationStart && record.Generation.Value > covering.Value)
+                history.Add(new GenerationStart(record.Generation, record.Lsn));
+            else if (record.Generation != covering) break;
+            usable.Add(record);
+        }
+        return usable;
+    }
+
+    /// <summary>Whether <paramref name="a"/> is to be taken over <paramref name="b"/> (both from the same LSN): at the
+    /// first position where they differ the newer generation wins; where one is a prefix of the other, the longer.</summary>
+    private static bool Better(List<WalRecord> a, List<WalRecord> b)
+    {
+        for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
+        {
+            if (a[i].Generation != b[i].Generation) return a[i].Generation.Value > b[i].Generation.Value;
+            if (a[i].Lsn != b[i].Lsn) return false; // cannot happen within one generation (G2); keep the first found
+        }
+        return a.Count > b.Count;
+    }
+
+    private static Generation Covering(Lsn lsn, IReadOnlyList<GenerationStart> history)
+    {
+        var covering = Generation.None;
+        foreach (var entry in history.OrderBy(e => e.Lsn).ThenBy(e => e.Generation.Value))
+        {
+            if (entry.Lsn > lsn) break;
+            covering = entry.Generation;
+        }
+        return covering;
     }
 
     private IEnumerable<(Lsn First, Lsn End, string Path)> Files()

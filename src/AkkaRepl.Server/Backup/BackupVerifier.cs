@@ -1,9 +1,7 @@
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
-using AkkaRepl.Core.Options;
 using AkkaRepl.Storage.Kv;
 using AkkaRepl.Storage.Snapshots;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AkkaRepl.Server.Backup;
 
@@ -41,12 +39,16 @@ internal static class BackupVerifier
         if (snapshots.Count != 1)
             throw new AkkaReplException($"{BackupManifest.FileName} of '{directory}' lists {snapshots.Count} snapshot files; a backup has exactly one");
         var store = new KvStore();
-        var loaded = new SnapshotStore(Path.Combine(directory, SnapshotDir), new SnapshotOptions(), NullLogger<SnapshotStore>.Instance).LoadLatest(store);
-        if (loaded is null)
-            throw new AkkaReplException($"backup file {snapshots[0].Path} is not a readable snapshot (its header or body checksum does not match)");
-        if (loaded.Value.Value != manifest.SnapshotLsn || store.Count != manifest.Keys)
-            throw new AkkaReplException($"backup file {snapshots[0].Path} holds {store.Count} keys at LSN {loaded.Value.Value}, but {BackupManifest.FileName} says {manifest.Keys} keys at LSN {manifest.SnapshotLsn}");
-        progress?.Invoke($"  snapshot loads: {store.Count:N0} keys at LSN {loaded.Value.Value:N0}");
+        // The listed file itself, read only: opening a SnapshotStore on the backup deleted temp files in it (a verifier
+        // must not change what it verifies, and failed on a read-only backup) and loaded whichever snapshot was newest.
+        try { SnapshotStore.LoadFile(Path.Combine(directory, snapshots[0].Path), new Lsn(manifest.SnapshotLsn), store); }
+        catch (Exception ex) when (ex is StorageCorruptException or IOException)
+        {
+            throw new AkkaReplException($"backup file {snapshots[0].Path} is not a readable snapshot at LSN {manifest.SnapshotLsn}: {ex.Message}");
+        }
+        if (store.Count != manifest.Keys)
+            throw new AkkaReplException($"backup file {snapshots[0].Path} holds {store.Count} keys at LSN {manifest.SnapshotLsn}, but {BackupManifest.FileName} says {manifest.Keys} keys");
+        progress?.Invoke($"  snapshot loads: {store.Count:N0} keys at LSN {manifest.SnapshotLsn:N0}");
 
         var walName = WalFileName(manifest.SnapshotLsn, manifest.EndLsn);
         if (manifest.Files.All(f => f.Path != walName))

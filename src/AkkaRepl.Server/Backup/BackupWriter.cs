@@ -24,7 +24,10 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
 
     public async Task<BackupManifest> TakeAsync(string node, string to, CancellationToken ct)
     {
-        var target = Path.GetFullPath(to);
+        // Without its trailing separator ("/b/x/" as tab completion gives it), the target would be its own parent: the
+        // hidden partial directory would be made inside it and the final rename would fail.
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(to));
+        if (Path.GetDirectoryName(target) is null) throw new AkkaReplException($"'{target}' is a root directory; give a directory inside it for the backup");
         if (File.Exists(target)) throw new AkkaReplException($"'{target}' is a file; give a directory for the backup");
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new AkkaReplException($"backup directory '{target}' already exists and is not empty: give a new directory");
@@ -43,10 +46,12 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
             // 1. The state image, written in the snapshot file format (checksums included).
             ulong snapshotLsn;
             long? commitMicros;
+            string? hold; // the source's hold on its log from the image's LSN, ended by the WAL request
             using (var response = await SendAsync(http, HttpMethod.Post, _nodes.Url(source, "/admin/backup/snapshot"), ct).ConfigureAwait(false))
             {
                 snapshotLsn = ulong.Parse(Header(response, BackupEndpoints.LsnHeader)!, CultureInfo.InvariantCulture);
                 commitMicros = Header(response, BackupEndpoints.CommitMicrosHeader) is { } m ? long.Parse(m, CultureInfo.InvariantCulture) : null;
+                hold = Header(response, BackupEndpoints.HoldHeader);
                 await using var body = new ProgressStream(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false),
                     bytes => progress($"  snapshot at LSN {snapshotLsn:N0}: {Mib(bytes)} received"));
                 var store = new SnapshotStore(Path.Combine(temp, BackupVerifier.SnapshotDir), new SnapshotOptions(), NullLogger<SnapshotStore>.Instance);
@@ -55,7 +60,7 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
 
             // 2. The log from the image's LSN to the source's flushed end.
             ulong endLsn;
-            using (var response = await SendAsync(http, HttpMethod.Get, _nodes.Url(source, $"/admin/backup/wal?from={snapshotLsn}"), ct).ConfigureAwait(false))
+            using (var response = await SendAsync(http, HttpMethod.Get, _nodes.Url(source, $"/admin/backup/wal?from={snapshotLsn}" + (hold is null ? "" : $"&hold={Uri.EscapeDataString(hold)}")), ct).ConfigureAwait(false))
             {
                 endLsn = ulong.Parse(Header(response, BackupEndpoints.EndHeader)!, CultureInfo.InvariantCulture);
                 var walPath = Path.Combine(temp, BackupVerifier.WalFileName(snapshotLsn, endLsn));

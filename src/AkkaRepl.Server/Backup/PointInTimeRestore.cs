@@ -33,7 +33,10 @@ internal sealed class PointInTimeRestore(Action<string> progress)
 
     public async Task<RestoreResult> RunAsync(string backup, string? archive, RestoreTarget target, string dataDir, string clusterId, bool readOnly, CancellationToken ct)
     {
-        var destination = Path.GetFullPath(dataDir);
+        // Without its trailing separator ("/data/x/" as tab completion gives it), the target would be its own parent: the
+        // hidden restoring directory would be made inside it and the final rename would fail.
+        var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir));
+        if (Path.GetDirectoryName(destination) is null) throw new AkkaReplException($"'{destination}' is a root directory; give a directory inside it for the restored node");
         if (File.Exists(destination)) throw new AkkaReplException($"'{destination}' is a file; give a directory for the restored node");
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
             throw new AkkaReplException($"data directory '{destination}' already exists and is not empty: restore into a new directory");
@@ -56,7 +59,10 @@ internal sealed class PointInTimeRestore(Action<string> progress)
 
             var history = manifest.History.Select(h => new GenerationStart(new Generation(h.Generation), new Lsn(h.Lsn))).ToList();
             var before = history.LastOrDefault(h => h.Lsn < snapshotLsn).Generation;
-            var wal = await WalWriter.OpenAsync(Path.Combine(temp, "wal"), new WalOptions { PreallocateSegments = false },
+            // Any record the format can hold: these were accepted by the source cluster, whose max-record setting may be
+            // above the default (the default limit refused them with an ArgumentException).
+            var wal = await WalWriter.OpenAsync(Path.Combine(temp, "wal"),
+                new WalOptions { PreallocateSegments = false, MaxRecordBytes = Wal.Format.WalRecordCodec.MaxPayloadBytes },
                 NullLogger.Instance, TimeProvider.System, ct).ConfigureAwait(false);
             long records = 0, fromArchive = 0;
             var end = snapshotLsn;
@@ -68,7 +74,7 @@ internal sealed class PointInTimeRestore(Action<string> progress)
                 var batchStart = snapshotLsn;
                 var chain = archive is null ? null : new ArchiveChain(Path.GetFullPath(archive));
                 var reached = false; // a record at or past the target was seen: everything before it is here
-                foreach (var (record, archived) in Available(backup, manifest, chain))
+                foreach (var (record, archived) in Available(backup, manifest, chain, history))
                 {
                     if (target.Lsn is { } lsn)
                     {
@@ -144,13 +150,16 @@ internal sealed class PointInTimeRestore(Action<string> progress)
     }
 
     /// <summary>The backup's records, then the archive's from where they end.</summary>
-    private static IEnumerable<(WalRecord Record, bool Archived)> Available(string backup, BackupManifest manifest, ArchiveChain? archive)
+    /// <param name="history">The generation history, kept up to date by the caller with each record taken: the archive
+    /// is checked against it as it stands after the backup's records.</param>
+    private static IEnumerable<(WalRecord Record, bool Archived)> Available(string backup, BackupManifest manifest, ArchiveChain? archive,
+        IReadOnlyList<GenerationStart> history)
     {
         foreach (var record in WalRecordsFile.Read(Path.Combine(backup, BackupVerifier.WalFileName(manifest.SnapshotLsn, manifest.EndLsn)),
                      new Lsn(manifest.SnapshotLsn), new Lsn(manifest.EndLsn)))
             yield return (record, false);
         if (archive is null) yield break;
-        foreach (var record in archive.From(new Lsn(manifest.EndLsn))) yield return (record, true);
+        foreach (var record in archive.From(new Lsn(manifest.EndLsn), history)) yield return (record, true);
     }
 
     private static async Task<Lsn> FlushAsync(WalWriter wal, MemoryStream batch, Lsn start, CancellationToken ct)

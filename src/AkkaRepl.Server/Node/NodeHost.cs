@@ -184,7 +184,13 @@ public sealed partial class NodeHost : IAsyncDisposable
         _recovery.Begin(Core.Diagnostics.RecoveryPhase.Snapshot, 0);
         var snapshotLsn = _checkpointer.RestoreLatest(
             loading: bytes => _recovery.Begin(Core.Diagnostics.RecoveryPhase.Snapshot, bytes), read: _recovery.Advance);
-        if (snapshotLsn > _wal.FlushedLsn || (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn))
+        // Never start from a snapshot past the log's end: it holds records the log no longer has (a cut divergent
+        // suffix, or lost log), and the log would then grow under it with other records at those positions.
+        if (snapshotLsn > _wal.FlushedLsn)
+            throw new StorageCorruptException(
+                $"the newest valid snapshot, at LSN {snapshotLsn}, is past the end of the WAL (LSN {_wal.FlushedLsn}): it holds records the log does not have, so this node does not start from it; " +
+                $"move it out of {Path.Combine(_dataDir, "snapshots")} to start from an older one, or rebuild this node");
+        if (snapshotLsn > Lsn.Zero && snapshotLsn < _wal.FirstLsn)
             throw new StorageCorruptException(
                 $"snapshot at LSN {snapshotLsn} does not fit the WAL (retained {_wal.FirstLsn}..{_wal.FlushedLsn}); the data directory {_dataDir} is inconsistent");
 
@@ -276,6 +282,9 @@ public sealed partial class NodeHost : IAsyncDisposable
             var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
             LogRolledBack(_logger, removed.Count, cut.Value, file);
         }
+        // Snapshots past the cut go (durably) before the cut does: a crash between the two then leaves the suffix
+        // in the log with older snapshots (the next handshake cuts again), never a snapshot past the log's end.
+        _checkpointer!.DiscardAfter(cut);
         // The cut comes after every append still queued in the WAL (a primary that just stepped down may have writes in
         // flight, never acknowledged): it removes those too, and they are saved as well, in a file that follows on.
         var late = (await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false)).Where(r => r.Lsn >= saved).ToList();
@@ -369,7 +378,17 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     /// <summary>The log a replica still needs is kept, up to the configured cap behind the newest record; a replica
     /// further behind is given up on (it will be rebuilt from a snapshot), with a warning naming it.</summary>
+    /// <summary>Log positions that backups in progress still need (retention keeps them).</summary>
+    internal Backup.BackupHolds BackupHolds => _backupHolds ??= new Backup.BackupHolds(_time);
+    private Backup.BackupHolds? _backupHolds;
+
     private Lsn RetentionFloor()
+    {
+        var floor = ReplicasFloor();
+        return BackupHolds.Floor() is { } held ? Lsn.Min(floor, held) : floor;
+    }
+
+    private Lsn ReplicasFloor()
     {
         var written = _wal!.WrittenLsn;
         var capBytes = (ulong)_options.Replication.RetainedLogMaxBytes;

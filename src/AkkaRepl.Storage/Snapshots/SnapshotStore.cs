@@ -121,13 +121,7 @@ public sealed partial class SnapshotStore
         {
             try
             {
-                using var file = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                var length = Validate(file, snapshot.Lsn);
-                file.Position = HeaderBytes;
-                loading?.Invoke(length);
-                var restored = target.Restore(new BoundedReadStream(file, length, read));
-                if (restored != snapshot.Lsn)
-                    throw new StorageCorruptException($"its image is at LSN {restored}, but its name and header say {snapshot.Lsn}");
+                LoadFile(snapshot.Path, snapshot.Lsn, target, loading, read);
                 LogLoaded(_logger, snapshot.Lsn, snapshot.Path);
                 return snapshot.Lsn;
             }
@@ -138,6 +132,23 @@ public sealed partial class SnapshotStore
         }
         LogNone(_logger, _directory);
         return null;
+    }
+
+    /// <summary>
+    /// Restores <paramref name="target"/> from the one snapshot file at <paramref name="path"/>, which must hold LSN
+    /// <paramref name="lsn"/>, reading only (no store is opened, so nothing in its directory is touched: a backup's
+    /// verifier must not change what it verifies).
+    /// </summary>
+    /// <exception cref="StorageCorruptException">A checksum, the LSN or the image does not match.</exception>
+    public static void LoadFile(string path, Lsn lsn, IStateMachine target, Action<long>? loading = null, Action<long>? read = null)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var length = Validate(file, lsn);
+        file.Position = HeaderBytes;
+        loading?.Invoke(length);
+        var restored = target.Restore(new BoundedReadStream(file, length, read));
+        if (restored != lsn)
+            throw new StorageCorruptException($"its image is at LSN {restored}, but its name and header say {lsn}");
     }
 
     /// <summary>
@@ -178,6 +189,9 @@ public sealed partial class SnapshotStore
         LogWritten(_logger, received.Lsn, length, received.FinalPath);
         return new SnapshotInfo(received.Lsn, received.FinalPath, length + HeaderBytes);
     }
+
+    /// <summary>Makes deletions done in this directory durable (fsync of the directory).</summary>
+    public void SyncDirectory() => AkkaRepl.Core.Io.DirectorySync.Sync(_directory);
 
     private string PathFor(Lsn lsn) =>
         Path.Combine(_directory, Prefix + lsn.Value.ToString("D20", CultureInfo.InvariantCulture) + Suffix);

@@ -120,6 +120,79 @@ public sealed class BackupTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    /// <summary>A verifier must not change what it verifies: it opened a snapshot store on the backup, whose
+    /// constructor deleted the temp files in it (and failed on a read-only backup that held one).</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Backup_verify_changes_nothing_in_the_backup()
+    {
+        await using var cluster = new InProcessCluster("p");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            var target = Path.Combine(_backups.Path, "b");
+            var manifest = await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", target, CancellationToken.None);
+            var stray = Path.Combine(target, "snapshot", $"snapshot-{manifest.SnapshotLsn:D20}.snap.tmp"); // not listed: an operator's, or a copy's
+            await File.WriteAllTextAsync(stray, "left here");
+            var before = Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+            BackupVerifier.Verify(target);
+
+            Assert.Equal(before, Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+            Assert.Equal("left here", await File.ReadAllTextAsync(stray));
+        });
+    }
+
+    /// <summary>While the image streams, the node goes on writing snapshots; retention then trimmed the log below the
+    /// image's LSN, and the WAL request after the image failed with 409. The backup holds the log from there now.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Snapshots_written_while_the_image_streams_do_not_trim_the_log_the_backup_still_needs()
+    {
+        await using var cluster = new InProcessCluster("p")
+        {
+            Tune = o => o with
+            {
+                Wal = o.Wal with { SegmentSizeBytes = 4096, PreallocateSegments = false },
+                Snapshot = o.Snapshot with { IntervalBytes = 4096, Retain = 2 },
+            },
+        };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            var imageLsn = 0UL;
+            var firstAfterTrims = ulong.MaxValue;
+            // Called while the image is read, before the WAL is asked for: the node writes several snapshots meanwhile.
+            void Progress(string line)
+            {
+                output.WriteLine(line);
+                if (imageLsn != 0 || !line.StartsWith("  snapshot at LSN ", StringComparison.Ordinal)) return;
+                imageLsn = ulong.Parse(new string(line["  snapshot at LSN ".Length..].TakeWhile(c => c != ':').Where(char.IsAsciiDigit).ToArray()),
+                    System.Globalization.CultureInfo.InvariantCulture);
+                Task.Run(async () =>
+                {
+                    await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+                    // A snapshot is taken only as records are applied, so the writes go on until there are enough.
+                    for (var i = 0; SnapshotsAfter(imageLsn) < 5; i++)
+                        await redis.ExecuteAsync(default, "SET", $"k{i % 20}", new string('x', 60)); // the state stays small
+                }).GetAwaiter().GetResult();
+                firstAfterTrims = p.Wal.FirstLsn.Value;
+            }
+            int SnapshotsAfter(ulong lsn) => cluster.Logs.Lines
+                .Select(l => System.Text.RegularExpressions.Regex.Match(l.Message, @"^Snapshot written at LSN (\d+)$"))
+                .Count(m => m.Success && ulong.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > lsn);
+
+            var target = Path.Combine(_backups.Path, "held");
+            var manifest = await new BackupWriter(Progress).TakeAsync($"127.0.0.1:{p.HttpPort}", target, CancellationToken.None);
+            Assert.Equal(imageLsn, manifest.SnapshotLsn);
+            Assert.True(firstAfterTrims <= imageLsn, $"the log was trimmed to {firstAfterTrims}, past the image's LSN {imageLsn}");
+            Assert.True(manifest.EndLsn > imageLsn);
+            Assert.Equal(20, StateOf(target).Count);
+        });
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_backup_is_refused_into_a_non_empty_directory_and_leaves_nothing_when_the_node_is_unreachable()
     {
@@ -134,6 +207,27 @@ public sealed class BackupTests(ITestOutputHelper output) : IDisposable
         Assert.StartsWith("cannot reach node 127.0.0.1:1", unreachable.Message);
         Assert.False(Directory.Exists(target));
         Assert.Equal(["full"], Directory.EnumerateFileSystemEntries(_backups.Path).Select(Path.GetFileName));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_backup_target_given_with_a_trailing_slash_is_written_there()
+    {
+        await using var cluster = new InProcessCluster("p");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            // As a shell's tab completion gives it: the trailing separator used to make the target its own parent, so
+            // the hidden partial directory was made inside it and the final rename failed after all the work.
+            var target = Path.Combine(_backups.Path, "slash");
+            var manifest = await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", target + Path.DirectorySeparatorChar, CancellationToken.None);
+            Assert.Equal(20, manifest.Keys);
+            Assert.Equal(["manifest.json", $"snapshot/snapshot-{manifest.SnapshotLsn:D20}.snap", BackupVerifier.WalFileName(manifest.SnapshotLsn, manifest.EndLsn)],
+                Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(target, f)).Order(StringComparer.Ordinal));
+            Assert.Equal(["slash"], Directory.EnumerateFileSystemEntries(_backups.Path).Select(Path.GetFileName));
+            BackupVerifier.Verify(target);
+        });
     }
 
     /// <summary>Manifests compared by value (their lists compared item by item).</summary>

@@ -91,6 +91,42 @@ public sealed class RestoreTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    /// <summary>A cluster configured with records above the default 16 MiB limit: the restore wrote them through a
+    /// WAL opened with the default options and failed with an ArgumentException.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_record_above_the_default_limit_from_a_cluster_that_allows_it_is_restored()
+    {
+        await using var cluster = new InProcessCluster("p")
+        {
+            Tune = o => o with
+            {
+                Wal = o.Wal with { SegmentSizeBytes = 4096, PreallocateSegments = false, MaxRecordBytes = 20 * 1024 * 1024 },
+                Snapshot = o.Snapshot with { IntervalBytes = 4096, LogToStateRatio = 0 },
+                Replication = o.Replication with { ArchiveDir = Archive, MaxFrameBytes = 64L * 1024 * 1024 },
+            },
+        };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort);
+            for (var i = 0; i < 10; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", BackupDir, CancellationToken.None);
+            var big = new string('b', 17 * 1024 * 1024);
+            Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "big", big)).AsString());
+            var bigEnd = p.GetStatus().FlushedLsn;
+            // Small writes after it seal its segment and trigger snapshots, which archive it (a snapshot is taken only
+            // as records are applied, so the writes go on until it is there).
+            for (var i = 0; !(ArchivedEnd() > bigEnd); i++) await redis.ExecuteAsync(default, "SET", $"n{i % 100}", new string('x', 40));
+
+            var restored = Path.Combine(_work.Path, "large");
+            var result = await new PointInTimeRestore(output.WriteLine).RunAsync(BackupDir, Archive, new RestoreTarget(bigEnd, null),
+                restored, "large", readOnly: true, CancellationToken.None);
+            Assert.Equal(bigEnd, result.EndLsn);
+            await using var node = await StartRestoredAsync(restored, "large");
+            Assert.Equal(big.Length, (await GetAsync(node, "big"))?.Length);
+        });
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Restoring_to_an_lsn_read_only_serves_reads_and_refuses_writes()
     {
@@ -106,6 +142,28 @@ public sealed class RestoreTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("v11", await GetAsync(node, "k11"));
             await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
             Assert.Equal("READONLY You can't write against a read only replica.", (await redis.ExecuteAsync(default, "SET", "x", "1")).Text);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_data_directory_given_with_a_trailing_slash_is_restored_there()
+    {
+        await using var cluster = NewCluster();
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                for (var i = 0; i < 20; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", $"v{i}");
+            var backup = await new BackupWriter(output.WriteLine).TakeAsync($"127.0.0.1:{p.HttpPort}", BackupDir, CancellationToken.None);
+            // As a shell's tab completion gives it: the trailing separator used to make the target its own parent, so the
+            // hidden restoring directory was made inside it and the final rename failed after all the work.
+            var restored = Path.Combine(_work.Path, "slash");
+            var result = await new PointInTimeRestore(output.WriteLine).RunAsync(BackupDir, null, new RestoreTarget(backup.EndLsn, null),
+                restored + Path.DirectorySeparatorChar, "slash", readOnly: false, CancellationToken.None);
+            Assert.Equal(backup.EndLsn, result.EndLsn);
+            Assert.True(File.Exists(Path.Combine(restored, "RESTORED.json")), "the restored data directory is complete");
+            Assert.Empty(Directory.EnumerateDirectories(_work.Path, ".*restoring-*"));
+            Assert.Empty(Directory.EnumerateDirectories(restored, ".*"));
         });
     }
 

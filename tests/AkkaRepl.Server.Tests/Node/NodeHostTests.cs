@@ -90,6 +90,34 @@ public sealed class NodeHostTests
         }
     }
 
+    /// <summary>What a crash between cutting a divergent suffix and deleting the snapshots past the cut left (the
+    /// snapshots now go first, durably): a snapshot past the log's end holds records the log does not have. The node
+    /// must not start from it, and must say which snapshot and what to do.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_snapshot_past_the_end_of_the_wal_is_refused_with_a_message_naming_it()
+    {
+        using var dir = new TempDataDir();
+        var loggers = new CapturingLoggerFactory();
+        var options = Options(dir.Path, new SnapshotOptions { IntervalBytes = 16 * 1024, Retain = 2 }, new WalOptions { SegmentSizeBytes = 8 * 1024 });
+        await using (var node = await NodeHost.StartAsync(options, loggers, default))
+        {
+            await using var redis = await Connect(node);
+            for (var i = 0; i < 2000; i++) await redis.ExecuteAsync(default, "SET", $"key:{i}", new string('x', 40));
+            await Wait.Until(() => Directory.GetFiles(Path.Combine(dir.Path, "snapshots"), "*.snap").Length == 2, "two snapshots");
+        }
+        var lsns = Directory.GetFiles(Path.Combine(dir.Path, "snapshots"), "*.snap")
+            .Select(f => ulong.Parse(Path.GetFileNameWithoutExtension(f)["snapshot-".Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .Order().ToList();
+        // Cut the log back to the older snapshot, as a divergence would, leaving the newer one past its end.
+        var wal = await AkkaRepl.Wal.WalWriter.OpenAsync(Path.Combine(dir.Path, "wal"), options.Wal, loggers.CreateLogger("wal"));
+        await wal.TruncateAfterAsync(new AkkaRepl.Core.Ids.Lsn(lsns[0]), default);
+        await wal.StopAsync();
+
+        var error = await Assert.ThrowsAsync<StorageCorruptException>(() => NodeHost.StartAsync(options, loggers, default));
+        Assert.Contains($"snapshot, at LSN {lsns[1]}, is past the end of the WAL (LSN {lsns[0]})", error.Message);
+        Assert.Contains("move it out of", error.Message);
+    }
+
     [Theory(Timeout = 60_000)]
     [InlineData(1.0)]
     [InlineData(0.0)]

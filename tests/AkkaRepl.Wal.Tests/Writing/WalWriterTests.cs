@@ -151,6 +151,35 @@ public sealed class WalWriterTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task TruncateAfter_below_what_retention_removed_meanwhile_is_refused_and_deletes_nothing()
+    {
+        await Task.Yield();
+        using var dir = new TempDirectory();
+        var appended = new List<WalAppendResult>();
+        await using (var wal = await WalTestKit.OpenAsync(dir.Path, WalTestKit.SmallSegments))
+        {
+            appended.AddRange(await WalTestKit.AppendManyAsync(wal, 300));
+            var sealedSegments = wal.SealedSegments();
+            Assert.True(sealedSegments.Count >= 3, $"expected several sealed segments, got {sealedSegments.Count}");
+            var cut = appended.First(a => a.Lsn > sealedSegments[0].FirstLsn && a.EndLsn < sealedSegments[0].EndLsn).Lsn;
+            var retained = sealedSegments[1].EndLsn;
+            // Retention (the checkpointer's thread) removes the segment holding the cut after the truncation checked it.
+            wal.BeforeTruncateCuts = () => wal.RemoveSegmentsBelow(retained);
+            var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => wal.TruncateAfterAsync(cut, CancellationToken.None));
+            Assert.Contains($"LSN {cut} is no longer retained: the first retained LSN is {retained}", error.Message);
+            Assert.Null(wal.Failure);
+            Assert.Equal(appended[^1].EndLsn, wal.WrittenLsn);
+            Assert.Equal(retained, wal.FirstLsn);
+            var next = await wal.AppendAsync(Generation.First, WalRecordKind.Command, WalTestKit.Payload(300));
+            Assert.Equal(appended[^1].EndLsn, next.Lsn);
+        }
+        await using var reopened = await WalTestKit.OpenAsync(dir.Path, WalTestKit.SmallSegments);
+        var first = appended.FindIndex(a => a.Lsn == reopened.FirstLsn);
+        Assert.True(first > 0, $"the log starts at {reopened.FirstLsn}");
+        WalTestKit.AssertPayloads(WalTestKit.ReadAll(reopened), first, 301 - first);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task ReadAsync_follows_the_tail_and_honours_the_flushed_limit()
     {
         using var dir = new TempDirectory();
