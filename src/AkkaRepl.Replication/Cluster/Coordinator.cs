@@ -46,6 +46,8 @@ public sealed partial class Coordinator : IAsyncDisposable
     }
 
     public NodeRole Role { get; private set; } = NodeRole.Replica;
+    /// <summary>This node's id.</summary>
+    public NodeId Self => _c.Self;
     /// <summary>On a primary, the generation it writes in; on a replica, the highest generation it has seen.</summary>
     public Generation Generation => new(Volatile.Read(ref _highest));
     public string? PrimaryId { get; private set; }

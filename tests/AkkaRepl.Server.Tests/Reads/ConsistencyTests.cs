@@ -297,4 +297,32 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
             Assert.Equal("v", (await primary.ExecuteAsync(default, "GET", "k")).AsString());
         });
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Linearizable_reads_are_confirmed_by_a_majority_of_the_voting_members_not_by_non_voting_replicas()
+    {
+        await Task.Yield();
+        // Three voters (p, r1, r2) and two non-voting replicas (n1, n2). With r1 and r2 gone, p and the two non-voters
+        // are three of five members but one of three voters: a majority of voters may have elected another primary,
+        // so p must not confirm its leadership from the non-voters' answers.
+        await using var cluster = new InProcessCluster("p", "r1", "r2", "n1", "n2") { NonVoting = new HashSet<string> { "n1", "n2" } };
+        await cluster.RunAsync(output, async () =>
+        {
+            Reads(cluster, "p", new ReadOptions { LeadershipTimeout = TimeSpan.FromSeconds(1) });
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("n1");
+            await cluster.StartAsync("n2");
+            await Wait.Until(() => p.GetStatus().Replicas.Count(r => r.State == "streaming") == 3, "r1, n1 and n2 streaming");
+            await using var primary = await Connect(p);
+            Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            Assert.Equal("OK", (await primary.ExecuteAsync(default, "CONSISTENCY", "linearizable")).AsString());
+            Assert.Equal("v", (await primary.ExecuteAsync(default, "GET", "k")).AsString()); // p and r1: two of three voters
+
+            await cluster.StopAsync("r1");
+            await Wait.Until(() => p.GetStatus().Replicas.Count(r => r.State == "streaming") == 2, "only n1 and n2 streaming");
+            Assert.Equal($"TRYAGAIN linearizable: p could not confirm with a majority that it is still the primary within 1000 ms; {PrimaryText(p)}",
+                (await primary.ExecuteAsync(default, "GET", "k")).Text);
+        });
+    }
 }
