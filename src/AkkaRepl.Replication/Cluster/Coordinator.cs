@@ -86,12 +86,23 @@ public sealed partial class Coordinator : IAsyncDisposable
         if (startAsPrimary)
         {
             // A primary that was down may have been replaced: ask the peers before accepting any write.
-            var newer = (await _probe.AskAllAsync(ct).ConfigureAwait(false))
-                .Where(p => p.Generation > Generation.Value).MaxBy(p => p.Generation);
+            var peers = await _probe.AskAllAsync(ct).ConfigureAwait(false);
+            var newer = peers.Where(p => p.Generation > Generation.Value).MaxBy(p => p.Generation);
+            var started = Math.Max(_c.History.Latest.Value, _c.Wal.LastGeneration.Value);
             if (newer is not null)
             {
                 await BecomeReplicaAsync(newer.Role == "primary" ? newer.NodeId : newer.PrimaryId, new Generation(newer.Generation),
                     $"peer {newer.NodeId} reports generation {newer.Generation}, above this node's {Generation}", ct).ConfigureAwait(false);
+            }
+            else if (saved is not null && _c.Wal.LastGeneration != Generation.None && Generation.Value > started)
+            {
+                // On record as primary, but of a generation its log never started: it saw that generation (from its
+                // leader, or a vote) and stopped before it stepped down, or before its own start record. Resuming would
+                // make a second primary of another node's generation (G2): it follows that generation's primary, if a
+                // peer names one, and otherwise waits for one (or an election).
+                var leader = peers.FirstOrDefault(p => p.Generation == Generation.Value && p.Role == "primary")?.NodeId;
+                await BecomeReplicaAsync(leader, Generation,
+                    $"on record as the primary, but of generation {Generation}, which its log (to generation {started}) never started", ct).ConfigureAwait(false);
             }
             else
             {
