@@ -35,6 +35,7 @@ public sealed partial class Coordinator : IAsyncDisposable
     private Task _watch = Task.CompletedTask;
     private volatile bool _acceptsWrites;
     private ulong _highest; // highest generation seen, saved before use
+    private ulong _heard;   // highest generation heard of, at once (a primary saves it only when it has stepped down)
 
     public Coordinator(CoordinatorContext context, ILoggerFactory loggers)
     {
@@ -130,12 +131,17 @@ public sealed partial class Coordinator : IAsyncDisposable
             _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct).ConfigureAwait(false);
         // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
         if (!LeaseHolds() || WritingGeneration != generation) throw new LeaseLostException(PrimaryId, "lost its lease");
+        if (Fenced(generation)) throw new LeaseLostException(PrimaryId, "a higher generation was seen; stepping down");
         return receipt;
     }
 
     /// <summary>Whether a write of <paramref name="generation"/> may be acknowledged now (G2: under a valid lease, still
     /// writing in that generation). The pooled write path's check, the same as <see cref="AwaitDurabilityAsync"/>'s.</summary>
-    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation;
+    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation && !Fenced(generation);
+
+    /// <summary>A higher generation than <paramref name="generation"/> was heard of: its writes are never acknowledged
+    /// again, though the step-down (which first asks the peers who leads now) has not finished.</summary>
+    private bool Fenced(Generation generation) => Volatile.Read(ref _heard) > generation.Value;
 
     internal TimeSpan DurabilityTimeout => _c.Replication.DurabilityTimeout;
     internal DurabilityTimeoutPolicy OnDurabilityTimeout => _c.Replication.OnTimeout;
@@ -250,6 +256,9 @@ public sealed partial class Coordinator : IAsyncDisposable
     private void OnHigherGeneration(Generation generation, NodeId from)
     {
         if (generation <= Generation) return;
+        // First, before anything else: no write of an older generation is acknowledged from here on.
+        ulong heard;
+        while ((heard = Volatile.Read(ref _heard)) < generation.Value && Interlocked.CompareExchange(ref _heard, generation.Value, heard) != heard) { }
         Elect(s => s.ObserveGeneration(ElectionNow, generation.Value, from.Value));
         if (Role != NodeRole.Primary)
         {
