@@ -61,7 +61,8 @@ public sealed class NodeReadGate : IReadGate
                 bool confirmed;
                 try { confirmed = await Leadership.ConfirmLeadershipAsync(ct).WaitAsync(timeout, ct).ConfigureAwait(false); }
                 catch (TimeoutException) { confirmed = false; }
-                return confirmed ? null : ReadErrors.NotConfirmed(_node.NodeId.Value, timeout, PrimaryText());
+                return confirmed ? await WaitForInheritedLogAsync(timeout, ct).ConfigureAwait(false)
+                    : ReadErrors.NotConfirmed(_node.NodeId.Value, timeout, PrimaryText());
             default:
                 return null;
         }
@@ -83,6 +84,28 @@ public sealed class NodeReadGate : IReadGate
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return ReadErrors.NotCommitted(seen.Value, timeout, PrimaryText());
+        }
+    }
+
+    /// <summary>A primary's own writes are applied before they are acknowledged, but the log it inherited (written by
+    /// earlier primaries, some of it acknowledged by them) may still be on its way through the applier, e.g. just after
+    /// a promotion: the state must hold everything before this generation's first record before it answers.</summary>
+    private async ValueTask<KvReply?> WaitForInheritedLogAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (_node.Coordinator.WritingGeneration is not { } generation) return ReadErrors.NotPrimary(_node.NodeId.Value, PrimaryText());
+        var start = _node.History.Entries.LastOrDefault(e => e.Generation == generation);
+        var applier = _node.Applier;
+        if (start.Generation != generation || applier.AppliedLsn >= start.Lsn) return null;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(timeout);
+        try
+        {
+            await applier.WaitForAppliedAsync(start.Lsn, wait.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ReadErrors.NotCaughtUp(_node.NodeId.Value, start.Lsn.Value, applier.AppliedLsn.Value, timeout, PrimaryText());
         }
     }
 

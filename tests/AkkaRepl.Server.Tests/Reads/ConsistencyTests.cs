@@ -325,4 +325,37 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
                 (await primary.ExecuteAsync(default, "GET", "k")).Text);
         });
     }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_promoted_primary_answers_a_linearizable_read_only_after_applying_the_log_it_inherited()
+    {
+        await Task.Yield();
+        // r1 flushes at once but applies 8 s late. p acknowledges k=v at quorum, stops, and r1 is promoted with the
+        // write in its log but not yet in its state: a linearizable read on r1 must not answer from that state.
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        await cluster.RunAsync(output, async () =>
+        {
+            Reads(cluster, "r1", new ReadOptions { LeadershipTimeout = TimeSpan.FromSeconds(30) });
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1", r => r with { ApplyDelay = TimeSpan.FromSeconds(8) });
+            var r2 = await cluster.StartAsync("r2");
+            await Wait.Until(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
+            await using (var primary = await Connect(p))
+                Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            var end = p.GetStatus().FlushedLsn;
+            await Wait.Until(() => r1.GetStatus().FlushedLsn >= end, "r1 to flush the write");
+            await cluster.StopAsync("p");
+
+            await r1.Coordinator.PromoteAsync("test: p is down", default);
+            await r2.Coordinator.FollowAsync("r1", r1.Coordinator.Generation, "test: r1 was promoted", default);
+            await Wait.Until(() => r1.GetStatus().Replicas.Any(r => r.State == "streaming"), "r2 streaming from r1");
+            Assert.True(r1.Applier.AppliedLsn.Value < end, "r1 applied the write already: the test proves nothing");
+
+            await using var onR1 = await Connect(r1);
+            Assert.Equal("OK", (await onR1.ExecuteAsync(default, "CONSISTENCY", "linearizable")).AsString());
+            var reply = await onR1.ExecuteAsync(default, "GET", "k");
+            Assert.True(reply.Text is null, $"refused: {reply.Text}");
+            Assert.Equal("v", reply.AsString());
+        });
+    }
 }
