@@ -146,10 +146,16 @@ public sealed partial class Coordinator : IAsyncDisposable
     internal TimeSpan DurabilityTimeout => _c.Replication.DurabilityTimeout;
     internal DurabilityTimeoutPolicy OnDurabilityTimeout => _c.Replication.OnTimeout;
 
-    /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>
+    /// <summary>Makes this replica the primary of a new, higher generation (manual promotion). Static roles only: with
+    /// automatic failover on, only a majority's votes make a primary (see <see cref="SwitchoverAsync"/>).</summary>
     public async Task PromoteAsync(string reason, CancellationToken ct)
     {
         if (Role == NodeRole.Primary) throw new AkkaReplException($"node {_c.Self} is already the primary of generation {Generation}");
+        // A generation taken by hand has no votes behind it: a replica cut off from the others may take the very one
+        // they just elected a primary in, and their followers would then acknowledge both primaries (G2).
+        if (ElectionsEnabled)
+            throw new AkkaReplException($"node {_c.Self} cannot be promoted by hand: automatic failover is on (akkarepl.election.enabled), so only a majority's vote makes a primary. " +
+                                        "Move the role with switchover (POST /admin/switchover?to=NODE on the primary), or wait for the election; promote is for static roles (elections off)");
         await BecomePrimaryAsync(newGeneration: true, reason, ct).ConfigureAwait(false);
     }
 
