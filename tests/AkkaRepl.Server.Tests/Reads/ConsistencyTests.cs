@@ -358,4 +358,38 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
             Assert.Equal("v", reply.AsString());
         });
     }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_promoted_primary_serves_bounded_staleness_reads_only_within_the_bound_while_it_applies_the_log_it_inherited()
+    {
+        await Task.Yield();
+        // As above: r1 is promoted with k=v (acknowledged at quorum) flushed but applied 8 s late. A primary serves
+        // bounded-staleness reads at once only because its state is current; r1's is not, by more than the bound.
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        await cluster.RunAsync(output, async () =>
+        {
+            var bound = TimeSpan.FromMilliseconds(200);
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1", r => r with { ApplyDelay = TimeSpan.FromSeconds(8) });
+            await cluster.StartAsync("r2");
+            await Wait.Until(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
+            await using (var primary = await Connect(p))
+                Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            var acknowledged = DateTimeOffset.UtcNow; // k=v was committed before this moment
+            var end = p.GetStatus().FlushedLsn;
+            await Wait.Until(() => r1.GetStatus().FlushedLsn >= end, "r1 to flush the write");
+            await cluster.StopAsync("p");
+            await r1.Coordinator.PromoteAsync("test: p is down", default);
+            Assert.True(r1.AcceptsWrites);
+            await Wait.Until(() => DateTimeOffset.UtcNow - acknowledged > bound * 2, "the write to be older than the bound");
+            Assert.True(r1.Applier.AppliedLsn.Value < end, "r1 applied the write already: the test proves nothing");
+
+            await using var onR1 = await Connect(r1);
+            Assert.Equal("OK", (await onR1.ExecuteAsync(default, "CONSISTENCY", "bounded-staleness", "200ms")).AsString());
+            var reply = await onR1.ExecuteAsync(default, "GET", "k");
+            output.WriteLine($"reply: {reply.Text ?? reply.AsString() ?? "(nil)"}");
+            Assert.True(reply.IsError || reply.AsString() == "v",
+                $"a read more than {bound.TotalMilliseconds} ms stale was served: nil, though k=v was acknowledged {(DateTimeOffset.UtcNow - acknowledged).TotalMilliseconds:0} ms ago");
+        });
+    }
 }
