@@ -226,7 +226,8 @@ public sealed class ElectionState
     private bool PrimaryLost(TimeSpan now)
     {
         if (now - _lastPrimaryContact < _o.ElectionTimeout) return false; // voters would refuse anyway
-        return Primary is null || Primary == _self || !_detectors[Primary].IsAvailable(now, _o.PhiThreshold);
+        // A primary that is not a member (the node state names one since removed from the config) is as good as lost.
+        return Primary is null || Primary == _self || !_detectors.TryGetValue(Primary, out var detector) || !detector.IsAvailable(now, _o.PhiThreshold);
     }
 
     private bool HearsHealthyPrimary(TimeSpan now) =>

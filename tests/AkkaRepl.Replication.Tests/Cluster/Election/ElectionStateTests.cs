@@ -91,6 +91,21 @@ public sealed class ElectionStateTests
     }
 
     [Fact(Timeout = 5_000)]
+    public async Task A_follower_whose_primary_on_record_is_no_longer_a_member_still_runs()
+    {
+        await Task.Yield();
+        // The node state names a primary that was since removed from the members (replaced in the config): that
+        // primary is as good as lost. Every tick used to throw on its missing failure detector, so the node never ran,
+        // and a group whose nodes all named it never elected anyone.
+        var b = Node("b");
+        b.AssumeReplica(Ms(0), "gone", 1);
+        var sends = new List<Outgoing>();
+        for (var t = 10; t < 5000 && !sends.Any(s => s.Message is PreVoteRequest); t += 10)
+            sends.AddRange(b.Tick(Ms(t)).Sends);
+        Assert.Contains(sends, s => s.Message is PreVoteRequest);
+    }
+
+    [Fact(Timeout = 5_000)]
     public async Task A_primary_steps_down_when_any_message_shows_a_higher_generation()
     {
         await Task.Yield();
