@@ -52,7 +52,8 @@ public interface IReplicatedStore
     /// <see cref="NodeStatus.FlushedLsn"/>), or acknowledged writes it lacks are lost. The other replicas find the new
     /// primary through their peers' status.
     /// </summary>
-    /// <exception cref="Core.Errors.AkkaReplException">This node is already the primary.</exception>
+    /// <exception cref="Core.Errors.AkkaReplException">This node is already the primary, or automatic failover is on
+    /// (only a majority's vote makes a primary then: use switchover).</exception>
     Task PromoteAsync(string reason, CancellationToken ct = default);
 
     /// <summary>This node's replication status, as <c>GET /status</c> shows it.</summary>

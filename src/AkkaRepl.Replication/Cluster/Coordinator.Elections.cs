@@ -134,7 +134,10 @@ public sealed partial class Coordinator
         {
             case SaveVote v:
                 _votes!.Save(new SavedVote(v.Generation, v.VotedFor));
-                if (v.Generation > Generation.Value) SaveHighest(new Generation(v.Generation), Role, PrimaryId);
+                // A primary that sees a newer generation is not its primary: on record as a replica at once, so a crash
+                // before the step-down below never restarts it as the primary of that generation.
+                if (v.Generation > Generation.Value)
+                    SaveHighest(new Generation(v.Generation), Role == NodeRole.Primary ? NodeRole.Replica : Role, Role == NodeRole.Primary ? null : PrimaryId);
                 break;
             case BecameCandidate c:
                 Record(NodeRole.Candidate, new Generation(c.Generation), null, c.Reason);

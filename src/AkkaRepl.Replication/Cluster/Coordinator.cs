@@ -35,6 +35,7 @@ public sealed partial class Coordinator : IAsyncDisposable
     private Task _watch = Task.CompletedTask;
     private volatile bool _acceptsWrites;
     private ulong _highest; // highest generation seen, saved before use
+    private ulong _heard;   // highest generation heard of, at once (a primary saves it only when it has stepped down)
 
     public Coordinator(CoordinatorContext context, ILoggerFactory loggers)
     {
@@ -46,6 +47,8 @@ public sealed partial class Coordinator : IAsyncDisposable
     }
 
     public NodeRole Role { get; private set; } = NodeRole.Replica;
+    /// <summary>This node's id.</summary>
+    public NodeId Self => _c.Self;
     /// <summary>On a primary, the generation it writes in; on a replica, the highest generation it has seen.</summary>
     public Generation Generation => new(Volatile.Read(ref _highest));
     public string? PrimaryId { get; private set; }
@@ -94,12 +97,23 @@ public sealed partial class Coordinator : IAsyncDisposable
         if (startAsPrimary)
         {
             // A primary that was down may have been replaced: ask the peers before accepting any write.
-            var newer = (await _probe.AskAllAsync(ct).ConfigureAwait(false))
-                .Where(p => p.Generation > Generation.Value).MaxBy(p => p.Generation);
+            var peers = await _probe.AskAllAsync(ct).ConfigureAwait(false);
+            var newer = peers.Where(p => p.Generation > Generation.Value).MaxBy(p => p.Generation);
+            var started = Math.Max(_c.History.Latest.Value, _c.Wal.LastGeneration.Value);
             if (newer is not null)
             {
                 await BecomeReplicaAsync(newer.Role == "primary" ? newer.NodeId : newer.PrimaryId, new Generation(newer.Generation),
                     $"peer {newer.NodeId} reports generation {newer.Generation}, above this node's {Generation}", ct).ConfigureAwait(false);
+            }
+            else if (saved is not null && _c.Wal.LastGeneration != Generation.None && Generation.Value > started)
+            {
+                // On record as primary, but of a generation its log never started: it saw that generation (from its
+                // leader, or a vote) and stopped before it stepped down, or before its own start record. Resuming would
+                // make a second primary of another node's generation (G2): it follows that generation's primary, if a
+                // peer names one, and otherwise waits for one (or an election).
+                var leader = peers.FirstOrDefault(p => p.Generation == Generation.Value && p.Role == "primary")?.NodeId;
+                await BecomeReplicaAsync(leader, Generation,
+                    $"on record as the primary, but of generation {Generation}, which its log (to generation {started}) never started", ct).ConfigureAwait(false);
             }
             else
             {
@@ -127,20 +141,31 @@ public sealed partial class Coordinator : IAsyncDisposable
             _c.Replication.DurabilityTimeout, _c.Replication.OnTimeout, ct).ConfigureAwait(false);
         // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
         if (!LeaseHolds() || WritingGeneration != generation) throw new LeaseLostException(PrimaryId, "lost its lease");
+        if (Fenced(generation)) throw new LeaseLostException(PrimaryId, "a higher generation was seen; stepping down");
         return receipt;
     }
 
     /// <summary>Whether a write of <paramref name="generation"/> may be acknowledged now (G2: under a valid lease, still
     /// writing in that generation). The pooled write path's check, the same as <see cref="AwaitDurabilityAsync"/>'s.</summary>
-    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation;
+    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation && !Fenced(generation);
+
+    /// <summary>A higher generation than <paramref name="generation"/> was heard of: its writes are never acknowledged
+    /// again, though the step-down (which first asks the peers who leads now) has not finished.</summary>
+    private bool Fenced(Generation generation) => Volatile.Read(ref _heard) > generation.Value;
 
     internal TimeSpan DurabilityTimeout => _c.Replication.DurabilityTimeout;
     internal DurabilityTimeoutPolicy OnDurabilityTimeout => _c.Replication.OnTimeout;
 
-    /// <summary>Makes this replica the primary of a new, higher generation (manual promotion).</summary>
+    /// <summary>Makes this replica the primary of a new, higher generation (manual promotion). Static roles only: with
+    /// automatic failover on, only a majority's votes make a primary (see <see cref="SwitchoverAsync"/>).</summary>
     public async Task PromoteAsync(string reason, CancellationToken ct)
     {
         if (Role == NodeRole.Primary) throw new AkkaReplException($"node {_c.Self} is already the primary of generation {Generation}");
+        // A generation taken by hand has no votes behind it: a replica cut off from the others may take the very one
+        // they just elected a primary in, and their followers would then acknowledge both primaries (G2).
+        if (ElectionsEnabled)
+            throw new AkkaReplException($"node {_c.Self} cannot be promoted by hand: automatic failover is on (akkarepl.election.enabled), so only a majority's vote makes a primary. " +
+                                        "Move the role with switchover (POST /admin/switchover?to=NODE on the primary), or wait for the election; promote is for static roles (elections off)");
         await BecomePrimaryAsync(newGeneration: true, reason, ct).ConfigureAwait(false);
     }
 
@@ -247,6 +272,9 @@ public sealed partial class Coordinator : IAsyncDisposable
     private void OnHigherGeneration(Generation generation, NodeId from)
     {
         if (generation <= Generation) return;
+        // First, before anything else: no write of an older generation is acknowledged from here on.
+        ulong heard;
+        while ((heard = Volatile.Read(ref _heard)) < generation.Value && Interlocked.CompareExchange(ref _heard, generation.Value, heard) != heard) { }
         Elect(s => s.ObserveGeneration(ElectionNow, generation.Value, from.Value));
         if (Role != NodeRole.Primary)
         {

@@ -13,7 +13,8 @@ namespace AkkaRepl.Replication.Cluster;
 /// appended, so the history is never missing a generation the WAL holds; entries at or past the WAL's end
 /// (the record never made it) are dropped on open by <see cref="TrimTo"/>, and by a replica's receiver when a link
 /// ends (an append of it failed). Each entry carries its own
-/// CRC32C, so a torn last entry is detected and cut like a torn WAL tail.</para>
+/// CRC32C, so a torn last entry is detected and cut like a torn WAL tail; a bad entry before the last is corruption,
+/// refused on open.</para>
 /// File layout: repeated 20-byte entries <c>[u64 generation][u64 lsn][u32 crc32c of the 16 bytes before]</c>.
 /// </summary>
 public sealed class GenerationHistory
@@ -45,7 +46,14 @@ public sealed class GenerationHistory
         for (var at = 0; at + EntryBytes <= bytes.Length; at += EntryBytes)
         {
             var entry = bytes.AsSpan(at, EntryBytes);
-            if (Crc32C.Compute(entry[..16]) != BinaryPrimitives.ReadUInt32LittleEndian(entry[16..])) break;
+            if (Crc32C.Compute(entry[..16]) != BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]))
+            {
+                // Each entry is synced before the next is written: only the last can be torn. A bad one with a whole
+                // entry after it is corruption, and cutting there would drop generations the WAL holds, silently.
+                if (at + 2 * EntryBytes <= bytes.Length)
+                    throw new StorageCorruptException($"generation history {path} is corrupt at entry {at / EntryBytes} of {bytes.Length / EntryBytes} (checksum mismatch, with whole entries after it), so this is not a torn last entry; it was not repaired. Restore the node from a replica or a snapshot, or move the damaged file away after saving it");
+                break;
+            }
             var start = new GenerationStart(new Generation(BinaryPrimitives.ReadUInt64LittleEndian(entry)),
                 new Lsn(BinaryPrimitives.ReadUInt64LittleEndian(entry[8..])));
             if (history._entries.Count > 0 && (start.Generation <= history._entries[^1].Generation || start.Lsn < history._entries[^1].Lsn))

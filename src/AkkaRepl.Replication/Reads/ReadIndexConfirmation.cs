@@ -69,9 +69,13 @@ public sealed class ReadIndexConfirmation(Coordinator coordinator, TimeSpan time
     private async Task<bool> RoundAsync()
     {
         if (coordinator.WritingGeneration is not { } generation) return false;
-        var voting = coordinator.Members.Select(m => m.Id).ToHashSet();
-        var majority = Math.Max(1, voting.Count) / 2 + 1;
-        var needed = majority - 1; // the primary counts itself
+        // Voters only, as elections and quorum count them: a non-voting replica's answer says nothing about whether a
+        // majority of voters elected another primary, so it must not confirm (nor be needed).
+        var self = coordinator.Self.Value;
+        var voting = coordinator.Members.Where(m => m.Voting && m.Id != self).Select(m => m.Id).ToHashSet();
+        var selfVotes = coordinator.Members.FirstOrDefault(m => m.Id == self)?.Voting ?? true;
+        var majority = Math.Max(1, voting.Count + (selfVotes ? 1 : 0)) / 2 + 1;
+        var needed = majority - (selfVotes ? 1 : 0); // the primary counts itself when it votes
         if (needed <= 0) return coordinator.WritingGeneration == generation;
         var sessions = (coordinator.Server?.Sessions ?? [])
             .Where(s => s.Generation == generation && s.State != ReplicaLinkState.Disconnected && voting.Contains(s.Replica.Value))

@@ -51,7 +51,9 @@ public sealed class NodeReadGate : IReadGate
             case ReadConsistencyKind.ReadYourWrites:
                 return await WaitForTokenAsync(level.Token, ct).ConfigureAwait(false);
             case ReadConsistencyKind.BoundedStaleness:
-                if (_node.AcceptsWrites) return null;
+                // The primary's state is current once the log it inherited is applied; until then it is judged like a
+                // replica's, by the newest record it applied.
+                if (_node.AcceptsWrites && InheritedLogStart() is null) return null;
                 var lag = _freshness.Staleness();
                 if (lag is null) return ReadErrors.FreshnessUnknown(_node.NodeId.Value, level.Bound, PrimaryText());
                 return lag <= level.Bound ? null : ReadErrors.TooStale(_node.NodeId.Value, lag.Value, level.Bound, PrimaryText());
@@ -61,7 +63,8 @@ public sealed class NodeReadGate : IReadGate
                 bool confirmed;
                 try { confirmed = await Leadership.ConfirmLeadershipAsync(ct).WaitAsync(timeout, ct).ConfigureAwait(false); }
                 catch (TimeoutException) { confirmed = false; }
-                return confirmed ? null : ReadErrors.NotConfirmed(_node.NodeId.Value, timeout, PrimaryText());
+                return confirmed ? await WaitForInheritedLogAsync(timeout, ct).ConfigureAwait(false)
+                    : ReadErrors.NotConfirmed(_node.NodeId.Value, timeout, PrimaryText());
             default:
                 return null;
         }
@@ -84,6 +87,36 @@ public sealed class NodeReadGate : IReadGate
         {
             return ReadErrors.NotCommitted(seen.Value, timeout, PrimaryText());
         }
+    }
+
+    /// <summary>A primary's own writes are applied before they are acknowledged, but the log it inherited (written by
+    /// earlier primaries, some of it acknowledged by them) may still be on its way through the applier, e.g. just after
+    /// a promotion: the state must hold everything before this generation's first record before it answers.</summary>
+    private async ValueTask<KvReply?> WaitForInheritedLogAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (_node.Coordinator.WritingGeneration is null) return ReadErrors.NotPrimary(_node.NodeId.Value, PrimaryText());
+        if (InheritedLogStart() is not { } start) return null;
+        var applier = _node.Applier;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(timeout);
+        try
+        {
+            await applier.WaitForAppliedAsync(start, wait.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ReadErrors.NotCaughtUp(_node.NodeId.Value, start.Value, applier.AppliedLsn.Value, timeout, PrimaryText());
+        }
+    }
+
+    /// <summary>On a primary whose applier has not yet applied everything before its generation's first record: that
+    /// record's LSN. Null when it has (or this node writes in no generation).</summary>
+    private Lsn? InheritedLogStart()
+    {
+        if (_node.Coordinator.WritingGeneration is not { } generation) return null;
+        var start = _node.History.Entries.LastOrDefault(e => e.Generation == generation);
+        return start.Generation == generation && _node.Applier.AppliedLsn < start.Lsn ? start.Lsn : null;
     }
 
     private async ValueTask<KvReply?> WaitForTokenAsync(ulong token, CancellationToken ct)

@@ -24,6 +24,9 @@ public static class ReadErrors
     public static KvReply NotConfirmed(string node, TimeSpan waited, string primary) =>
         KvReply.Error($"TRYAGAIN linearizable: {node} could not confirm with a majority that it is still the primary within {Ms(waited)} ms; {primary}");
 
+    public static KvReply NotCaughtUp(string node, ulong start, ulong applied, TimeSpan waited, string primary) =>
+        KvReply.Error($"TRYAGAIN linearizable: {node} has not applied the log before its generation began (LSN {start}; applied {applied}) within {Ms(waited)} ms; {primary}");
+
     public static KvReply NotCommitted(ulong seen, TimeSpan waited, string primary) =>
         KvReply.Error($"TRYAGAIN linearizable: the state read (up to LSN {seen}) was not committed at quorum within {Ms(waited)} ms; {primary}");
 

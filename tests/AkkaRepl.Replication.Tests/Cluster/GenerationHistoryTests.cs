@@ -44,6 +44,25 @@ public sealed class GenerationHistoryTests : IDisposable
     }
 
     [Fact(Timeout = 5_000)]
+    public async Task A_corrupt_entry_with_good_entries_after_it_is_refused_with_a_clear_error_not_cut()
+    {
+        await Task.Yield();
+        // Each entry is synced before the next is written, so only the last can be torn: a bad entry followed by a
+        // whole one is corruption, and cutting there would silently drop generations the WAL still holds.
+        var h = GenerationHistory.Open(PathOf("g"));
+        h.Add(new Generation(1), new Lsn(0));
+        h.Add(new Generation(2), new Lsn(100));
+        h.Add(new Generation(3), new Lsn(300));
+        var bytes = await File.ReadAllBytesAsync(PathOf("g"));
+        bytes[25] ^= 1; // the second entry's LSN
+        await File.WriteAllBytesAsync(PathOf("g"), bytes);
+        var error = Assert.Throws<AkkaRepl.Core.Errors.StorageCorruptException>(() => GenerationHistory.Open(PathOf("g")));
+        Assert.Contains(PathOf("g"), error.Message);
+        Assert.Contains("entry 1", error.Message);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(PathOf("g"))); // left as it was, for the operator
+    }
+
+    [Fact(Timeout = 5_000)]
     public async Task Trim_drops_generations_that_start_at_or_after_the_log_end()
     {
         await Task.Yield();

@@ -20,8 +20,11 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public NodeHost this[string id] => Nodes[id];
 
     public IReadOnlyList<MemberOptions> Members() => _ids.Select(id => Nodes.TryGetValue(id, out var n)
-        ? new MemberOptions { Id = id, ReplicationPort = n.ReplicationPort, RespPort = n.RespPort, HttpPort = n.HttpPort }
-        : new MemberOptions { Id = id, ReplicationPort = 1, RespPort = 1, HttpPort = 1 }).ToList();
+        ? new MemberOptions { Id = id, ReplicationPort = n.ReplicationPort, RespPort = n.RespPort, HttpPort = n.HttpPort, Voting = !NonVoting.Contains(id) }
+        : new MemberOptions { Id = id, ReplicationPort = 1, RespPort = 1, HttpPort = 1, Voting = !NonVoting.Contains(id) }).ToList();
+
+    /// <summary>Members configured as non-voting (they replicate but are never counted toward a majority).</summary>
+    public IReadOnlySet<string> NonVoting { get; init; } = new HashSet<string>();
 
     /// <summary>Applied to every node's options when first made (small segments, frequent snapshots, ...).</summary>
     public Func<AkkaReplOptions, AkkaReplOptions> Tune { get; init; } = o => o;

@@ -297,4 +297,99 @@ public sealed class ConsistencyTests(ITestOutputHelper output)
             Assert.Equal("v", (await primary.ExecuteAsync(default, "GET", "k")).AsString());
         });
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Linearizable_reads_are_confirmed_by_a_majority_of_the_voting_members_not_by_non_voting_replicas()
+    {
+        await Task.Yield();
+        // Three voters (p, r1, r2) and two non-voting replicas (n1, n2). With r1 and r2 gone, p and the two non-voters
+        // are three of five members but one of three voters: a majority of voters may have elected another primary,
+        // so p must not confirm its leadership from the non-voters' answers.
+        await using var cluster = new InProcessCluster("p", "r1", "r2", "n1", "n2") { NonVoting = new HashSet<string> { "n1", "n2" } };
+        await cluster.RunAsync(output, async () =>
+        {
+            Reads(cluster, "p", new ReadOptions { LeadershipTimeout = TimeSpan.FromSeconds(1) });
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("n1");
+            await cluster.StartAsync("n2");
+            await Wait.Until(() => p.GetStatus().Replicas.Count(r => r.State == "streaming") == 3, "r1, n1 and n2 streaming");
+            await using var primary = await Connect(p);
+            Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            Assert.Equal("OK", (await primary.ExecuteAsync(default, "CONSISTENCY", "linearizable")).AsString());
+            Assert.Equal("v", (await primary.ExecuteAsync(default, "GET", "k")).AsString()); // p and r1: two of three voters
+
+            await cluster.StopAsync("r1");
+            await Wait.Until(() => p.GetStatus().Replicas.Count(r => r.State == "streaming") == 2, "only n1 and n2 streaming");
+            Assert.Equal($"TRYAGAIN linearizable: p could not confirm with a majority that it is still the primary within 1000 ms; {PrimaryText(p)}",
+                (await primary.ExecuteAsync(default, "GET", "k")).Text);
+        });
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_promoted_primary_answers_a_linearizable_read_only_after_applying_the_log_it_inherited()
+    {
+        await Task.Yield();
+        // r1 flushes at once but applies 8 s late. p acknowledges k=v at quorum, stops, and r1 is promoted with the
+        // write in its log but not yet in its state: a linearizable read on r1 must not answer from that state.
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        await cluster.RunAsync(output, async () =>
+        {
+            Reads(cluster, "r1", new ReadOptions { LeadershipTimeout = TimeSpan.FromSeconds(30) });
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1", r => r with { ApplyDelay = TimeSpan.FromSeconds(8) });
+            var r2 = await cluster.StartAsync("r2");
+            await Wait.Until(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
+            await using (var primary = await Connect(p))
+                Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            var end = p.GetStatus().FlushedLsn;
+            await Wait.Until(() => r1.GetStatus().FlushedLsn >= end, "r1 to flush the write");
+            await cluster.StopAsync("p");
+
+            await r1.Coordinator.PromoteAsync("test: p is down", default);
+            await r2.Coordinator.FollowAsync("r1", r1.Coordinator.Generation, "test: r1 was promoted", default);
+            await Wait.Until(() => r1.GetStatus().Replicas.Any(r => r.State == "streaming"), "r2 streaming from r1");
+            Assert.True(r1.Applier.AppliedLsn.Value < end, "r1 applied the write already: the test proves nothing");
+
+            await using var onR1 = await Connect(r1);
+            Assert.Equal("OK", (await onR1.ExecuteAsync(default, "CONSISTENCY", "linearizable")).AsString());
+            var reply = await onR1.ExecuteAsync(default, "GET", "k");
+            Assert.True(reply.Text is null, $"refused: {reply.Text}");
+            Assert.Equal("v", reply.AsString());
+        });
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_promoted_primary_serves_bounded_staleness_reads_only_within_the_bound_while_it_applies_the_log_it_inherited()
+    {
+        await Task.Yield();
+        // As above: r1 is promoted with k=v (acknowledged at quorum) flushed but applied 8 s late. A primary serves
+        // bounded-staleness reads at once only because its state is current; r1's is not, by more than the bound.
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        await cluster.RunAsync(output, async () =>
+        {
+            var bound = TimeSpan.FromMilliseconds(200);
+            var p = await cluster.StartAsync("p");
+            var r1 = await cluster.StartAsync("r1", r => r with { ApplyDelay = TimeSpan.FromSeconds(8) });
+            await cluster.StartAsync("r2");
+            await Wait.Until(() => p.GetStatus().Replicas.All(r => r.State == "streaming"), "both replicas streaming");
+            await using (var primary = await Connect(p))
+                Assert.Equal("OK", (await primary.ExecuteAsync(default, "SET", "k", "v")).AsString());
+            var acknowledged = DateTimeOffset.UtcNow; // k=v was committed before this moment
+            var end = p.GetStatus().FlushedLsn;
+            await Wait.Until(() => r1.GetStatus().FlushedLsn >= end, "r1 to flush the write");
+            await cluster.StopAsync("p");
+            await r1.Coordinator.PromoteAsync("test: p is down", default);
+            Assert.True(r1.AcceptsWrites);
+            await Wait.Until(() => DateTimeOffset.UtcNow - acknowledged > bound * 2, "the write to be older than the bound");
+            Assert.True(r1.Applier.AppliedLsn.Value < end, "r1 applied the write already: the test proves nothing");
+
+            await using var onR1 = await Connect(r1);
+            Assert.Equal("OK", (await onR1.ExecuteAsync(default, "CONSISTENCY", "bounded-staleness", "200ms")).AsString());
+            var reply = await onR1.ExecuteAsync(default, "GET", "k");
+            output.WriteLine($"reply: {reply.Text ?? reply.AsString() ?? "(nil)"}");
+            Assert.True(reply.IsError || reply.AsString() == "v",
+                $"a read more than {bound.TotalMilliseconds} ms stale was served: nil, though k=v was acknowledged {(DateTimeOffset.UtcNow - acknowledged).TotalMilliseconds:0} ms ago");
+        });
+    }
 }

@@ -32,6 +32,7 @@ public sealed class ElectionState
     private readonly Random _random;
     private readonly Dictionary<string, PhiAccrualDetector> _detectors = new();
     private readonly Dictionary<string, long> _ackedTicks = new();   // primary: newest heartbeat send time each voter echoed
+    private readonly Queue<long> _sentAsPrimary = new();             // primary: send times of its heartbeats within a lease
     private readonly HashSet<string> _grants = new();
     private readonly int _majority;
     private readonly int _rank;                                      // promotable voters with a higher priority than this node
@@ -99,6 +100,7 @@ public sealed class ElectionState
         if (_lastHeartbeatSent is null || now - _lastHeartbeatSent.Value >= _o.HeartbeatInterval)
         {
             _lastHeartbeatSent = now;
+            if (Role == ElectionRole.Primary) RememberSent(now);
             foreach (var peer in _peers) o.Send(peer, new Heartbeat(_self, Generation, Role == ElectionRole.Primary, Log, now.Ticks));
         }
         switch (Role)
@@ -152,7 +154,10 @@ public sealed class ElectionState
                         _roundGeneration = NextElected(Generation);
                         StartVote(o, now, transfer: true, $"switchover from {tn.From}: asking for votes in generation {_roundGeneration}");
                         break;
-                    case HeartbeatAck a when Role == ElectionRole.Primary:
+                    // Only an echo of a heartbeat this primary sent counts: an ack stamped with another clock (a previous
+                    // process's, still queued on a peer's lane when this one restarted as the primary on record in the
+                    // same generation) promises nothing about now, and could carry a lease an hour into the future.
+                    case HeartbeatAck a when Role == ElectionRole.Primary && _sentAsPrimary.Contains(a.EchoTicks):
                         if (!_ackedTicks.TryGetValue(a.From, out var t) || a.EchoTicks > t) _ackedTicks[a.From] = a.EchoTicks;
                         RenewLease();
                         break;
@@ -189,6 +194,7 @@ public sealed class ElectionState
         Role = ElectionRole.Primary;
         Primary = _self;
         _ackedTicks.Clear();
+        _sentAsPrimary.Clear();
         _leaseExpiry = _majority <= 1 ? TimeSpan.MaxValue : TimeSpan.MinValue;
         _lastHeartbeatSent = null; // heartbeat at the next tick, to get the lease
         _attempts = 0;
@@ -220,7 +226,8 @@ public sealed class ElectionState
     private bool PrimaryLost(TimeSpan now)
     {
         if (now - _lastPrimaryContact < _o.ElectionTimeout) return false; // voters would refuse anyway
-        return Primary is null || Primary == _self || !_detectors[Primary].IsAvailable(now, _o.PhiThreshold);
+        // A primary that is not a member (the node state names one since removed from the config) is as good as lost.
+        return Primary is null || Primary == _self || !_detectors.TryGetValue(Primary, out var detector) || !detector.IsAvailable(now, _o.PhiThreshold);
     }
 
     private bool HearsHealthyPrimary(TimeSpan now) =>
@@ -319,6 +326,7 @@ public sealed class ElectionState
         _grants.Clear();
         _grants.Add(_self);
         _ackedTicks.Clear();
+        _sentAsPrimary.Clear();
         o.Act(new BecameCandidate(Generation, reason ?? $"primary unreachable; pre-vote won, asking for votes in generation {Generation}"));
         foreach (var peer in VotingPeers) o.Send(peer, new VoteRequest(_self, Generation, Log, now.Ticks, transfer));
         if (_grants.Count >= _majority) Win(o, now);
@@ -332,7 +340,16 @@ public sealed class ElectionState
         RenewLease(now);
         o.Act(new BecomePrimary(Generation, $"won election of generation {Generation} with votes of {string.Join(", ", _grants.Order(StringComparer.Ordinal))}"));
         _lastHeartbeatSent = now;
+        RememberSent(now);
         foreach (var peer in _peers) o.Send(peer, new Heartbeat(_self, Generation, true, Log, now.Ticks));
+    }
+
+    /// <summary>Keeps the send times of the primary's heartbeats that could still renew its lease (one older than a
+    /// lease gives an expiry already past).</summary>
+    private void RememberSent(TimeSpan now)
+    {
+        _sentAsPrimary.Enqueue(now.Ticks);
+        while (_sentAsPrimary.Count > 0 && _sentAsPrimary.Peek() <= (now - _o.Lease).Ticks) _sentAsPrimary.Dequeue();
     }
 
     private void FailRound(TimeSpan now, string stage)
@@ -371,6 +388,7 @@ public sealed class ElectionState
         Role = role;
         _leaseExpiry = TimeSpan.MinValue;
         _ackedTicks.Clear();
+        _sentAsPrimary.Clear();
         o.Act(new StepDown(generation, reason));
     }
 

@@ -60,14 +60,49 @@ public sealed class ElectionStateTests
         primary.Tick(Ms(0));
         Assert.False(primary.LeaseValid(Ms(1)));                   // no lease before a majority acknowledged
         Assert.Empty(primary.Tick(Ms(2000)).Actions);              // but nothing to give up either: it waits for its replicas
-        primary.Receive(Ms(5), new HeartbeatAck("b", 1, Ms(0).Ticks));
-        Assert.True(primary.LeaseValid(Ms(5)));
-        Assert.True(primary.LeaseValid(O.Lease - Ms(1)));          // counted from the heartbeat's send time
-        Assert.False(primary.LeaseValid(O.Lease));
-        var output = primary.Tick(O.Lease);
+        primary.Receive(Ms(2005), new HeartbeatAck("b", 1, Ms(2000).Ticks));
+        Assert.True(primary.LeaseValid(Ms(2005)));
+        Assert.True(primary.LeaseValid(Ms(2000) + O.Lease - Ms(1))); // counted from the heartbeat's send time
+        Assert.False(primary.LeaseValid(Ms(2000) + O.Lease));
+        var output = primary.Tick(Ms(2000) + O.Lease);
         var stepDown = output.Actions.OfType<StepDown>().Single();
         Assert.StartsWith("lost lease", stepDown.Reason);
         Assert.Equal(ElectionRole.Follower, primary.Role);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_restarted_primary_takes_no_lease_from_an_ack_of_a_heartbeat_it_never_sent()
+    {
+        await Task.Yield();
+        // Restarted as the primary on record, in the same generation, with a new process clock that starts near 0.
+        // A peer's control-lane queue may still hold acknowledgements of the old process's heartbeats, stamped with
+        // the old clock (an hour in): they promise nothing about now and must not make a lease.
+        var primary = Node("a");
+        primary.AssumePrimary(Ms(0), 1);
+        primary.Tick(Ms(0));
+        primary.Receive(Ms(5), new HeartbeatAck("b", 1, Ms(3_600_000).Ticks));
+        Assert.False(primary.LeaseValid(Ms(5)));
+        Assert.False(primary.LeaseValid(Ms(2_000)));
+        primary.Receive(Ms(6), new HeartbeatAck("c", 1, Ms(3).Ticks)); // a time inside this process's run, but no heartbeat left then
+        Assert.False(primary.LeaseValid(Ms(6)));
+        primary.Receive(Ms(7), new HeartbeatAck("c", 1, Ms(0).Ticks)); // the real one
+        Assert.True(primary.LeaseValid(Ms(7)));
+        Assert.False(primary.LeaseValid(O.Lease));
+    }
+
+    [Fact(Timeout = 5_000)]
+    public async Task A_follower_whose_primary_on_record_is_no_longer_a_member_still_runs()
+    {
+        await Task.Yield();
+        // The node state names a primary that was since removed from the members (replaced in the config): that
+        // primary is as good as lost. Every tick used to throw on its missing failure detector, so the node never ran,
+        // and a group whose nodes all named it never elected anyone.
+        var b = Node("b");
+        b.AssumeReplica(Ms(0), "gone", 1);
+        var sends = new List<Outgoing>();
+        for (var t = 10; t < 5000 && !sends.Any(s => s.Message is PreVoteRequest); t += 10)
+            sends.AddRange(b.Tick(Ms(t)).Sends);
+        Assert.Contains(sends, s => s.Message is PreVoteRequest);
     }
 
     [Fact(Timeout = 5_000)]
@@ -151,6 +186,7 @@ public sealed class ElectionStateTests
         await Task.Yield();
         var a = Node("a");
         a.AssumePrimary(Ms(0), 1);
+        a.Tick(Ms(0)); // its first heartbeat, which b acknowledges
         a.Receive(Ms(1), new HeartbeatAck("b", 1, Ms(0).Ticks));
         Assert.True(a.LeaseValid(Ms(2)));
         var handover = a.HandOver(Ms(2), "b");
