@@ -121,7 +121,9 @@ public sealed class WalCompletionsTests
         public void Execute() => action();
     }
 
-    private static int s_sequence;
+    // Per thread: two group commits' work items may run at once on two pool threads, so a global count would
+    // interleave them; "back to back as one work item" means consecutive on the thread that ran them.
+    [ThreadStatic] private static int t_sequence;
 
     private sealed class Request : WalAppendRequest, IThreadPoolWorkItem
     {
@@ -164,7 +166,7 @@ public sealed class WalCompletionsTests
         public void Execute()
         {
             RanOn = Environment.CurrentManagedThreadId;
-            Sequence = Interlocked.Increment(ref s_sequence);
+            Sequence = ++t_sequence;
             _log.Enqueue(new Ran(_index, RanOn));
             Done.TrySetResult();
         }
