@@ -90,41 +90,14 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         await using var cluster = new InProcessCluster("p", "r1", "r2");
         await cluster.RunAsync(output, async () =>
         {
-            var p = await cluster.StartAsync("p");
-            var r1 = await cluster.StartAsync("r1");
-            var r2 = await cluster.StartAsync("r2");
-            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
-                for (var i = 0; i < 50; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "shared");
-            var shared = p.GetStatus().FlushedLsn;
-            await Wait.Until(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
-
-            // Cut the old primary off from its replicas: they follow nobody for now.
-            await cluster.StopAsync("r1");
-            await cluster.StopAsync("r2");
-            // The old primary goes on alone with local durability: these writes are never replicated.
-            for (var i = 0; i < 5; i++)
-                await p.Writer.WriteAsync(Storage.Kv.KvStore.EncodeCommand([System.Text.Encoding.UTF8.GetBytes("SET"),
-                    System.Text.Encoding.UTF8.GetBytes($"lost{i}"), System.Text.Encoding.UTF8.GetBytes("x")]),
-                    Replication.Primary.Durability.Local, default);
-            Assert.Equal("x", (await Dump(p, 5, "lost"))["lost4"]);
-
-            await cluster.StopAsync("p");
-
-            // r1 and r2 come back while p is down; r1 is promoted and r2 follows it.
-            r1 = await cluster.StartAsync("r1");
-            r2 = await cluster.StartAsync("r2");
-            using (var http = new HttpClient())
-            {
-                (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/promote", null)).EnsureSuccessStatusCode();
-                (await http.PostAsync($"http://127.0.0.1:{r2.HttpPort}/admin/follow?primary=r1&generation=2", null)).EnsureSuccessStatusCode();
-            }
+            var (r1, r2, shared) = await DivergeAndPromoteR1Async(cluster);
             Assert.Equal("primary", r1.GetStatus().Role);
             Assert.Equal(2UL, r1.GetStatus().Generation);
             await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort))
                 Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", "after", "promotion")).AsString()); // quorum with r2
 
             // The old primary returns, learns of generation 2 from its peers, cuts its divergent suffix and follows r1.
-            p = await cluster.StartAsync("p");
+            var p = await cluster.StartAsync("p");
             await Wait.Until(() => p.GetStatus().Role == "replica" && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn
                                   && p.GetStatus().Upstream?.State == "streaming", "the old primary to follow the new one");
             Assert.Equal("promotion", await GetAsync(p, "after"));
@@ -192,6 +165,40 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         });
     }
 
+    /// <summary>p, r1 and r2 share 50 writes; p goes on alone with 5 local writes (lost0..lost4) that no replica
+    /// receives and stops; r1 is promoted to generation 2 and r2 follows it. Returns r1, r2 and the shared log's end.</summary>
+    private static async Task<(NodeHost R1, NodeHost R2, ulong Shared)> DivergeAndPromoteR1Async(InProcessCluster cluster)
+    {
+        var p = await cluster.StartAsync("p");
+        var r1 = await cluster.StartAsync("r1");
+        var r2 = await cluster.StartAsync("r2");
+        await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+            for (var i = 0; i < 50; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "shared");
+        var shared = p.GetStatus().FlushedLsn;
+        await Wait.Until(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
+
+        // Cut the old primary off from its replicas: they follow nobody for now.
+        await cluster.StopAsync("r1");
+        await cluster.StopAsync("r2");
+        // The old primary goes on alone with local durability: these writes are never replicated.
+        for (var i = 0; i < 5; i++)
+            await p.Writer.WriteAsync(Storage.Kv.KvStore.EncodeCommand([System.Text.Encoding.UTF8.GetBytes("SET"),
+                System.Text.Encoding.UTF8.GetBytes($"lost{i}"), System.Text.Encoding.UTF8.GetBytes("x")]),
+                Replication.Primary.Durability.Local, default);
+        Assert.Equal("x", (await Dump(p, 5, "lost"))["lost4"]);
+        await cluster.StopAsync("p");
+
+        // r1 and r2 come back while p is down; r1 is promoted and r2 follows it.
+        r1 = await cluster.StartAsync("r1");
+        r2 = await cluster.StartAsync("r2");
+        using (var http = new HttpClient())
+        {
+            (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/promote", null)).EnsureSuccessStatusCode();
+            (await http.PostAsync($"http://127.0.0.1:{r2.HttpPort}/admin/follow?primary=r1&generation=2", null)).EnsureSuccessStatusCode();
+        }
+        return (r1, r2, shared);
+    }
+
     private static InProcessCluster SmallLogCluster() => new("p", "r1", "r2")
     {
         // Tiny segments, frequent snapshots and a small retention cap, so a replica that is away for a few hundred
@@ -255,34 +262,13 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         await using var cluster = SmallLogCluster();
         await cluster.RunAsync(output, async () =>
         {
-            var p = await cluster.StartAsync("p");
-            var r1 = await cluster.StartAsync("r1");
-            var r2 = await cluster.StartAsync("r2");
-            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
-                for (var i = 0; i < 50; i++) await redis.ExecuteAsync(default, "SET", $"k{i}", "shared");
-            var shared = p.GetStatus().FlushedLsn;
-            await Wait.Until(() => r1.GetStatus().FlushedLsn >= shared && r2.GetStatus().FlushedLsn >= shared, "replicas to hold the shared log");
-            await cluster.StopAsync("r1");
-            await cluster.StopAsync("r2");
-            for (var i = 0; i < 5; i++)
-                await p.Writer.WriteAsync(Storage.Kv.KvStore.EncodeCommand([System.Text.Encoding.UTF8.GetBytes("SET"),
-                    System.Text.Encoding.UTF8.GetBytes($"lost{i}"), System.Text.Encoding.UTF8.GetBytes("x")]),
-                    Replication.Primary.Durability.Local, default);
-            await cluster.StopAsync("p");
-
-            r1 = await cluster.StartAsync("r1");
-            r2 = await cluster.StartAsync("r2");
-            using (var http = new HttpClient())
-            {
-                (await http.PostAsync($"http://127.0.0.1:{r1.HttpPort}/admin/promote", null)).EnsureSuccessStatusCode();
-                (await http.PostAsync($"http://127.0.0.1:{r2.HttpPort}/admin/follow?primary=r1&generation=2", null)).EnsureSuccessStatusCode();
-            }
+            var (r1, _, shared) = await DivergeAndPromoteR1Async(cluster);
             await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", r1.RespPort))
                 for (var i = 0; i < 3000; i++) await redis.ExecuteAsync(default, "SET", $"k{i % 500}", $"late-{i}");
             await Wait.Until(() => r1.GetStatus().FirstLsn > shared, "the new primary to drop the log at the common point");
 
             // The old primary returns: the log it shares with r1 is gone there, so it is rebuilt from a snapshot.
-            p = await cluster.StartAsync("p");
+            var p = await cluster.StartAsync("p");
             await Wait.Until(() => p.GetStatus().Upstream?.RebuildsCompleted == 1 && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn,
                 "the old primary to be rebuilt and catch up");
             Assert.All((await Dump(p, 5, "lost")).Values, Assert.Null);
