@@ -196,14 +196,16 @@ public sealed partial class Coordinator : IAsyncDisposable
         await _roleLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Before the receiver goes: a stale result leaves the node a replica, and its link must keep running (a
+            // newer primary with the id it already follows would never restart it).
+            if (elected is { } won && won < Generation)
+                return; // a newer generation was seen while this election's result waited: it is stale
             if (_receiver is not null)
             {
                 await _receiver.DisposeAsync().ConfigureAwait(false);
                 _receiver = null;
             }
             var generation = Generation;
-            if (elected is { } won && won < Generation)
-                return; // a newer generation was seen while this election's result waited: it is stale
             if (newGeneration)
             {
                 generation = elected ?? new Generation(Math.Max(Generation.Value, _c.History.Latest.Value)).Next();
