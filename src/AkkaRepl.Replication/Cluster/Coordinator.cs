@@ -142,12 +142,14 @@ public sealed partial class Coordinator : IAsyncDisposable
         // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
         if (!LeaseHolds() || WritingGeneration != generation) throw new LeaseLostException(PrimaryId, "lost its lease");
         if (Fenced(generation)) throw new LeaseLostException(PrimaryId, "a higher generation was seen; stepping down");
+        if (Volatile.Read(ref _handingOver) != 0) throw new LeaseLostException(PrimaryId, "handing over to the switchover's target");
         return receipt;
     }
 
     /// <summary>Whether a write of <paramref name="generation"/> may be acknowledged now (G2: under a valid lease, still
     /// writing in that generation). The pooled write path's check, the same as <see cref="AwaitDurabilityAsync"/>'s.</summary>
-    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation && !Fenced(generation);
+    internal bool CanAcknowledge(Generation generation) =>
+        LeaseHolds() && WritingGeneration == generation && !Fenced(generation) && Volatile.Read(ref _handingOver) == 0;
 
     /// <summary>A higher generation than <paramref name="generation"/> was heard of: its writes are never acknowledged
     /// again, though the step-down (which first asks the peers who leads now) has not finished.</summary>
@@ -230,6 +232,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             Role = NodeRole.Primary;
             PrimaryId = _c.Self.Value;
             WritingGeneration = generation;
+            Volatile.Write(ref _handingOver, 0);
             _acceptsWrites = true;
             Record(NodeRole.Primary, generation, _c.Self.Value, reason);
             ElectionRoleChanged(NodeRole.Primary, generation, _c.Self.Value);
