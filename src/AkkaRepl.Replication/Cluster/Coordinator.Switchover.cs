@@ -30,7 +30,8 @@ public sealed partial class Coordinator
         if (!member.Voting || member.NoPromote) throw new AkkaReplException($"{target} may not be primary (voting = {member.Voting}, no-promote = {member.NoPromote})");
 
         _acceptsWrites = false; // new writes get READONLY; writes already appended finish below
-        var deadline = _c.Time.GetUtcNow() + _c.Replication.DurabilityTimeout;
+        // Deadlines on the monotonic clock: a wall-clock step (NTP) must not stretch or cut the wait.
+        var started = _c.Time.GetTimestamp();
         var end = _c.Wal.WrittenLsn;
         while (true)
         {
@@ -48,7 +49,7 @@ public sealed partial class Coordinator
                 Volatile.Write(ref _handingOver, 0); // there is one: acknowledge again, and wait for the target to hold it
                 continue;
             }
-            if (_c.Time.GetUtcNow() > deadline || Role != NodeRole.Primary)
+            if (_c.Time.GetElapsedTime(started) > _c.Replication.DurabilityTimeout || Role != NodeRole.Primary)
             {
                 if (Role == NodeRole.Primary && WritingGeneration == generation) _acceptsWrites = true;
                 throw new AkkaReplException($"switchover to {target} aborted: it holds the log to {held}, not {end}, after {_c.Replication.DurabilityTimeout.TotalMilliseconds:0} ms; writes resumed here");
@@ -56,10 +57,10 @@ public sealed partial class Coordinator
             await Task.Delay(TimeSpan.FromMilliseconds(2), _c.Time, ct).ConfigureAwait(false);
         }
         Elect(s => s.HandOver(ElectionNow, target));
-        var waitUntil = _c.Time.GetUtcNow() + _c.Election!.ElectionTimeout * 4;
+        var handedOver = _c.Time.GetTimestamp();
         while (!(Role == NodeRole.Replica && PrimaryId == target))
         {
-            if (_c.Time.GetUtcNow() > waitUntil)
+            if (_c.Time.GetElapsedTime(handedOver) > _c.Election!.ElectionTimeout * 4)
                 throw new AkkaReplException($"handed over to {target}, but it did not lead within {(_c.Election.ElectionTimeout * 4).TotalMilliseconds:0} ms; the cluster elects a primary on its own");
             await Task.Delay(TimeSpan.FromMilliseconds(5), _c.Time, ct).ConfigureAwait(false);
         }
