@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
+using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Replication.Cluster.Election;
 using AkkaRepl.Replication.Protocol;
@@ -22,6 +23,10 @@ public sealed partial class Coordinator
     private VoteStore? _votes;
     private Task _electionLoop = Task.CompletedTask;
     private Task _roleWorker = Task.CompletedTask;
+    private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Faults when elections cannot go on safely (a vote could not be saved): the node must stop.</summary>
+    public Task Failure => _failure.Task;
     private long _origin;
     private long _leaseUntilTicks = long.MaxValue;                     // published under _electionLock; MaxValue: no lease needed
 
@@ -119,13 +124,36 @@ public sealed partial class Coordinator
     {
         lock (_electionLock)
         {
-            if (_election is not { } state) return;
+            if (_election is not { } state || _failure.Task.IsFaulted) return;
             state.Log = LogNow();
             var output = input(state);
-            foreach (var action in output.Actions) Carry(action);
+            try
+            {
+                foreach (var action in output.Actions) Carry(action);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A vote (or the generation with it) not saved: the state in memory is ahead of the disk, and going on
+                // could grant from memory a vote that a restart forgets, then vote again in that generation (G2).
+                // Supervision: the node stops with the error; nothing of this output is sent.
+                FailElections(ex);
+                return;
+            }
             Volatile.Write(ref _leaseUntilTicks, state.Role == ElectionRole.Primary ? state.LeaseExpiry.Ticks : long.MinValue);
             foreach (var send in output.Sends) _lane?.Send(send.To, send.Message);
         }
+    }
+
+    /// <summary>Stops elections for good and fails <see cref="Failure"/> (the node stops): no lease, no writes, no
+    /// further input or message. Called under <see cref="_electionLock"/>.</summary>
+    private void FailElections(Exception ex)
+    {
+        _acceptsWrites = false;
+        Volatile.Write(ref _leaseUntilTicks, long.MinValue);
+        var path = _c.DataDirectory is { } dir ? Path.Combine(dir, "vote.json") : "vote.json";
+        LogElectionFailed(_logger, ex.Message);
+        _failure.TrySetException(new AkkaReplException(
+            $"saving this node's vote ({path}) or generation failed, so the node stops rather than run on a vote that is not on disk: {ex.Message}", ex));
     }
 
     private void Carry(ElectionAction action)

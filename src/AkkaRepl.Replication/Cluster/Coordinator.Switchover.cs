@@ -7,6 +7,11 @@ namespace AkkaRepl.Replication.Cluster;
 /// <summary>Planned switchover: hand the primary role to a chosen member with no write lost at any durability.</summary>
 public sealed partial class Coordinator
 {
+    /// <summary>Test seam: awaited each time the target is seen to hold the whole log, before the handover.</summary>
+    internal Func<Task>? BeforeHandOver { get; set; }
+
+    private int _handingOver; // 1: a switchover is about to hand over; no write is acknowledged (cleared on becoming primary)
+
     /// <summary>
     /// On the primary: stop accepting writes, wait until <paramref name="target"/> has flushed everything this node
     /// wrote, give up the lease and tell the target to start an election at once; it wins a new generation (its log
@@ -25,15 +30,26 @@ public sealed partial class Coordinator
         if (!member.Voting || member.NoPromote) throw new AkkaReplException($"{target} may not be primary (voting = {member.Voting}, no-promote = {member.NoPromote})");
 
         _acceptsWrites = false; // new writes get READONLY; writes already appended finish below
-        var deadline = _c.Time.GetUtcNow() + _c.Replication.DurabilityTimeout;
+        // Deadlines on the monotonic clock: a wall-clock step (NTP) must not stretch or cut the wait.
+        var started = _c.Time.GetTimestamp();
         var end = _c.Wal.WrittenLsn;
         while (true)
         {
             // Writes that passed the accepts-writes check just before it closed are appended by now or soon.
             end = Lsn.Max(end, _c.Wal.WrittenLsn);
             var held = _gate?.Replicas.TryGetValue(new NodeId(target), out var position) == true ? position.Flush : Lsn.Zero;
-            if (held >= end && _c.Wal.FlushedLsn >= end) break;
-            if (_c.Time.GetUtcNow() > deadline || Role != NodeRole.Primary)
+            if (held >= end && _c.Wal.FlushedLsn >= end)
+            {
+                // No acknowledgement from here on, then one more look: a write that passed the accepts-writes check
+                // before it closed may be appended only now, and acknowledged (at local, or replicas(k) without the
+                // target) before the handover it would be lost when the target leads without it.
+                Interlocked.Exchange(ref _handingOver, 1);
+                if (BeforeHandOver is { } hook) await hook().ConfigureAwait(false);
+                if (_c.Wal.WrittenLsn <= end) break;
+                Volatile.Write(ref _handingOver, 0); // there is one: acknowledge again, and wait for the target to hold it
+                continue;
+            }
+            if (_c.Time.GetElapsedTime(started) > _c.Replication.DurabilityTimeout || Role != NodeRole.Primary)
             {
                 if (Role == NodeRole.Primary && WritingGeneration == generation) _acceptsWrites = true;
                 throw new AkkaReplException($"switchover to {target} aborted: it holds the log to {held}, not {end}, after {_c.Replication.DurabilityTimeout.TotalMilliseconds:0} ms; writes resumed here");
@@ -41,10 +57,10 @@ public sealed partial class Coordinator
             await Task.Delay(TimeSpan.FromMilliseconds(2), _c.Time, ct).ConfigureAwait(false);
         }
         Elect(s => s.HandOver(ElectionNow, target));
-        var waitUntil = _c.Time.GetUtcNow() + _c.Election!.ElectionTimeout * 4;
+        var handedOver = _c.Time.GetTimestamp();
         while (!(Role == NodeRole.Replica && PrimaryId == target))
         {
-            if (_c.Time.GetUtcNow() > waitUntil)
+            if (_c.Time.GetElapsedTime(handedOver) > _c.Election!.ElectionTimeout * 4)
                 throw new AkkaReplException($"handed over to {target}, but it did not lead within {(_c.Election.ElectionTimeout * 4).TotalMilliseconds:0} ms; the cluster elects a primary on its own");
             await Task.Delay(TimeSpan.FromMilliseconds(5), _c.Time, ct).ConfigureAwait(false);
         }

@@ -142,12 +142,14 @@ public sealed partial class Coordinator : IAsyncDisposable
         // G2: acknowledge only under a valid lease, so a deposed primary never answers success while another is elected.
         if (!LeaseHolds() || WritingGeneration != generation) throw new LeaseLostException(PrimaryId, "lost its lease");
         if (Fenced(generation)) throw new LeaseLostException(PrimaryId, "a higher generation was seen; stepping down");
+        if (Volatile.Read(ref _handingOver) != 0) throw new LeaseLostException(PrimaryId, "handing over to the switchover's target");
         return receipt;
     }
 
     /// <summary>Whether a write of <paramref name="generation"/> may be acknowledged now (G2: under a valid lease, still
     /// writing in that generation). The pooled write path's check, the same as <see cref="AwaitDurabilityAsync"/>'s.</summary>
-    internal bool CanAcknowledge(Generation generation) => LeaseHolds() && WritingGeneration == generation && !Fenced(generation);
+    internal bool CanAcknowledge(Generation generation) =>
+        LeaseHolds() && WritingGeneration == generation && !Fenced(generation) && Volatile.Read(ref _handingOver) == 0;
 
     /// <summary>A higher generation than <paramref name="generation"/> was heard of: its writes are never acknowledged
     /// again, though the step-down (which first asks the peers who leads now) has not finished.</summary>
@@ -196,14 +198,16 @@ public sealed partial class Coordinator : IAsyncDisposable
         await _roleLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Before the receiver goes: a stale result leaves the node a replica, and its link must keep running (a
+            // newer primary with the id it already follows would never restart it).
+            if (elected is { } won && won < Generation)
+                return; // a newer generation was seen while this election's result waited: it is stale
             if (_receiver is not null)
             {
                 await _receiver.DisposeAsync().ConfigureAwait(false);
                 _receiver = null;
             }
             var generation = Generation;
-            if (elected is { } won && won < Generation)
-                return; // a newer generation was seen while this election's result waited: it is stale
             if (newGeneration)
             {
                 generation = elected ?? new Generation(Math.Max(Generation.Value, _c.History.Latest.Value)).Next();
@@ -228,6 +232,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             Role = NodeRole.Primary;
             PrimaryId = _c.Self.Value;
             WritingGeneration = generation;
+            Volatile.Write(ref _handingOver, 0);
             _acceptsWrites = true;
             Record(NodeRole.Primary, generation, _c.Self.Value, reason);
             ElectionRoleChanged(NodeRole.Primary, generation, _c.Self.Value);

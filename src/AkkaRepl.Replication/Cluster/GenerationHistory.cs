@@ -78,11 +78,17 @@ public sealed class GenerationHistory
                     throw new InvalidOperationException($"generation {generation} at {lsn} does not follow {last.Generation} at {last.Lsn}");
             }
             _entries.Add(new GenerationStart(generation, lsn));
-            using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.None);
-            Span<byte> entry = stackalloc byte[EntryBytes];
-            Encode(entry, generation, lsn);
-            file.Write(entry);
-            file.Flush(flushToDisk: true);
+            var created = !File.Exists(_path);
+            using (var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.None))
+            {
+                Span<byte> entry = stackalloc byte[EntryBytes];
+                Encode(entry, generation, lsn);
+                file.Write(entry);
+                file.Flush(flushToDisk: true);
+            }
+            // A new file's name lives in the directory, which its own fsync does not cover: without this a power cut
+            // could lose the whole history while the WAL keeps the generation-start record it describes.
+            if (created) DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(_path))!);
         }
     }
 

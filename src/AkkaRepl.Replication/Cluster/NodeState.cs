@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AkkaRepl.Core.Ids;
 
 namespace AkkaRepl.Replication.Cluster;
@@ -6,7 +7,12 @@ namespace AkkaRepl.Replication.Cluster;
 /// What a node must remember across restarts besides its log: the highest generation it has seen (so it
 /// keeps fencing off older ones after a restart, G3), and who it believes is primary.
 /// </summary>
-public sealed record NodeState(ulong HighestGeneration, NodeRole Role, string? PrimaryId)
+/// <remarks>Generation and role are required in the file: a missing one would read as its default (role Primary,
+/// generation 0), so a damaged or hand-edited file would start the node as a primary. It is refused instead.</remarks>
+public sealed record NodeState(
+    [property: JsonRequired] ulong HighestGeneration,
+    [property: JsonRequired] NodeRole Role,
+    string? PrimaryId)
 {
     public Generation Highest => new(HighestGeneration);
 }

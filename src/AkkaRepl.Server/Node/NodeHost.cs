@@ -215,6 +215,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             () => _applier!.State.CaptureImage(), RebuildFromAsync, Path.Combine(_dataDir, "scratch"), _archive, _options.Election, _dataDir, LinkSecurity(), PeerHttp), _loggers);
         _coordinator.RoleChanged += OnRoleChangedForMetrics;
         await _coordinator.StartAsync(ct).ConfigureAwait(false);
+        WatchForFailure(_coordinator.Failure, "elections");
         _writer = new PrimaryWriter(_wal, _applier, _coordinator, DefaultDurability);
         // Recovered: the log is replayed and the role chosen. From here /status shows the role and RESP may serve.
         _recovered = true;

@@ -106,6 +106,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// <summary>Blackholes every link to and from <paramref name="id"/> (elections mode only).</summary>
     public void Isolate(string id) => SetLinks(id, LinkMode.Blackhole);
 
+    /// <summary>The proxy <paramref name="from"/> dials to reach <paramref name="to"/> (elections mode only).</summary>
+    public FaultProxy Link(string from, string to) => _links[(from, to)];
+
     /// <summary>Lets every link to and from <paramref name="id"/> pass again.</summary>
     public void Heal(string id) => SetLinks(id, LinkMode.Pass);
 
