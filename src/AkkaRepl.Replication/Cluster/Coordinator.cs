@@ -384,7 +384,10 @@ public sealed partial class Coordinator : IAsyncDisposable
         CaptureImage: _c.CaptureImage,
         ScratchDirectory: _c.ScratchDirectory,
         ControlLink: ServeControlAsync,
-        Links: _c.LinkSecurity);
+        Links: _c.LinkSecurity,
+        // A replica's bounded-staleness reads trust the primary's heartbeats: once its lease lapsed (or it heard of a newer
+        // generation) another primary may be committing, so its heartbeats stop claiming freshness (G6).
+        Vouches: () => AcceptsWrites && Volatile.Read(ref _heard) <= Generation.Value);
 
     private ReceiverContext ReceiverContext() => new(
         _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Applier, _c.Replication, _c.Time,

@@ -28,6 +28,10 @@ public sealed partial class ReplicaSession
     private readonly Action<ReplicaSession> _onAck;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Func<bool> _vouches;
+    // The time the last heartbeat vouched for: heartbeats tell replicas that nothing was committed before it that they
+    // lack, which only a primary holding its lease can say (once it lapsed another may have been elected and commit).
+    private long _vouchedMicros;
     private readonly AsyncSignal _acked = new();
     private readonly Lsn _catchUpTarget;
     private readonly Core.Diagnostics.Progress _catchUpProgress; // Due() called by the send loop only; Percent() is pure
@@ -39,8 +43,10 @@ public sealed partial class ReplicaSession
     private long _readIndexAnswered;        // highest ReadIndex sequence answered in this generation; written by the receive loop
 
     public ReplicaSession(NodeId replica, Generation generation, FrameConnection link, WalWriter wal, Lsn startLsn,
-        ReplicationOptions options, Func<Lsn> commitLsn, Action<ReplicaSession> onAck, TimeProvider time, ILogger logger)
+        ReplicationOptions options, Func<Lsn> commitLsn, Action<ReplicaSession> onAck, TimeProvider time, ILogger logger,
+        Func<bool>? vouches = null)
     {
+        _vouches = vouches ?? (() => true);
         Replica = replica;
         Generation = generation;
         _link = link;
@@ -150,7 +156,8 @@ public sealed partial class ReplicaSession
                     if (heartbeatDue is null || heartbeatDue.IsCompleted) heartbeatDue = Task.Delay(_options.HeartbeatInterval, _time, ct);
                     while (await Task.WhenAny(waiting, heartbeatDue).ConfigureAwait(false) != waiting)
                     {
-                        await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10), ct).ConfigureAwait(false);
+                        if (_vouches()) _vouchedMicros = (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+                        await _link.SendAsync(new HeartbeatFrame(Generation, _wal.FlushedLsn, _commitLsn(), _vouchedMicros), ct).ConfigureAwait(false);
                         heartbeatDue = Task.Delay(_options.HeartbeatInterval, _time, ct);
                     }
                     bool more;

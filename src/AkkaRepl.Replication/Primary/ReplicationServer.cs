@@ -143,7 +143,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             LogAccepted(_logger, hello.NodeId.Value, link.RemoteEndPoint, generation.Value, hello.FlushedLsn.Value, start.Value);
 
             var session = new ReplicaSession(hello.NodeId, generation, link, wal, start, _context.Options, _context.CommitLsn,
-                _context.ReplicaAcked, _context.Time, _logger);
+                _context.ReplicaAcked, _context.Time, _logger, _context.Vouches);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             var run = session.RunAsync(stop.Token);
             if (_sessions.TryRemove(hello.NodeId, out var old)) CancelSession(old.Stop);

@@ -30,7 +30,10 @@ public sealed record ReplicationServerContext(
     /// <summary>Serves an incoming control-lane connection (its first frame given); null: control links are refused.</summary>
     Func<Transport.FrameConnection, Protocol.ControlFrame, CancellationToken, Task>? ControlLink = null,
     /// <summary>TLS and the cluster secret on accepted links; null: the cluster secret of <see cref="Options"/> only.</summary>
-    Security.LinkSecurity? Links = null)
+    Security.LinkSecurity? Links = null,
+    /// <summary>Whether this node may vouch, now, that no other primary committed anything (it holds its lease and knows of
+    /// no newer generation); heartbeats advance their timestamp only then. Null: always (static roles).</summary>
+    Func<bool>? Vouches = null)
 {
     /// <summary>How links are opened: <see cref="Links"/>, or the cluster secret alone.</summary>
     public Security.LinkSecurity LinkSecurity => Links ?? new Security.LinkSecurity(Options.ClusterSecret, null);

@@ -12,7 +12,8 @@ namespace AkkaRepl.Server.Reads;
 /// <item>the primary's last heartbeat, once everything received before it is applied: the primary sends a
 /// heartbeat only after it sent all the log it had written, so records stamped before it arrived before it.
 /// A record is stamped a moment before it counts as written; <see cref="HeartbeatSlack"/> covers that moment.
-/// Only a heartbeat from the primary itself counts (a cascaded replica's upstream may be behind).</item>
+/// Only a heartbeat from the primary itself counts (a cascaded replica's upstream may be behind), and it carries the
+/// last time that primary held its lease: after that another primary may have been elected and committed.</item>
 /// </list>
 /// Staleness is now minus T. It compares the primary's clock with this node's: clock skew between machines adds
 /// to the error (zero on one machine).
@@ -27,7 +28,8 @@ public sealed class ReplicaFreshness(NodeHost node)
     {
         long? fresh = node.Timeline.NewestMicros;
         var coordinator = node.Coordinator;
-        if (coordinator.Receiver?.LastHeartbeat is { } hb && hb.Upstream.Value == coordinator.PrimaryId
+        // A timestamp of 0: the primary has not held a lease on this link yet, so its heartbeats vouch for nothing.
+        if (coordinator.Receiver?.LastHeartbeat is { TimestampMicros: > 0 } hb && hb.Upstream.Value == coordinator.PrimaryId
             && node.Applier.AppliedLsn >= hb.ReceivedEnd)
         {
             var heartbeat = hb.TimestampMicros - (long)(HeartbeatSlack.Ticks / 10);

@@ -142,6 +142,53 @@ public sealed class ReplicaSessionTests
     }
 
     /// <summary>Fake time that counts the timers made from it, and lets a test wait for the next one.</summary>
+    /// <summary>
+    /// A replica serves bounded-staleness reads as fresh as the primary's last heartbeat. A primary whose lease lapsed
+    /// (cut off from the majority, which may elect another primary and commit) used to go on stamping its heartbeats
+    /// with the current time, so a replica cut off together with it kept serving reads as fresh while the new primary
+    /// committed writes it never saw (G6). Now a heartbeat carries the last time the primary could vouch for.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Heartbeats_vouch_for_freshness_only_while_the_primary_may()
+    {
+        await using var log = await TempWal.OpenAsync();
+        var (socket, peer) = await SocketPair.ConnectAsync();
+        await using var link = new FrameConnection(socket, maxFrameBytes: 1 << 20);
+        await using var replicaEnd = new FrameConnection(peer, maxFrameBytes: 1 << 20);
+        var time = new TimerCountingTime();
+        var interval = TimeSpan.FromSeconds(1);
+        var vouches = 1;
+        var session = new ReplicaSession(new NodeId("r1"), Generation.First, link, log.Wal, log.Wal.WrittenLsn,
+            new ReplicationOptions { HeartbeatInterval = interval }, () => Lsn.Zero, _ => { }, time, NullLogger.Instance,
+            vouches: () => Volatile.Read(ref vouches) == 1);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var run = session.RunAsync(stop.Token);
+        long NowMicros() => (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
+
+        async Task<long> NextHeartbeatAsync()
+        {
+            var armed = time.TimersCreated;
+            await time.WaitForTimersAsync(armed, stop.Token);
+            time.Advance(interval);
+            var beat = Assert.IsType<HeartbeatFrame>(await replicaEnd.ReceiveAsync(stop.Token));
+            await time.WaitForTimersAsync(armed + 1, stop.Token); // the next one is armed after the send
+            return beat.TimestampMicros;
+        }
+
+        var held = await NextHeartbeatAsync();
+        Assert.Equal(NowMicros(), held);
+
+        Volatile.Write(ref vouches, 0); // the lease lapsed
+        Assert.Equal(held, await NextHeartbeatAsync());
+        Assert.Equal(held, await NextHeartbeatAsync());
+
+        Volatile.Write(ref vouches, 1); // held again
+        var renewed = await NextHeartbeatAsync();
+        Assert.Equal(NowMicros(), renewed);
+        await stop.CancelAsync();
+        await run;
+    }
+
     private sealed class TimerCountingTime : FakeTimeProvider
     {
         private readonly object _gate = new();
