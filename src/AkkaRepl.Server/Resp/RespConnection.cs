@@ -23,6 +23,7 @@ namespace AkkaRepl.Server.Resp;
 internal sealed partial class RespConnection
 {
     private const string ReadOnlyError = "READONLY You can't write against a read only replica.";
+    private const long MaxTimerMilliseconds = uint.MaxValue - 1; // the longest delay CancelAfter accepts
     private static readonly KvReply NotInteger = KvReply.Error("ERR value is not an integer or out of range");
 
     private readonly Socket _socket;
@@ -378,14 +379,22 @@ internal sealed partial class RespConnection
             await ReplyAsync(KvReply.Error("ERR timeout is negative")).ConfigureAwait(false);
             return;
         }
+        if (ms > long.MaxValue - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+        {
+            // As Redis: a deadline past the clock's range. (TimeSpan.FromMilliseconds would throw and drop the connection.)
+            await ReplyAsync(KvReply.Error("ERR timeout is out of range")).ConfigureAwait(false);
+            return;
+        }
         if (!_backend.AcceptsWrites)
         {
             await ReplyAsync(KvReply.Error("ERR WAIT cannot be used with replica instances.")).ConfigureAwait(false);
             return;
         }
         await WaitForOwnWritesAsync().ConfigureAwait(false);
+        // Beyond what a timer can wait (about 49 days) is forever in practice: no timeout, rather than a timer that throws.
+        var timeout = ms == 0 || ms > MaxTimerMilliseconds ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms);
         var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, (int)Math.Clamp(replicas, 0, int.MaxValue),
-            ms == 0 ? null : TimeSpan.FromMilliseconds(ms), _closing.Token);
+            timeout, _closing.Token);
         static async Task<KvReply> Reply(Task<long> count) => KvReply.FromInteger(await count.ConfigureAwait(false));
         await QueuePendingAsync(new ValueTask<KvReply>(Reply(count)), null, isWrite: false).ConfigureAwait(false);
     }
