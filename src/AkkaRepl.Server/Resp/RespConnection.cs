@@ -33,6 +33,9 @@ internal sealed partial class RespConnection
     private readonly ILogger _logger;
     private readonly List<ReadOnlyMemory<byte>> _argv = new();
     private readonly CancellationTokenSource _closing;
+    // Cancels this connection's WAITs once the reader loop ends (the client went away, or sent its last request): a
+    // WAIT can wait for ever (timeout 0, or more replicas than answer), and would hold the connection open until then.
+    private readonly CancellationTokenSource _waits;
     // Who may write to the PipeWriter: a drainer of the reply queue, or the reader loop on its fast path (see ReplyAsync).
     private readonly SemaphoreSlim _output = new(1, 1);
     // Slots enqueued and not yet written: incremented by the reader loop, decremented by the drainer.
@@ -59,6 +62,7 @@ internal sealed partial class RespConnection
         _server = server;
         _logger = logger;
         _closing = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
+        _waits = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
         _user = server.Authenticator.Initial;
     }
@@ -90,12 +94,15 @@ internal sealed partial class RespConnection
         }
         finally
         {
+            // As Redis, which frees a blocked client when it disconnects: nothing is left waiting for replicas for it.
+            try { _waits.Cancel(); } catch (ObjectDisposedException) { }
             try { await ReleaseOutputAsync().ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
             await WaitForRepliesAsync().ConfigureAwait(false); // every reply out (or closing), then the output is ours
             await WaitForBackgroundFlushAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
+            _waits.Dispose();
             _closing.Dispose();
         }
     }
@@ -394,7 +401,7 @@ internal sealed partial class RespConnection
         // Beyond what a timer can wait (about 49 days) is forever in practice: no timeout, rather than a timer that throws.
         var timeout = ms == 0 || ms > MaxTimerMilliseconds ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms);
         var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, (int)Math.Clamp(replicas, 0, int.MaxValue),
-            timeout, _closing.Token);
+            timeout, _waits.Token);
         static async Task<KvReply> Reply(Task<long> count) => KvReply.FromInteger(await count.ConfigureAwait(false));
         await QueuePendingAsync(new ValueTask<KvReply>(Reply(count)), null, isWrite: false).ConfigureAwait(false);
     }

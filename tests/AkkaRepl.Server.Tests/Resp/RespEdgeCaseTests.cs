@@ -21,4 +21,20 @@ public class RespEdgeCaseTests
         await Expect(client, Command("WAIT", "1", "5000000000"), ":0\r\n");
         await Expect(client, Command("WAIT", "1", "-1"), "-ERR timeout is negative\r\n");
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_client_that_disconnects_during_a_wait_without_timeout_frees_its_connection_and_the_wait()
+    {
+        await Task.Yield();
+        await using var server = await RespTestServer.StartAsync();
+        server.Backend.WaitBlocks = true;
+        var client = await server.ConnectAsync();
+        await client.SendAsync(Command("WAIT", "1", "0")); // as Redis: 0 waits for ever, until the replica answers
+        await AkkaRepl.Server.Tests.Node.Wait.Until(() => server.Backend.WaitsInFlight == 1, "the WAIT is waiting", 10_000);
+        await client.DisposeAsync(); // the client goes away mid-wait
+        // Redis frees a blocked client when it disconnects; here the connection (a max-connections slot) and the WAIT's
+        // waiter must go too, not stay until a replica that may never come answers.
+        await AkkaRepl.Server.Tests.Node.Wait.Until(() => server.Backend.WaitsInFlight == 0 && server.Server.ConnectionCount == 0,
+            $"the connection and its WAIT freed (waits {server.Backend.WaitsInFlight}, connections {server.Server.ConnectionCount})", 10_000);
+    }
 }
