@@ -321,7 +321,12 @@ internal sealed partial class RespConnection
                 storeCommands.Add(argv);
                 hasWrite |= info.IsWrite;
             }
-            else local[i] = info.Name == "unwatch" ? KvReply.Ok : Connection(info.Name, argv, out _);
+            else local[i] = info.Name switch
+            {
+                "unwatch" => KvReply.Ok,
+                "wait" => WaitNow(argv), // as Redis: inside a transaction WAIT does not block
+                _ => Connection(info.Name, argv, out _),
+            };
         }
         var watches = _watches.ToArray();
         KvReply Merge(KvReply stored)
@@ -404,6 +409,17 @@ internal sealed partial class RespConnection
             timeout, _waits.Token);
         static async Task<KvReply> Reply(Task<long> count) => KvReply.FromInteger(await count.ConfigureAwait(false));
         await QueuePendingAsync(new ValueTask<KvReply>(Reply(count)), null, isWrite: false).ConfigureAwait(false);
+    }
+
+    /// <summary><c>WAIT</c> inside EXEC: as Redis (a client that may not block), the count of replicas that hold this
+    /// connection's last write now, without waiting.</summary>
+    private KvReply WaitNow(List<ReadOnlyMemory<byte>> argv)
+    {
+        if (!RespParser.TryParseInt64(argv[1].Span, out _) || !RespParser.TryParseInt64(argv[2].Span, out var ms)) return NotInteger;
+        if (ms < 0) return KvReply.Error("ERR timeout is negative");
+        if (!_backend.AcceptsWrites) return KvReply.Error("ERR WAIT cannot be used with replica instances.");
+        var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, 0, null, CancellationToken.None); // 0: no wait
+        return count.IsCompletedSuccessfully ? KvReply.FromInteger(count.Result) : KvReply.Zero;
     }
 
     // ---- connection commands ----

@@ -37,4 +37,16 @@ public class RespEdgeCaseTests
         await AkkaRepl.Server.Tests.Node.Wait.Until(() => server.Backend.WaitsInFlight == 0 && server.Server.ConnectionCount == 0,
             $"the connection and its WAIT freed (waits {server.Backend.WaitsInFlight}, connections {server.Server.ConnectionCount})", 10_000);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Wait_inside_multi_answers_the_count_without_blocking_as_redis()
+    {
+        await Task.Yield();
+        await using var server = await RespTestServer.StartAsync();
+        server.Backend.WaitBlocks = true; // were it to block, the EXEC would never answer
+        await using var client = await server.ConnectAsync();
+        // Redis runs WAIT inside a transaction without blocking: it answers how many replicas hold the writes now.
+        await Expect(client, Command("MULTI") + Command("SET", "a", "1") + Command("WAIT", "1", "0") + Command("EXEC"),
+            "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:0\r\n");
+    }
 }
