@@ -8,18 +8,19 @@ namespace AkkaRepl.Client.Tests.Writes;
 /// <summary>
 /// A RESP node that answers from a script, to put the client in front of replies a real cluster gives only in a race
 /// (a primary that loses its lease while a write is in flight). <c>ROLE</c> answers as a primary with no replicas;
-/// every other command gets <c>answer(command)</c>, a raw RESP reply. Records every command it received.
+/// every other command gets <c>answer(command)</c>, a raw RESP reply (null: the node closes that connection instead of
+/// answering). Records every command it received.
 /// Binds port 0 on loopback.
 /// </summary>
 internal sealed class ScriptedRespNode : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<string[], string> _answer;
+    private readonly Func<string[], string?> _answer;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<TcpClient> _clients = [];
     private readonly Task _accepting;
 
-    public ScriptedRespNode(Func<string[], string> answer)
+    public ScriptedRespNode(Func<string[], string?> answer)
     {
         _answer = answer;
         _listener.Start();
@@ -58,7 +59,7 @@ internal sealed class ScriptedRespNode : IAsyncDisposable
             var stream = client.GetStream();
             while (await ReadCommandAsync(reader) is { } command)
             {
-                string reply;
+                string? reply;
                 if (command[0].Equals("ROLE", StringComparison.OrdinalIgnoreCase))
                 {
                     Interlocked.Increment(ref _roleProbes);
@@ -68,6 +69,11 @@ internal sealed class ScriptedRespNode : IAsyncDisposable
                 {
                     Received.Enqueue(command);
                     reply = _answer(command);
+                }
+                if (reply is null)
+                {
+                    client.Dispose(); // the connection is lost before this reply
+                    return;
                 }
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(reply), _stop.Token);
             }
