@@ -83,7 +83,12 @@ public sealed class AkkaReplClient : IAsyncDisposable
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var primary = await _topology.WaitForPrimaryAsync(token).ConfigureAwait(false);
+            NodeState primary;
+            try { primary = await _topology.WaitForPrimaryAsync(token).ConfigureAwait(false); }
+            catch (NoPrimaryException e) when (ct.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("the write was cancelled before it was sent", e, ct); // the caller's, not the cluster's
+            }
             var node = primary.Endpoint;
             Task<RespValue>[] replies;
             try

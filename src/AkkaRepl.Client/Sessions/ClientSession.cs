@@ -14,6 +14,11 @@ public sealed class ClientSession
 {
     private readonly AkkaReplClient _client;
     private long _highest;
+    // Writes acknowledged without their LSN (LASTLSN's reply lost with the connection, or cancelled / timed out after
+    // the write's reply), and how many of them a later linearizable read has covered: while some are not covered, the
+    // session has no token for them, and reads linearizably (a read that sees every acknowledged write).
+    private long _writesWithoutToken;
+    private long _writesCovered;
 
     internal ClientSession(AkkaReplClient client, ReadPreference preference)
     {
@@ -30,6 +35,7 @@ public sealed class ClientSession
     {
         var result = await _client.WriteCoreAsync(command, wantLsn: true, ct).ConfigureAwait(false);
         if (result.Lsn is { } lsn) Observe(lsn);
+        else Interlocked.Increment(ref _writesWithoutToken);
         return result;
     }
 
@@ -39,10 +45,18 @@ public sealed class ClientSession
     /// for more (the primary, confirmed by a majority).</summary>
     public async Task<RespValue> ReadAsync(string[] command, bool linearizable = false, CancellationToken ct = default)
     {
-        var level = linearizable ? ReadConsistency.Linearizable
+        var uncovered = Interlocked.Read(ref _writesWithoutToken); // taken before the read: it covers these
+        var level = linearizable || uncovered > Interlocked.Read(ref _writesCovered) ? ReadConsistency.Linearizable
             : HighestLsn > 0 ? ReadConsistency.ReadYourWrites(HighestLsn) : ReadConsistency.Eventual;
         var (reply, applied) = await _client.ReadCoreAsync(command, Preference, level, wantApplied: true, ct).ConfigureAwait(false);
         if (applied is { } seen) Observe(seen);
+        if (level == ReadConsistency.Linearizable && applied is not null)
+        {
+            // The primary's applied LSN after a linearizable read covers every write acknowledged before it.
+            long covered;
+            while ((covered = Interlocked.Read(ref _writesCovered)) < uncovered)
+                if (Interlocked.CompareExchange(ref _writesCovered, uncovered, covered) == covered) break;
+        }
         return reply;
     }
 

@@ -151,7 +151,9 @@ internal sealed class TopologyMonitor : IAsyncDisposable
                     }
                     return (new NodeState(node, NodeRoleKind.Primary, offset, null, smoothed, true, DateTimeOffset.UtcNow), learned);
                 case "slave":
-                    learned.Add((new NodeEndpoint(items[1].AsString()!, (int)items[2].Integer), null));
+                    // A replica that knows no primary (between primaries) names host "?" and port 0: nothing to learn.
+                    if (items[1].AsString() is { Length: > 0 } host && host != "?" && items[2].Integer is >= 1 and <= 65535)
+                        learned.Add((new NodeEndpoint(host, (int)items[2].Integer), null));
                     return (new NodeState(node, NodeRoleKind.Replica, (ulong)items[4].Integer, previous?.LagBytes, smoothed, true, DateTimeOffset.UtcNow), learned);
                 default:
                     throw new RespProtocolException($"ROLE from {node} answered {role}");

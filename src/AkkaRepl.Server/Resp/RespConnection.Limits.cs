@@ -126,6 +126,7 @@ internal sealed partial class RespConnection
         catch (IOException e)
         {
             LogHandshakeFailed(_logger, Id, Remote, e.Message);
+            _waits.Dispose();
             _closing.Dispose();
             return null;
         }

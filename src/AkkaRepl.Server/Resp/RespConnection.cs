@@ -23,6 +23,7 @@ namespace AkkaRepl.Server.Resp;
 internal sealed partial class RespConnection
 {
     private const string ReadOnlyError = "READONLY You can't write against a read only replica.";
+    private const long MaxTimerMilliseconds = uint.MaxValue - 1; // the longest delay CancelAfter accepts
     private static readonly KvReply NotInteger = KvReply.Error("ERR value is not an integer or out of range");
 
     private readonly Socket _socket;
@@ -32,6 +33,9 @@ internal sealed partial class RespConnection
     private readonly ILogger _logger;
     private readonly List<ReadOnlyMemory<byte>> _argv = new();
     private readonly CancellationTokenSource _closing;
+    // Cancels this connection's WAITs once the reader loop ends (the client went away, or sent its last request): a
+    // WAIT can wait for ever (timeout 0, or more replicas than answer), and would hold the connection open until then.
+    private readonly CancellationTokenSource _waits;
     // Who may write to the PipeWriter: a drainer of the reply queue, or the reader loop on its fast path (see ReplyAsync).
     private readonly SemaphoreSlim _output = new(1, 1);
     // Slots enqueued and not yet written: incremented by the reader loop, decremented by the drainer.
@@ -58,6 +62,7 @@ internal sealed partial class RespConnection
         _server = server;
         _logger = logger;
         _closing = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
+        _waits = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
         _user = server.Authenticator.Initial;
     }
@@ -89,12 +94,15 @@ internal sealed partial class RespConnection
         }
         finally
         {
+            // As Redis, which frees a blocked client when it disconnects: nothing is left waiting for replicas for it.
+            try { _waits.Cancel(); } catch (ObjectDisposedException) { }
             try { await ReleaseOutputAsync().ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
             await WaitForRepliesAsync().ConfigureAwait(false); // every reply out (or closing), then the output is ours
             await WaitForBackgroundFlushAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
+            _waits.Dispose();
             _closing.Dispose();
         }
     }
@@ -313,7 +321,12 @@ internal sealed partial class RespConnection
                 storeCommands.Add(argv);
                 hasWrite |= info.IsWrite;
             }
-            else local[i] = info.Name == "unwatch" ? KvReply.Ok : Connection(info.Name, argv, out _);
+            else local[i] = info.Name switch
+            {
+                "unwatch" => KvReply.Ok,
+                "wait" => WaitNow(argv), // as Redis: inside a transaction WAIT does not block
+                _ => Connection(info.Name, argv, out _),
+            };
         }
         var watches = _watches.ToArray();
         KvReply Merge(KvReply stored)
@@ -378,16 +391,35 @@ internal sealed partial class RespConnection
             await ReplyAsync(KvReply.Error("ERR timeout is negative")).ConfigureAwait(false);
             return;
         }
+        if (ms > long.MaxValue - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+        {
+            // As Redis: a deadline past the clock's range. (TimeSpan.FromMilliseconds would throw and drop the connection.)
+            await ReplyAsync(KvReply.Error("ERR timeout is out of range")).ConfigureAwait(false);
+            return;
+        }
         if (!_backend.AcceptsWrites)
         {
             await ReplyAsync(KvReply.Error("ERR WAIT cannot be used with replica instances.")).ConfigureAwait(false);
             return;
         }
         await WaitForOwnWritesAsync().ConfigureAwait(false);
+        // Beyond what a timer can wait (about 49 days) is forever in practice: no timeout, rather than a timer that throws.
+        var timeout = ms == 0 || ms > MaxTimerMilliseconds ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms);
         var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, (int)Math.Clamp(replicas, 0, int.MaxValue),
-            ms == 0 ? null : TimeSpan.FromMilliseconds(ms), _closing.Token);
+            timeout, _waits.Token);
         static async Task<KvReply> Reply(Task<long> count) => KvReply.FromInteger(await count.ConfigureAwait(false));
         await QueuePendingAsync(new ValueTask<KvReply>(Reply(count)), null, isWrite: false).ConfigureAwait(false);
+    }
+
+    /// <summary><c>WAIT</c> inside EXEC: as Redis (a client that may not block), the count of replicas that hold this
+    /// connection's last write now, without waiting.</summary>
+    private KvReply WaitNow(List<ReadOnlyMemory<byte>> argv)
+    {
+        if (!RespParser.TryParseInt64(argv[1].Span, out _) || !RespParser.TryParseInt64(argv[2].Span, out var ms)) return NotInteger;
+        if (ms < 0) return KvReply.Error("ERR timeout is negative");
+        if (!_backend.AcceptsWrites) return KvReply.Error("ERR WAIT cannot be used with replica instances.");
+        var count = _backend.WaitForReplicasAsync(_session.LastWriteLsn, 0, null, CancellationToken.None); // 0: no wait
+        return count.IsCompletedSuccessfully ? KvReply.FromInteger(count.Result) : KvReply.Zero;
     }
 
     // ---- connection commands ----

@@ -7,21 +7,25 @@ namespace AkkaRepl.Client.Tests.Writes;
 
 /// <summary>
 /// A RESP node that answers from a script, to put the client in front of replies a real cluster gives only in a race
-/// (a primary that loses its lease while a write is in flight). <c>ROLE</c> answers as a primary with no replicas;
-/// every other command gets <c>answer(command)</c>, a raw RESP reply. Records every command it received.
+/// (a primary that loses its lease while a write is in flight). <c>ROLE</c> answers as a primary with no replicas
+/// (or with the reply given);
+/// every other command gets <c>answer(command)</c>, a raw RESP reply (null: the node closes that connection instead of
+/// answering). Records every command it received.
 /// Binds port 0 on loopback.
 /// </summary>
 internal sealed class ScriptedRespNode : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<string[], string> _answer;
+    private readonly Func<string[], string?> _answer;
+    private readonly string _role; // the raw ROLE reply
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<TcpClient> _clients = [];
     private readonly Task _accepting;
 
-    public ScriptedRespNode(Func<string[], string> answer)
+    public ScriptedRespNode(Func<string[], string?> answer, string role = "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n")
     {
         _answer = answer;
+        _role = role;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -58,16 +62,21 @@ internal sealed class ScriptedRespNode : IAsyncDisposable
             var stream = client.GetStream();
             while (await ReadCommandAsync(reader) is { } command)
             {
-                string reply;
+                string? reply;
                 if (command[0].Equals("ROLE", StringComparison.OrdinalIgnoreCase))
                 {
                     Interlocked.Increment(ref _roleProbes);
-                    reply = "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n";
+                    reply = _role;
                 }
                 else
                 {
                     Received.Enqueue(command);
                     reply = _answer(command);
+                }
+                if (reply is null)
+                {
+                    client.Dispose(); // the connection is lost before this reply
+                    return;
                 }
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(reply), _stop.Token);
             }

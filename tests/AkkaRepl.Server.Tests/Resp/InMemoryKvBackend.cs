@@ -55,6 +55,24 @@ public sealed class InMemoryKvBackend : IKvBackend, IAsyncDisposable
     /// <summary>Answer of <see cref="WaitsForReplicas"/>: true acts as a cluster member writing above <c>local</c>.</summary>
     public bool ReplicasWaitedFor { get; set; }
 
+    /// <summary>When true, <c>WAIT</c> with a positive count waits (as for replicas that never answer) until its timeout
+    /// or cancellation, then answers 0; else it answers 0 at once.</summary>
+    public bool WaitBlocks { get; set; }
+
+    /// <summary><c>WAIT</c>s waiting now.</summary>
+    public int WaitsInFlight => Volatile.Read(ref _waitsInFlight);
+    private int _waitsInFlight;
+
+    public async Task<long> WaitForReplicasAsync(ulong lsn, int replicas, TimeSpan? timeout, CancellationToken ct)
+    {
+        if (!WaitBlocks || replicas == 0) return 0;
+        Interlocked.Increment(ref _waitsInFlight);
+        try { await Task.Delay(timeout ?? Timeout.InfiniteTimeSpan, ct).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        finally { Interlocked.Decrement(ref _waitsInFlight); }
+        return 0;
+    }
+
     /// <summary>How many times the event loop's gate asked to wait for a burst's commit.</summary>
     public int GateWaits => Volatile.Read(ref _gateWaits);
     private int _gateWaits;
