@@ -8,16 +8,26 @@ namespace AkkaRepl.Server.Cli;
 /// <summary>Talks to nodes' HTTP admin endpoints for the operator verbs (status, promote).</summary>
 internal sealed class AdminClient : IDisposable
 {
+    /// <summary>How long an operator verb may take by default: a switchover waits up to the durability timeout for
+    /// the target to catch up, then for the target to win its election, so it outlives a status call's 5 s.</summary>
+    public static readonly TimeSpan DefaultPostTimeout = TimeSpan.FromMinutes(2);
+
     private readonly HttpClient _http;
+    private readonly HttpClient _verbs;
     private readonly NodeHttp _nodes;
+    private readonly TimeSpan _postTimeout;
 
     /// <param name="token">The admin token (akkarepl.security.admin-token); null: AKKAREPL_ADMIN_TOKEN, if set.</param>
     /// <param name="nodes">HTTP or HTTPS (--tls, --ca); null: plain HTTP.</param>
-    public AdminClient(string? token = null, NodeHttp? nodes = null)
+    /// <param name="postTimeout">How long a verb (POST) may take; null: <see cref="DefaultPostTimeout"/>.</param>
+    public AdminClient(string? token = null, NodeHttp? nodes = null, TimeSpan? postTimeout = null)
     {
         _nodes = nodes ?? NodeHttp.Plain;
+        _postTimeout = postTimeout ?? DefaultPostTimeout;
         _http = _nodes.CreateClient(TimeSpan.FromSeconds(5));
+        _verbs = _nodes.CreateClient(_postTimeout);
         AdminTokenOption.Authorize(_http, token);
+        AdminTokenOption.Authorize(_verbs, token);
     }
 
     public async Task<NodeStatus> StatusAsync(string hostPort, CancellationToken ct)
@@ -60,7 +70,7 @@ internal sealed class AdminClient : IDisposable
     {
         try
         {
-            var response = await _http.PostAsync(_nodes.Url(hostPort, path), null, ct).ConfigureAwait(false);
+            var response = await _verbs.PostAsync(_nodes.Url(hostPort, path), null, ct).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new AkkaReplException($"node {hostPort} refused {path}: {body}");
@@ -70,7 +80,16 @@ internal sealed class AdminClient : IDisposable
         {
             throw _nodes.Explain(hostPort, ex);
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new AkkaReplException($"node {hostPort} did not answer {path} within {_postTimeout.TotalSeconds:0.###} s; " +
+                                        "it may still be under way: check with akkarepl status");
+        }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _verbs.Dispose();
+    }
 }
