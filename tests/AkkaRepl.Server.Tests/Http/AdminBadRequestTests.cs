@@ -57,4 +57,24 @@ public sealed class AdminBadValueTests
         Assert.Equal("primary", node.GetStatus().Role);
         Assert.True(node.AcceptsWrites);
     }
+
+    /// <summary>GET /admin/backup/wal from an LSN inside a record used to answer 500 with an empty body (the log
+    /// reader's ArgumentException escaped the handler).</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_wal_request_from_inside_a_record_is_refused_with_the_reason()
+    {
+        await Task.Yield();
+        using var dir = new TempDataDir();
+        await using var node = await NodeHost.StartAsync(new AkkaReplOptions
+        {
+            Node = new NodeOptions { NodeId = "n1", ClusterId = "c", DataDir = dir.Path, RespPort = 0, HttpPort = 0, ReplicationPort = 0 },
+        }, new CapturingLoggerFactory(), default);
+        Assert.True(node.Wal.FlushedLsn.Value > 3, $"the log holds a record past LSN 3 (flushed {node.Wal.FlushedLsn})");
+        using var http = new HttpClient();
+        using var response = await http.GetAsync($"http://127.0.0.1:{node.HttpPort}/admin/backup/wal?from=3");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(body);
+        Assert.StartsWith("node n1 has no record starting at LSN 3", json.RootElement.GetProperty("error").GetString());
+    }
 }
