@@ -56,11 +56,14 @@ internal sealed class AdminClient : IDisposable
     {
         var first = await StatusAsync(hostPort, ct).ConfigureAwait(false);
         if (first.Members.Count == 0)
-            return [(new MemberAddress(first.NodeId, hostPort.Split(':')[0], 0, int.Parse(hostPort.Split(':')[1]), 0), first, null)];
+        {
+            var (host, port) = NodeHttp.SplitHostPort(hostPort);
+            return [(new MemberAddress(first.NodeId, host, 0, port, 0), first, null)];
+        }
         var all = first.Members.Select(async m =>
         {
             if (m.Id == first.NodeId) return (m, (NodeStatus?)first, (string?)null);
-            try { return (m, await StatusAsync($"{m.Host}:{m.HttpPort}", ct).ConfigureAwait(false), null); }
+            try { return (m, await StatusAsync(NodeHttp.HostPort(m.Host, m.HttpPort), ct).ConfigureAwait(false), null); }
             catch (AkkaReplException ex) { return (m, null, ex.Message); }
         });
         return await Task.WhenAll(all).ConfigureAwait(false);
