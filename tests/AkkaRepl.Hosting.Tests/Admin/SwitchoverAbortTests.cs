@@ -34,6 +34,13 @@ public sealed class SwitchoverAbortTests(Xunit.Abstractions.ITestOutputHelper ou
 
         using (var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) })
         {
+            // Warm up the endpoint and the client first, so the cut falls inside the hand-over's wait, not before
+            // the request reached the node (the first request of a process can take longer than 500 ms).
+            await Eventually.WaitAsync(async () =>
+            {
+                try { return (await http.GetAsync($"http://127.0.0.1:{primary.Endpoints.HttpPort}/status")).IsSuccessStatusCode; }
+                catch (OperationCanceledException) { return false; }
+            }, Patience, "p's HTTP endpoint answers within 500 ms");
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
                 http.PostAsync($"http://127.0.0.1:{primary.Endpoints.HttpPort}/admin/switchover?to=r2", null));
         }
