@@ -27,6 +27,10 @@ public sealed record SecurityOptions : IValidatableOptions
     {
         if (AdminToken is { Length: < 16 })
             context.Add($"{context.PathOf(nameof(AdminToken))} is {AdminToken.Length} characters long: use at least 16 (e.g. `openssl rand -base64 32`)");
+        // The token check compares it with the header's value, which HTTP trims: such a token could never match.
+        if (AdminToken is { Length: > 0 } token && (char.IsWhiteSpace(token[0]) || char.IsWhiteSpace(token[^1]) || token.Any(char.IsControl)))
+            context.Add($"{context.PathOf(nameof(AdminToken))} has whitespace or control characters at its start or end (or control characters inside): " +
+                        "an HTTP Authorization header cannot carry them, so no request could ever match it; remove them (a newline from a secret file?)");
         if (ProtectStatus && AdminToken is null)
             context.Add($"{context.PathOf(nameof(ProtectStatus))} = on needs {context.PathOf(nameof(AdminToken))}");
         var users = context.PathOf(nameof(Users));

@@ -27,8 +27,26 @@ internal sealed class ChangeFeedReader(EmbeddedNode embedded) : IChangeFeed
         var node = embedded.Running;
         var wal = node.Wal;
         if (from < wal.FirstLsn) throw new ChangeFeedGapException(from, wal.FirstLsn);
-        await foreach (var record in wal.ReadAsync(from, WalReadLimit.Flushed, ct).ConfigureAwait(false))
+        var records = wal.ReadAsync(from, WalReadLimit.Flushed, ct).GetAsyncEnumerator(ct);
+        await using (records.ConfigureAwait(false))
         {
+            while (true)
+            {
+                AppliedChange? change;
+                try { change = await NextAsync(node, records, ct).ConfigureAwait(false); }
+                catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
+                if (change is null) yield break;
+                yield return change;
+            }
+        }
+    }
+
+    /// <summary>The next command record once applied; null at the end of the log (the reader stopped).</summary>
+    private async Task<AppliedChange?> NextAsync(Server.Node.NodeHost node, IAsyncEnumerator<WalRecord> records, CancellationToken ct)
+    {
+        while (await records.MoveNextAsync().ConfigureAwait(false))
+        {
+            var record = records.Current;
             if (record.Kind != WalRecordKind.Command || record.Payload.IsEmpty) continue;
             await node.Applier.WaitForAppliedAsync(record.EndLsn, ct).ConfigureAwait(false);
             var payload = record.Payload.ToArray(); // the reader's buffers are reused
@@ -40,9 +58,10 @@ internal sealed class ChangeFeedReader(EmbeddedNode embedded) : IChangeFeed
                 description = command?.ToString() ?? "(an application command this node does not run)";
             }
             else description = KvStore.Describe(payload);
-            yield return new AppliedChange(record.Generation, record.Lsn, record.EndLsn,
+            return new AppliedChange(record.Generation, record.Lsn, record.EndLsn,
                 DateTimeOffset.UnixEpoch.AddTicks(record.CommitTimestampMicros * 10), command, description, payload);
         }
+        return null;
     }
 
     public async IAsyncEnumerable<AppliedChange> FollowAsync(string subscriber, [EnumeratorCancellation] CancellationToken ct = default)

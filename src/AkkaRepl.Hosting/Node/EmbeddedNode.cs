@@ -26,6 +26,16 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
     /// <summary>Cancelled when the node starts to stop: waits of writes and reads end with it.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
+    /// <summary>True when a wait under <paramref name="ct"/> was ended by the node stopping, not by its caller: the
+    /// applier and the log end their waits with OperationCanceledException (or the log reader's "writer stopped").</summary>
+    public bool StoppedUnder(Exception error, CancellationToken ct) =>
+        error is OperationCanceledException or InvalidOperationException or ObjectDisposedException
+        && _stopping.IsCancellationRequested && !ct.IsCancellationRequested;
+
+    /// <summary>What a wait ended by the node stopping throws.</summary>
+    public static NodeNotRunningException StoppedWhileWaiting() =>
+        new("the AkkaRepl node stopped (the host is shutting down) while this call waited");
+
     /// <summary>The bound options (null until the host started the node).</summary>
     public AkkaReplOptions? Options { get; private set; }
 

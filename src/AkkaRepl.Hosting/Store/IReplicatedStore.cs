@@ -12,8 +12,9 @@ namespace AkkaRepl.Hosting.Store;
 /// primary), <see cref="ReadNotServedException"/> (retryable: a bounded-staleness read on a replica too far behind,
 /// or a linearizable read on a primary that could not confirm its leadership with a majority; it names the primary),
 /// <see cref="DurabilityNotReachedException"/> (policy <c>fail</c>), <see cref="DurabilityUnreachableException"/>,
-/// <see cref="StateMachines.CommandRejectedException"/> (e.g. incrementing text), <see cref="Node.NodeNotRunningException"/>,
-/// and <see cref="OperationCanceledException"/> when the token is cancelled. Cancelling a write stops the wait, not the
+/// <see cref="StateMachines.CommandRejectedException"/> (e.g. incrementing text), <see cref="Node.NodeNotRunningException"/>
+/// (not started, or stopped, also while the call waited), and <see cref="OperationCanceledException"/> only when the
+/// caller's token is cancelled. Cancelling a write stops the wait, not the
 /// write: once in the log it is applied.</para>
 /// </summary>
 public interface IReplicatedStore

@@ -26,12 +26,14 @@ internal sealed class ReplicatedState<TMachine, TCommand>(EmbeddedNode embedded)
     {
         ArgumentNullException.ThrowIfNull(read);
         var node = embedded.Running;
-        await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false);
+        try { await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false); }
+        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
         var applied = node.Applier.AppliedLsn;
         var machine = embedded.CurrentApp() as ApplicationStateMachine<TMachine, TCommand>
             ?? throw new InvalidOperationException($"the node does not run the state machine {typeof(TMachine).Name}");
         var (value, at) = machine.Read(read);
-        await ConsistentReads.AfterAsync(embedded, consistency, at, ct).ConfigureAwait(false);
+        try { await ConsistentReads.AfterAsync(embedded, consistency, at, ct).ConfigureAwait(false); }
+        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
         return new ReadResult<T>(value, at, applied);
     }
 }

@@ -46,19 +46,26 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
     {
         ArgumentNullException.ThrowIfNull(key);
         var node = embedded.Running;
-        await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false);
+        try { await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false); }
+        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
         var store = node.Store;
         var keyBytes = Encoding.UTF8.GetBytes(key);
         // The version is read after the value: it is at least the value's, so waiting for it covers the value.
         var applied = node.Applier.AppliedLsn;
         var reply = store.ExecuteRead([Encoding.UTF8.GetBytes("GET"), keyBytes]);
         var version = store.GetVersion(keyBytes);
-        await ConsistentReads.AfterAsync(embedded, consistency, version, ct).ConfigureAwait(false);
+        try { await ConsistentReads.AfterAsync(embedded, consistency, version, ct).ConfigureAwait(false); }
+        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
         if (reply.IsError) throw new CommandRejectedException(reply.Text!);
         return new ReadResult<string?>(reply.IsNil ? null : Encoding.UTF8.GetString(reply.BulkMemory.Span), version, applied);
     }
 
-    public Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default) => embedded.Running.Applier.WaitForAppliedAsync(lsn, ct);
+    public async Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default)
+    {
+        var node = embedded.Running;
+        try { await node.Applier.WaitForAppliedAsync(lsn, ct).ConfigureAwait(false); }
+        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
+    }
 
     public Task PromoteAsync(string reason, CancellationToken ct = default) => embedded.Running.Coordinator.PromoteAsync(reason, ct);
 

@@ -54,7 +54,15 @@ public sealed partial class Coordinator
                 if (Role == NodeRole.Primary && WritingGeneration == generation) _acceptsWrites = true;
                 throw new AkkaReplException($"switchover to {target} aborted: it holds the log to {held}, not {end}, after {_c.Replication.DurabilityTimeout.TotalMilliseconds:0} ms; writes resumed here");
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(2), _c.Time, ct).ConfigureAwait(false);
+            try { await Task.Delay(TimeSpan.FromMilliseconds(2), _c.Time, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                // The caller went away (an HTTP request cut, Ctrl-C): nothing was handed over yet, so this node goes
+                // on as the primary, as on a timeout. Left refusing writes, it would keep its lease and no election
+                // would ever come.
+                if (Role == NodeRole.Primary && WritingGeneration == generation) _acceptsWrites = true;
+                throw;
+            }
         }
         Elect(s => s.HandOver(ElectionNow, target));
         var handedOver = _c.Time.GetTimestamp();

@@ -22,7 +22,8 @@ public sealed class PeerHttp(bool https, LinkTls? tls, string? bearerToken)
     public bool Https => https;
 
     /// <summary>The URL of a peer's <c>/status</c>.</summary>
-    public string StatusUrl(string host, int port) => $"{(https ? "https" : "http")}://{host}:{port}/status";
+    public string StatusUrl(string host, int port) =>
+        $"{(https ? "https" : "http")}://{(host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host)}:{port}/status"; // an IPv6 literal in brackets
 
     /// <summary>A client for peer calls; the caller owns it (one per component, kept for its life).</summary>
     public HttpClient CreateClient(TimeSpan timeout)

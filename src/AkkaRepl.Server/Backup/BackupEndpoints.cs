@@ -82,10 +82,26 @@ internal static class BackupEndpoints
         context.Response.Headers[EndHeader] = end.Value.ToString(CultureInfo.InvariantCulture);
         context.Response.ContentType = "application/octet-stream";
         if (from == end.Value) return;
-        await foreach (var record in wal.ReadAsync(new Lsn(from), Wal.WalReadLimit.Flushed, ct).ConfigureAwait(false))
+        var records = wal.ReadAsync(new Lsn(from), Wal.WalReadLimit.Flushed, ct).GetAsyncEnumerator(ct);
+        await using (records.ConfigureAwait(false))
         {
-            await context.Response.Body.WriteAsync(WalRecordsFile.Encode(record), ct).ConfigureAwait(false);
-            if (record.EndLsn >= end) break;
+            bool more;
+            try { more = await records.MoveNextAsync().ConfigureAwait(false); }
+            catch (ArgumentException) when (!context.Response.HasStarted)
+            {
+                // Nothing sent yet: a start inside a record is the caller's mistake, not a server error.
+                context.Response.Headers.Remove(EndHeader);
+                await Results.Json(new { error = $"node {node.NodeId} has no record starting at LSN {from}: from must be a record boundary (the end LSN of a record, or the log's first LSN {wal.FirstLsn})" },
+                    StatusJson.Options, statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            while (more)
+            {
+                var record = records.Current;
+                await context.Response.Body.WriteAsync(WalRecordsFile.Encode(record), ct).ConfigureAwait(false);
+                if (record.EndLsn >= end) break;
+                more = await records.MoveNextAsync().ConfigureAwait(false);
+            }
         }
     }
 

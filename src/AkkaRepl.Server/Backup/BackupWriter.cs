@@ -122,7 +122,7 @@ internal sealed class BackupWriter(Action<string> progress, string? token = null
     }
 
     private static string Address(string given, MemberAddress member) =>
-        member.HttpPort == 0 ? given : $"{member.Host}:{member.HttpPort}";
+        member.HttpPort == 0 ? given : Cli.NodeHttp.HostPort(member.Host, member.HttpPort);
 
     private async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string url, CancellationToken ct)
     {

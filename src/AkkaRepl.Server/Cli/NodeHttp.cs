@@ -56,6 +56,20 @@ internal sealed class NodeHttp
         return (trimmed, new NodeHttp(tls, caFile));
     }
 
+    /// <summary>HOST:PORT for a URL: an IPv6 literal goes in brackets (<c>[::1]:7380</c>).</summary>
+    public static string HostPort(string host, int port) =>
+        host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
+
+    /// <summary>Splits HOST:PORT at its last ':' (so <c>[::1]:7380</c> works); the host keeps no brackets.</summary>
+    /// <exception cref="AkkaReplException">No port, or not a number.</exception>
+    public static (string Host, int Port) SplitHostPort(string hostPort)
+    {
+        var colon = hostPort.LastIndexOf(':');
+        if (colon <= 0 || hostPort.EndsWith(']') || !int.TryParse(hostPort.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+            throw new AkkaReplException($"'{hostPort}' is not a node address: expected HOST:PORT (an IPv6 address in brackets: [::1]:7380)");
+        return (hostPort[..colon].Trim('[', ']'), port);
+    }
+
     public string Url(string hostPort, string path) => $"{(Tls ? "https" : "http")}://{hostPort}{path}";
 
     /// <summary>A client that checks node certificates against <c>--ca</c> (or the system store) and remembers why one failed.</summary>

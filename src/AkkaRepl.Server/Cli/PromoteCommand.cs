@@ -30,7 +30,7 @@ internal static class PromoteCommand
                 {
                     try
                     {
-                        await admin.PostAsync($"{member.Host}:{member.HttpPort}", $"/admin/follow?primary={status.NodeId}&generation={status.Generation}", ct).ConfigureAwait(false);
+                        await admin.PostAsync(NodeHttp.HostPort(member.Host, member.HttpPort), $"/admin/follow?primary={status.NodeId}&generation={status.Generation}", ct).ConfigureAwait(false);
                         Console.Out.WriteLine($"{member.Id} follows {status.NodeId}.");
                     }
                     catch (AkkaReplException ex)

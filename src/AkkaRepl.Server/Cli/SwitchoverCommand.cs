@@ -30,7 +30,7 @@ internal static class SwitchoverCommand
                 var primary = members.FirstOrDefault(m => m.Status?.Role == "primary")
                     is { Status: not null } found ? found.Member : throw new AkkaReplException("no member reports itself primary right now; try again in a moment");
                 var target = parse.GetValue(to)!;
-                await admin.PostAsync($"{primary.Host}:{primary.HttpPort}", $"/admin/switchover?to={Uri.EscapeDataString(target)}", ct).ConfigureAwait(false);
+                await admin.PostAsync(NodeHttp.HostPort(primary.Host, primary.HttpPort), $"/admin/switchover?to={Uri.EscapeDataString(target)}", ct).ConfigureAwait(false);
                 Console.Out.WriteLine($"{target} is now the primary (was {primary.Id}).");
                 return CliErrors.Ok;
             }

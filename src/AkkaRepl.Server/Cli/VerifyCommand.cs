@@ -36,7 +36,7 @@ internal static class VerifyCommand
                 var status = await client.StatusAsync(address, ct).ConfigureAwait(false);
                 IReadOnlyList<VerifyTarget> targets = status.Members.Count == 0
                     ? [new VerifyTarget(status.NodeId, address)]
-                    : status.Members.Select(m => new VerifyTarget(m.Id, m.Id == status.NodeId ? address : $"{m.Host}:{m.HttpPort}")).ToList();
+                    : status.Members.Select(m => new VerifyTarget(m.Id, m.Id == status.NodeId ? address : NodeHttp.HostPort(m.Host, m.HttpPort))).ToList();
                 var report = await new Verifier(client, parse.GetValue(leafKeys)).RunAsync(targets, ct).ConfigureAwait(false);
                 if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, StatusJson.Options));
                 else Print(report);

@@ -110,6 +110,8 @@ internal sealed class AdminHttpServer(NodeHost node, ILoggerFactory loggers)
         {
             if (node.Members.All(m => m.Id != primary))
                 return Results.Json(new { error = $"'{primary}' is not a member" }, StatusJson.Options, statusCode: 400);
+            if (primary == node.NodeId.Value)
+                return Results.Json(new { error = $"'{primary}' is this node: a node follows another member (to make it the primary, use promote)" }, StatusJson.Options, statusCode: 400);
             await node.Coordinator.FollowAsync(primary, new Core.Ids.Generation(generation), $"told by an operator to follow {primary}", ct).ConfigureAwait(false);
             return Results.Json(node.GetStatus(), StatusJson.Options);
         });

@@ -30,7 +30,7 @@ internal sealed partial class VerifyService(NodeHost node, AkkaReplOptions optio
         var self = options.Node.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : options.Node.BindAddress;
         var selfTarget = new VerifyTarget(node.NodeId.Value, $"{self}:{node.HttpPort}");
         if (node.Members.Count == 0) return [selfTarget];
-        return node.Members.Select(m => m.Id == node.NodeId.Value ? selfTarget : new VerifyTarget(m.Id, $"{m.Host}:{m.HttpPort}")).ToList();
+        return node.Members.Select(m => m.Id == node.NodeId.Value ? selfTarget : new VerifyTarget(m.Id, Cli.NodeHttp.HostPort(m.Host, m.HttpPort))).ToList();
     }
 
     public async Task<VerifyReport> RunAsync(CancellationToken ct)

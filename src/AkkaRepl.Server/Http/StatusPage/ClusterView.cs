@@ -20,7 +20,7 @@ internal sealed class ClusterView(NodeHost node)
         var members = self.Members.Count > 0 ? self.Members : [new MemberAddress(self.NodeId, "127.0.0.1", node.RespPort, node.HttpPort, node.ReplicationPort)];
         var entries = await Task.WhenAll(members.Select(async m =>
         {
-            var entry = new JsonObject { ["id"] = m.Id, ["address"] = $"{m.Host}:{m.HttpPort}" };
+            var entry = new JsonObject { ["id"] = m.Id, ["address"] = Cli.NodeHttp.HostPort(m.Host, m.HttpPort) };
             if (m.Id == self.NodeId)
             {
                 entry["status"] = JsonSerializer.SerializeToNode(self, StatusJson.Options);
