@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using AkkaRepl.Core.Options;
@@ -10,6 +11,9 @@ namespace AkkaRepl.Server.Security;
 /// HTTP middleware of the admin endpoint: the write verbs (everything under <c>/admin/</c>, and any method but GET
 /// or HEAD, so a future verb is covered without a change here) need <c>Authorization: Bearer &lt;admin-token&gt;</c>;
 /// read-only endpoints need it too when <c>protect-status</c> is on. Tokens are compared in fixed time.
+/// <para>Without a token the write verbs answer loopback clients only (as RESP without users listens on loopback only):
+/// they include promote, follow and the whole data set (<c>/admin/backup/snapshot</c>), so a node reachable from a
+/// network must not serve them to anyone there, unless <c>allow-unauthenticated-remote</c> says so.</para>
 /// </summary>
 public sealed partial class AdminTokenGate(SecurityOptions options, ILogger logger)
 {
@@ -21,6 +25,14 @@ public sealed partial class AdminTokenGate(SecurityOptions options, ILogger logg
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
+        if (_token is null && IsWriteVerb(context.Request) && !options.AllowUnauthenticatedRemote && !IsLocal(context.Connection.RemoteIpAddress))
+        {
+            LogRemoteRefused(logger, context.Request.Method, context.Request.Path.ToString(), context.Connection.RemoteIpAddress?.ToString() ?? "?");
+            await RefuseAsync(context, StatusCodes.Status403Forbidden,
+                "admin verbs from another machine need akkarepl.security.admin-token (none is configured, so they answer " +
+                "loopback clients only); or set akkarepl.security.allow-unauthenticated-remote = on").ConfigureAwait(false);
+            return;
+        }
         if (_token is null || !(options.ProtectStatus || IsWriteVerb(context.Request)))
         {
             await next(context).ConfigureAwait(false);
@@ -45,6 +57,10 @@ public sealed partial class AdminTokenGate(SecurityOptions options, ILogger logg
         await next(context).ConfigureAwait(false);
     }
 
+    /// <summary>A loopback client (an IPv4 one may arrive mapped to IPv6); no address at all is an in-process one.</summary>
+    private static bool IsLocal(IPAddress? remote) =>
+        remote is null || IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
+
     private static Task RefuseAsync(HttpContext context, int status, string error)
     {
         context.Response.StatusCode = status;
@@ -53,4 +69,7 @@ public sealed partial class AdminTokenGate(SecurityOptions options, ILogger logg
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP {Method} {Path} from {Remote} refused: wrong admin token")]
     private static partial void LogWrongToken(ILogger logger, string method, string path, string remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP {Method} {Path} from {Remote} refused: no admin token is configured, so admin verbs answer loopback clients only")]
+    private static partial void LogRemoteRefused(ILogger logger, string method, string path, string remote);
 }
