@@ -12,7 +12,7 @@ internal static class PromoteCommand
     public static Command Create()
     {
         var node = new Option<string>("--node") { Description = "HTTP address (HOST:PORT, or https://HOST:PORT) of the replica to promote.", Required = true };
-        var command = new Command("promote", "Make a replica the primary of a new generation; the others follow it.");
+        var command = new Command("promote", "Make a replica the primary of a new generation; the others follow it. Static roles only (akkarepl.election.enabled = off); with elections on, use switchover.");
         command.Options.Add(node);
         var token = AdminTokenOption.Create();
         command.Options.Add(token);

@@ -23,10 +23,7 @@ public sealed class SwitchoverAbortTests(Xunit.Abstractions.ITestOutputHelper ou
             // The hand-over waits this long for r2; the request is gone long before.
             ExtraHocon = "akkarepl.replication.durability-timeout = 60 s",
         };
-        foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StartAsync(id);
-        var primary = cluster.Store("p");
-        await Eventually.WaitAsync(async () => !(await primary.SetAsync("k", "1", Durability.Quorum)).Degraded,
-            Patience, "p holds its lease and writes at quorum");
+        var primary = await cluster.StartAllAsync(Patience, value: "1");
 
         // r2 falls behind: the hand-over to it must wait.
         cluster.Isolate("r2");

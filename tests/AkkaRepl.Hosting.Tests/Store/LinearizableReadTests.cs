@@ -36,10 +36,7 @@ public sealed class LinearizableReadTests(ITestOutputHelper output)
     public async Task A_deposed_primary_never_serves_a_linearizable_read_of_the_old_value_and_follows_after_the_heal()
     {
         await using var cluster = new EmbeddedCluster("p", "r1", "r2") { Elections = true };
-        foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StartAsync(id);
-        var old = cluster.Store("p");
-        await Eventually.WaitAsync(async () => !(await old.SetAsync("k", "old", Durability.Quorum)).Degraded,
-            Patience, "p holds its lease and writes at quorum");
+        var old = await cluster.StartAllAsync(Patience, value: "old");
         Assert.Equal("old", (await old.GetAsync("k", ReadConsistency.Linearizable)).Value);
         using var cts = new CancellationTokenSource(Patience * 2);
         await using var roles = old.WatchRoleChangesAsync(cts.Token).GetAsyncEnumerator(cts.Token);

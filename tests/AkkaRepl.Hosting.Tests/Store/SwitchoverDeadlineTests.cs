@@ -39,9 +39,7 @@ public sealed class SwitchoverDeadlineTests(ITestOutputHelper output)
             Elections = true,
             ExtraHocon = "akkarepl.replication.durability-timeout = 2 s",
         };
-        foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StartAsync(id);
-        var store = cluster.Store("p");
-        await Eventually.WaitAsync(async () => !(await store.SetAsync("k", "v", Durability.Quorum)).Degraded, Patience, "p holds its lease and writes at quorum");
+        var store = await cluster.StartAllAsync(Patience);
         var p = cluster.Service<Node.EmbeddedNode>("p").Running;
 
         // r1 gets no more of p's log (its acks and votes still reach p), and p writes once more: r1 cannot catch up.

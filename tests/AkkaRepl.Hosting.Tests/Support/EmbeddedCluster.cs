@@ -79,6 +79,18 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             """;
     }
 
+    /// <summary>Starts every member in order, then waits until the first (the initial primary) holds its lease: a write
+    /// of <paramref name="value"/> to key <c>k</c> at quorum is not degraded. Returns the first member's store.</summary>
+    public async Task<IReplicatedStore> StartAllAsync(TimeSpan patience, string value = "v")
+    {
+        foreach (var id in _ids) await StartAsync(id);
+        var store = Store(_ids[0]);
+        await AkkaRepl.Testing.Waits.Eventually.WaitAsync(
+            async () => !(await store.SetAsync("k", value, AkkaRepl.Replication.Primary.Durability.Quorum)).Degraded,
+            patience, $"{_ids[0]} holds its lease and writes at quorum");
+        return store;
+    }
+
     public async Task<IHost> StartAsync(string id)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -141,7 +141,6 @@ public sealed class ReplicaSessionTests
         Assert.Equal(ReplicaLinkState.Disconnected, session.State);
     }
 
-    /// <summary>Fake time that counts the timers made from it, and lets a test wait for the next one.</summary>
     /// <summary>
     /// A replica serves bounded-staleness reads as fresh as the primary's last heartbeat. A primary whose lease lapsed
     /// (cut off from the majority, which may elect another primary and commit) used to go on stamping its heartbeats
@@ -151,6 +150,7 @@ public sealed class ReplicaSessionTests
     [Fact(Timeout = 30_000)]
     public async Task Heartbeats_vouch_for_freshness_only_while_the_primary_may()
     {
+        await Task.Yield();
         await using var log = await TempWal.OpenAsync();
         var (socket, peer) = await SocketPair.ConnectAsync();
         await using var link = new FrameConnection(socket, maxFrameBytes: 1 << 20);
@@ -189,6 +189,7 @@ public sealed class ReplicaSessionTests
         await run;
     }
 
+    /// <summary>Fake time that counts the timers made from it, and lets a test wait for the next one.</summary>
     private sealed class TimerCountingTime : FakeTimeProvider
     {
         private readonly object _gate = new();
