@@ -25,10 +25,15 @@ internal static class ConsistentReads
         var node = embedded.Running;
         switch (consistency.Kind)
         {
+            case ReadConsistencyKind.Eventual:
+                break;
             case ReadConsistencyKind.ReadYourWrites:
                 await node.Applier.WaitForAppliedAsync(consistency.Token, ct).ConfigureAwait(false);
                 break;
             case ReadConsistencyKind.BoundedStaleness:
+                // The public constructor takes any bound: one that is not positive could never be met.
+                if (consistency.Bound <= TimeSpan.Zero)
+                    throw new ArgumentOutOfRangeException(nameof(consistency), consistency.Bound, "a bounded-staleness read needs a positive bound");
                 Refuse(embedded, consistency, await embedded.Reads.AdmitAsync(Resp.ReadConsistency.BoundedStaleness(consistency.Bound), ct).ConfigureAwait(false));
                 break;
             case ReadConsistencyKind.Linearizable:
@@ -36,6 +41,8 @@ internal static class ConsistentReads
                 Refuse(embedded, consistency, await embedded.Reads.AdmitAsync(Resp.ReadConsistency.Linearizable, ct).ConfigureAwait(false));
                 Refuse(embedded, consistency, await embedded.Reads.CompleteAsync(Resp.ReadConsistency.Linearizable, node.Applier.AppliedLsn, ct).ConfigureAwait(false));
                 break;
+            default: // a cast from a number that is no kind: served as eventual it would promise what it does not keep
+                throw new ArgumentOutOfRangeException(nameof(consistency), consistency.Kind, "not a read consistency kind");
         }
     }
 

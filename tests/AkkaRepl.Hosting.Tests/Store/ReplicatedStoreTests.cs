@@ -134,4 +134,22 @@ public sealed class ReplicatedStoreTests
         var status = await replica.WatchStatusAsync(TimeSpan.FromMilliseconds(50), cts.Token).FirstAsync(cts.Token);
         Assert.Equal("primary", status.Role);
     }
+
+    /// <summary>A read consistency made with the public constructor is checked: an undefined kind used to be served as
+    /// eventual, and a bounded-staleness bound that is not positive could never be met.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_read_consistency_that_is_no_kind_or_has_no_positive_bound_is_refused_naming_it()
+    {
+        await Task.Yield();
+        await using var cluster = new EmbeddedCluster("solo");
+        await cluster.StartAsync("solo");
+        var store = cluster.Store("solo");
+        await store.SetAsync("a", "1");
+
+        var unknown = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.GetAsync("a", new ReadConsistency((ReadConsistencyKind)7, Lsn.Zero)));
+        Assert.Contains("not a read consistency kind", unknown.Message);
+        var zero = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.GetAsync("a", new ReadConsistency(ReadConsistencyKind.BoundedStaleness, Lsn.Zero)));
+        Assert.Contains("positive bound", zero.Message);
+        Assert.Equal("1", (await store.GetAsync("a", default(ReadConsistency))).Value); // default is eventual
+    }
 }
