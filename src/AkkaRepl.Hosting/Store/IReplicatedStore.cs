@@ -12,7 +12,8 @@ namespace AkkaRepl.Hosting.Store;
 /// primary), <see cref="ReadNotServedException"/> (retryable: a bounded-staleness read on a replica too far behind,
 /// or a linearizable read on a primary that could not confirm its leadership with a majority; it names the primary),
 /// <see cref="DurabilityNotReachedException"/> (policy <c>fail</c>), <see cref="DurabilityUnreachableException"/>,
-/// <see cref="StateMachines.CommandRejectedException"/> (e.g. incrementing text), <see cref="Node.NodeNotRunningException"/>
+/// <see cref="StateMachines.CommandRejectedException"/> (e.g. incrementing text), <see cref="Core.Components.ComponentFailedException"/>
+/// (an application state machine's apply threw something else: the node stops), <see cref="Node.NodeNotRunningException"/>
 /// (not started, or stopped, also while the call waited), and <see cref="OperationCanceledException"/> only when the
 /// caller's token is cancelled. Cancelling a write stops the wait, not the
 /// write: once in the log it is applied.</para>
