@@ -14,7 +14,8 @@ public enum ReadConsistencyKind
     /// (the value's LSN is waited for until a majority flushed it).</summary>
     Linearizable = 2,
     /// <summary>Served only while this node's state is at most <see cref="ReadConsistency.Bound"/> behind the primary,
-    /// measured in time from the commit timestamps in the log (the primary serves it at once); otherwise
+    /// measured in time from the commit timestamps in the log (the primary serves it at once, once it applied the log it
+    /// inherited); otherwise
     /// <see cref="ReadNotServedException"/>.</summary>
     BoundedStaleness = 3,
 }

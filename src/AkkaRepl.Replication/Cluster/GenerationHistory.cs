@@ -31,6 +31,18 @@ public sealed class GenerationHistory
         get { lock (_gate) return _entries.ToArray(); }
     }
 
+    /// <summary>Where <paramref name="generation"/> started, or null when the history has no entry for it. No copy:
+    /// read on every bounded-staleness and linearizable read of a primary.</summary>
+    public Lsn? StartOf(Generation generation)
+    {
+        lock (_gate)
+        {
+            for (var i = _entries.Count - 1; i >= 0; i--)
+                if (_entries[i].Generation == generation) return _entries[i].Lsn;
+            return null;
+        }
+    }
+
     /// <summary>The newest generation in the history (<see cref="Generation.None"/> when empty).</summary>
     public Generation Latest
     {

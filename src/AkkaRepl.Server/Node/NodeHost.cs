@@ -278,23 +278,13 @@ public sealed partial class NodeHost : IAsyncDisposable
         // them in both places (the next handshake cuts again), never in neither.
         var saved = _wal!.FlushedLsn;
         var removed = _wal.ReadRange(cut, saved);
-        if (removed.Count > 0)
-        {
-            var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), cut, Coordinator.Generation, removed, _time.GetUtcNow());
-            LogRolledBack(_logger, removed.Count, cut.Value, file);
-        }
+        SaveRollback(removed);
         // Snapshots past the cut go (durably) before the cut does: a crash between the two then leaves the suffix
         // in the log with older snapshots (the next handshake cuts again), never a snapshot past the log's end.
         _checkpointer!.DiscardAfter(cut);
         // The cut comes after every append still queued in the WAL (a primary that just stepped down may have writes in
         // flight, never acknowledged): it removes those too, and they are saved as well, in a file that follows on.
-        var late = (await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false)).Where(r => r.Lsn >= saved).ToList();
-        if (late.Count > 0)
-        {
-            var from = late[0].Lsn;
-            var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), from, Coordinator.Generation, late, _time.GetUtcNow());
-            LogRolledBack(_logger, late.Count, from.Value, file);
-        }
+        SaveRollback((await _wal.TruncateAfterAsync(cut, ct).ConfigureAwait(false)).Where(r => r.Lsn >= saved).ToList());
         _history!.TrimTo(cut);
         var state = _applier.State;
         if (_applier.AppliedLsn > cut)
@@ -355,9 +345,14 @@ public sealed partial class NodeHost : IAsyncDisposable
         var end = _wal!.FlushedLsn;
         var common = _history!.CommonPoint(end, begin.History, new Lsn(ulong.MaxValue));
         var from = Lsn.Max(common, _wal.FirstLsn);
-        if (from >= end) return;
-        var removed = _wal.ReadRange(from, end);
+        if (from < end) SaveRollback(_wal.ReadRange(from, end));
+    }
+
+    /// <summary>Saves records removed from the log (a contiguous run) to a rollback file of their own, and says so.</summary>
+    private void SaveRollback(IReadOnlyList<WalRecord> removed)
+    {
         if (removed.Count == 0) return;
+        var from = removed[0].Lsn;
         var file = RollbackFile.Write(Path.Combine(_dataDir, "rollback"), from, Coordinator.Generation, removed, _time.GetUtcNow());
         LogRolledBack(_logger, removed.Count, from.Value, file);
     }

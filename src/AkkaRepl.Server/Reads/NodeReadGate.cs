@@ -115,8 +115,7 @@ public sealed class NodeReadGate : IReadGate
     private Lsn? InheritedLogStart()
     {
         if (_node.Coordinator.WritingGeneration is not { } generation) return null;
-        var start = _node.History.Entries.LastOrDefault(e => e.Generation == generation);
-        return start.Generation == generation && _node.Applier.AppliedLsn < start.Lsn ? start.Lsn : null;
+        return _node.History.StartOf(generation) is { } start && _node.Applier.AppliedLsn < start ? start : null;
     }
 
     private async ValueTask<KvReply?> WaitForTokenAsync(ulong token, CancellationToken ct)
