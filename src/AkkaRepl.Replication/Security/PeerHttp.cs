@@ -22,8 +22,11 @@ public sealed class PeerHttp(bool https, LinkTls? tls, string? bearerToken)
     public bool Https => https;
 
     /// <summary>The URL of a peer's <c>/status</c>.</summary>
-    public string StatusUrl(string host, int port) =>
-        $"{(https ? "https" : "http")}://{(host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host)}:{port}/status"; // an IPv6 literal in brackets
+    public string StatusUrl(string host, int port) => $"{(https ? "https" : "http")}://{HostPort(host, port)}/status";
+
+    /// <summary>HOST:PORT for a URL: an IPv6 literal goes in brackets (<c>[::1]:7380</c>).</summary>
+    public static string HostPort(string host, int port) =>
+        host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
 
     /// <summary>A client for peer calls; the caller owns it (one per component, kept for its life).</summary>
     public HttpClient CreateClient(TimeSpan timeout)

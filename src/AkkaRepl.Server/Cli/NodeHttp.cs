@@ -57,8 +57,7 @@ internal sealed class NodeHttp
     }
 
     /// <summary>HOST:PORT for a URL: an IPv6 literal goes in brackets (<c>[::1]:7380</c>).</summary>
-    public static string HostPort(string host, int port) =>
-        host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
+    public static string HostPort(string host, int port) => Replication.Security.PeerHttp.HostPort(host, port);
 
     /// <summary>Splits HOST:PORT at its last ':' (so <c>[::1]:7380</c> works); the host keeps no brackets.</summary>
     /// <exception cref="AkkaReplException">No port, or not a number.</exception>
