@@ -46,9 +46,11 @@ public sealed class SteppingDownTests(ITestOutputHelper output)
             Assert.Equal(Generation.First, welcome.Generation);
 
             await using var redis = await RespConnection.ConnectAsync("127.0.0.1", primary.RespPort);
+            // The log's end before the SET is sent: read after, it could already include the SET, and the loop below
+            // would then wait for an append that never comes (it hung a CI run until the test's timeout).
+            var written = primary.Wal.WrittenLsn;
             var write = redis.ExecuteAsync(default, "SET", "k", "v"); // quorum: p and r1
             var end = Lsn.Zero;
-            var written = primary.Wal.WrittenLsn;
             while (true)
             {
                 // Wait until the SET is appended, then read frames until r1 has been sent all of it.
