@@ -262,6 +262,10 @@ public sealed partial class Receiver : IAsyncDisposable
     private async Task AckLoopAsync(FrameConnection link, ChannelReader<(Task<Lsn> Append, RecordsFrame Frame)> pending, CancellationToken ct)
     {
         var lastSent = (Write: Lsn.Zero, Flush: Lsn.Zero, Apply: Lsn.Zero);
+        // The end of the last frame retired (applied) here. The WAL may have flushed a frame whose entry the receive loop
+        // has not yet queued: the flush reported stops here until that frame is retired too, so an ack never reports a
+        // flush ahead of its apply (the next ack follows as soon as the entry arrives).
+        var retired = _c.Wal.FlushedLsn;
         var waitProgress = _progress.WaitAsync(ct);
         (Task<Lsn> Append, RecordsFrame Frame)? oldest = null; // the oldest append not yet retired
         Task<bool>? waitPending = null;
@@ -287,10 +291,11 @@ public sealed partial class Receiver : IAsyncDisposable
                 t_ackLoopApplying = true;
                 try { _c.Applier.TryApplyDurable(oldest.Value.Frame.StartLsn, oldest.Value.Frame.EncodedRecords); }
                 finally { t_ackLoopApplying = false; }
+                retired = oldest.Value.Frame.EndLsn;
                 oldest.Value.Frame.Release(); // the WAL and the applier copied the bytes: the pooled frame buffer goes back
                 oldest = null;
             }
-            var now = (Write: _c.Wal.WrittenLsn, Flush: flushed, Apply: _c.Applier.AppliedLsn);
+            var now = (Write: _c.Wal.WrittenLsn, Flush: Lsn.Min(flushed, retired), Apply: _c.Applier.AppliedLsn);
             if (now != lastSent)
             {
                 await link.SendAsync(new AckFrame(_c.HighestGeneration(), now.Write, now.Flush, now.Apply), ct).ConfigureAwait(false);
