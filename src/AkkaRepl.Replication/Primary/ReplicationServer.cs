@@ -17,8 +17,11 @@ namespace AkkaRepl.Replication.Primary;
 /// <summary>
 /// Accepts replica connections on the replication port, checks the handshake (protocol version, cluster id,
 /// membership, generation), finds the common point of the two logs from the generation histories, and runs one
-/// <see cref="ReplicaSession"/> per replica (a reconnect replaces the old session). Runs on the primary, and on a
-/// replica that serves cascaded replicas.
+/// <see cref="ReplicaSession"/> per replica. Runs on the primary, and on a replica that serves cascaded replicas.
+/// <para>A replica has one link at a time: a new one ends the link before it (its handshake, snapshot or session) and
+/// waits for that link's end before it does anything else. So no ack read on an old link counts after the new link
+/// began, in particular after a rebuild reset what the replica acknowledged (G1): the old link may be half-open, or the
+/// replica back before the primary noticed, and an ack read on it would count a flush the rebuilt log does not hold.</para>
 /// </summary>
 public sealed partial class ReplicationServer : IAsyncDisposable
 {
@@ -26,7 +29,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
     private readonly ReplicationServerContext _context;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<NodeId, (ReplicaSession Session, CancellationTokenSource Stop, Task Run)> _sessions = new();
+    private readonly ConcurrentDictionary<NodeId, ReplicaLink> _links = new(); // each replica's newest link, from its handshake on
     private Task? _accept;
 
     public ReplicationServer(TcpListener listener, ReplicationServerContext context, ILogger logger)
@@ -37,19 +40,20 @@ public sealed partial class ReplicationServer : IAsyncDisposable
     }
 
     /// <summary>The sessions now connected.</summary>
-    public IReadOnlyList<ReplicaSession> Sessions => _sessions.Values.Select(s => s.Session).ToList();
+    public IReadOnlyList<ReplicaSession> Sessions => _links.Values.Select(l => l.Session).OfType<ReplicaSession>().ToList();
 
     public void Start() => _accept = Task.Run(AcceptLoopAsync);
 
-    /// <summary>Ends every session (e.g. when this node steps down); replicas reconnect where they should.</summary>
+    /// <summary>Ends every replica's link, in its snapshot or its session (e.g. when this node steps down); replicas
+    /// reconnect where they should.</summary>
     public void DropAll()
     {
-        foreach (var s in _sessions.Values) CancelSession(s.Stop);
+        foreach (var l in _links.Values) CancelLink(l.Stop);
     }
 
-    /// <summary>Stops a session that may be ending by itself: its stop is disposed once it ended, and a session that
+    /// <summary>Stops a link that may be ending by itself: its stop is disposed once it ended, and a link that
     /// ended needs no stop.</summary>
-    private static void CancelSession(CancellationTokenSource stop)
+    private static void CancelLink(CancellationTokenSource stop)
     {
         try { stop.Cancel(); }
         catch (ObjectDisposedException) { }
@@ -61,9 +65,8 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         _listener.Stop();
         DropAll();
         if (_accept is not null) await _accept.ConfigureAwait(false);
-        // Only their end is awaited: how a session ended is logged where it is served (HandleAsync).
-        try { await Task.WhenAll(_sessions.Values.Select(s => s.Run)).ConfigureAwait(false); }
-        catch (Exception) { }
+        // Only their end is awaited: how a link ended is logged where it is served (HandleAsync).
+        await Task.WhenAll(_links.Values.Select(l => l.Ended.Task)).ConfigureAwait(false);
     }
 
     private async Task AcceptLoopAsync()
@@ -91,9 +94,11 @@ public sealed partial class ReplicationServer : IAsyncDisposable
             return;
         }
         var link = new FrameConnection(socket, stream, (int)_context.Options.MaxFrameBytes);
+        // Ends this link: the server's stop, or a newer link of the same replica (see ServeAsync).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             handshake.CancelAfter(TimeSpan.FromSeconds(10));
             var first = await link.ReceiveAsync(handshake.Token).ConfigureAwait(false);
             if (first is ControlFrame control && _context.ControlLink is { } serveControl)
@@ -115,48 +120,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
                 await link.SendAsync(refusal, handshake.Token).ConfigureAwait(false);
                 return;
             }
-
-            var generation = _context.Generation();
-            var wal = _context.Wal;
-            var start = _context.History.CommonPoint(wal.WrittenLsn, hello.History, hello.FlushedLsn);
-            if (!hello.WantsRebuild && start < wal.FirstLsn && hello.ReadsArchive && _context.Options.ArchiveDir is not null)
-            {
-                // The archive may still hold what this log no longer does: the replica reads it and comes back.
-                LogFromArchive(_logger, hello.NodeId.Value, start.Value, wal.FirstLsn.Value);
-                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.FromArchive),
-                    handshake.Token).ConfigureAwait(false);
-                await link.SendAsync(new ArchiveHintFrame(wal.FirstLsn, _context.History.Entries), handshake.Token).ConfigureAwait(false);
-                return;
-            }
-            if (hello.WantsRebuild || start < wal.FirstLsn)
-            {
-                LogRebuilding(_logger, hello.NodeId.Value, hello.WantsRebuild ? "it asked for a rebuild" :
-                    $"it needs the log from {start}, but the log is kept only from {wal.FirstLsn}");
-                _context.ReplicaNeedsRebuild(hello.NodeId);
-                start = await SendSnapshotAsync(link, hello.NodeId, generation, _stop.Token).ConfigureAwait(false);
-            }
-            else
-            {
-                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.Stream),
-                    handshake.Token).ConfigureAwait(false);
-            }
-            LogAccepted(_logger, hello.NodeId.Value, link.RemoteEndPoint, generation.Value, hello.FlushedLsn.Value, start.Value);
-
-            var session = new ReplicaSession(hello.NodeId, generation, link, wal, start, _context.Options, _context.CommitLsn,
-                _context.ReplicaAcked, _context.Time, _logger, _context.Vouches);
-            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            var run = session.RunAsync(stop.Token);
-            if (_sessions.TryRemove(hello.NodeId, out var old)) CancelSession(old.Stop);
-            _sessions[hello.NodeId] = (session, stop, run);
-            _context.ReplicaConnected(session);
-            try { await run.ConfigureAwait(false); }
-            finally
-            {
-                // However the session ended, the node forgets it: status, durability waits and lag stop counting it.
-                _sessions.TryRemove(new KeyValuePair<NodeId, (ReplicaSession, CancellationTokenSource, Task)>(hello.NodeId, (session, stop, run)));
-                stop.Dispose();
-                _context.ReplicaDisconnected(session);
-            }
+            await ServeAsync(link, hello, stop, handshake.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ProtocolException or SocketException or ObjectDisposedException)
         {
@@ -170,6 +134,103 @@ public sealed partial class ReplicationServer : IAsyncDisposable
         finally
         {
             await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Serves a replica whose Hello passed the checks: takes over from its previous link (ends it and waits for its end,
+    /// bounded by <paramref name="handshake"/>), then rebuilds it, sends it to the archive, or welcomes it, and runs its
+    /// session until <paramref name="stop"/> or the link ends it.
+    /// </summary>
+    private async Task ServeAsync(FrameConnection link, HelloFrame hello, CancellationTokenSource stop, CancellationToken handshake)
+    {
+        var mine = new ReplicaLink(stop);
+        var previous = Claim(hello.NodeId, mine);
+        try
+        {
+            if (previous is not null)
+            {
+                CancelLink(previous.Stop);
+                try { await previous.Ended.Task.WaitAsync(handshake).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    throw new IOException($"the previous link of {hello.NodeId} has not ended yet");
+                }
+            }
+
+            var generation = _context.Generation();
+            var wal = _context.Wal;
+            var start = _context.History.CommonPoint(wal.WrittenLsn, hello.History, hello.FlushedLsn);
+            if (!hello.WantsRebuild && start < wal.FirstLsn && hello.ReadsArchive && _context.Options.ArchiveDir is not null)
+            {
+                // The archive may still hold what this log no longer does: the replica reads it and comes back.
+                LogFromArchive(_logger, hello.NodeId.Value, start.Value, wal.FirstLsn.Value);
+                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.FromArchive),
+                    handshake).ConfigureAwait(false);
+                await link.SendAsync(new ArchiveHintFrame(wal.FirstLsn, _context.History.Entries), handshake).ConfigureAwait(false);
+                return;
+            }
+            if (hello.WantsRebuild || start < wal.FirstLsn)
+            {
+                LogRebuilding(_logger, hello.NodeId.Value, hello.WantsRebuild ? "it asked for a rebuild" :
+                    $"it needs the log from {start}, but the log is kept only from {wal.FirstLsn}");
+                _context.ReplicaNeedsRebuild(hello.NodeId);
+                start = await SendSnapshotAsync(link, hello.NodeId, generation, stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await link.SendAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, _context.ClusterId, _context.Self, generation, start, CatchUpMode.Stream),
+                    handshake).ConfigureAwait(false);
+            }
+            LogAccepted(_logger, hello.NodeId.Value, link.RemoteEndPoint, generation.Value, hello.FlushedLsn.Value, start.Value);
+
+            var session = new ReplicaSession(hello.NodeId, generation, link, wal, start, _context.Options, _context.CommitLsn,
+                _context.ReplicaAcked, _context.Time, _logger, _context.Vouches);
+            mine.Session = session;
+            _context.ReplicaConnected(session);
+            await session.RunAsync(stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            // However the link ended, the node forgets it: status, durability waits and lag stop counting its session.
+            _links.TryRemove(new KeyValuePair<NodeId, ReplicaLink>(hello.NodeId, mine));
+            if (mine.Session is { } session) _context.ReplicaDisconnected(session);
+            // Ended promises that the links before this one ended too: one this link stopped waiting for may still run.
+            if (previous is null) mine.Ended.SetResult();
+            else _ = previous.Ended.Task.ContinueWith(_ => mine.Ended.SetResult(), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Makes <paramref name="link"/> the replica's newest link; returns the one it replaces, if any.</summary>
+    private ReplicaLink? Claim(NodeId replica, ReplicaLink link)
+    {
+        while (true)
+        {
+            if (_links.TryGetValue(replica, out var previous))
+            {
+                if (_links.TryUpdate(replica, link, previous)) return previous;
+            }
+            else if (_links.TryAdd(replica, link)) return null;
+        }
+    }
+
+    /// <summary>A replica's link from its handshake's checks on: what a newer link of the same replica ends and waits for.</summary>
+    private sealed class ReplicaLink(CancellationTokenSource stop)
+    {
+        private ReplicaSession? _session;
+
+        /// <summary>Ends this link's handshake, snapshot or session.</summary>
+        public CancellationTokenSource Stop { get; } = stop;
+
+        /// <summary>Set once this link and every link of the replica before it ended: none of them reports an ack again.</summary>
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Its session, once the replica is streaming (written by the link's own task).</summary>
+        public ReplicaSession? Session
+        {
+            get => Volatile.Read(ref _session);
+            set => Volatile.Write(ref _session, value);
         }
     }
 
