@@ -158,6 +158,10 @@ public sealed class WalWriter : IAsyncDisposable
     /// <summary>First LSN still retained (raised by <see cref="RemoveSegmentsBelow"/>).</summary>
     public Lsn FirstLsn => new((ulong)Volatile.Read(ref _firstLsn));
 
+    /// <summary>How many times the log was cut back (<see cref="TruncateAfterAsync"/>) or reset (<see cref="ResetAsync"/>)
+    /// since it was opened. Read before records and compared after, it tells whether records read may be gone since.</summary>
+    public int Truncations => Volatile.Read(ref _truncations);
+
     /// <summary>Counters since open: syncs, batches, records, bytes.</summary>
     public WalWriterStats Stats => new(Interlocked.Read(ref _syncs), Interlocked.Read(ref _batches),
         Interlocked.Read(ref _records), Interlocked.Read(ref _bytes), _bytesCut);

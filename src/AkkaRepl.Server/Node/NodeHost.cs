@@ -89,8 +89,9 @@ public sealed partial class NodeHost : IAsyncDisposable
     internal Verify.VerifyService Verification => _verification ?? throw new InvalidOperationException("the node is not started");
     /// <summary>The commit time of the last applied record (backups).</summary>
     internal Backup.AppliedStamp Stamp => _stamp;
-    /// <summary>This node's generation history (backups record it).</summary>
-    internal GenerationHistory History => _history ?? throw new InvalidOperationException("the node is not started");
+    /// <summary>This node's generation history (backups record it; the change feed checks a subscriber's saved position
+    /// against it, as a returning replica's is).</summary>
+    public GenerationHistory History => _history ?? throw new InvalidOperationException("the node is not started");
     public ReadOptions ReadOptions => _options.Reads;
     /// <summary>Commit timestamps of the log this node applied (lag in time; freshness of bounded-staleness reads).</summary>
     public CommitTimeline Timeline => _timeline;
