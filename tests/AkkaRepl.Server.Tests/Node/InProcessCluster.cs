@@ -1,4 +1,3 @@
-using System.Net;
 using AkkaRepl.Core.Options;
 using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Server.Node;
@@ -10,9 +9,9 @@ namespace AkkaRepl.Server.Tests.Node;
 /// Nodes of one replication group hosted in the test process, on free ports. The primary starts first so the
 /// replicas' configs can name its real replication port; other members' ports are only used for status probes.
 /// <para>With <see cref="Elections"/>: automatic failover on. Every node reaches each peer's replication port through a
-/// <see cref="FaultProxy"/> of its own (one per direction of each pair, bound before any node starts), so every config
-/// names every member up front, and a proxy forwards to its node once that node started (again after a restart on
-/// another port). Status probes reach the HTTP ports of the members running when a node starts.</para>
+/// proxy of its own (<see cref="LinkProxies"/>, bound before any node starts), so every config names every member up
+/// front, and a proxy forwards to its node once that node started (again after a restart on another port). Status
+/// probes reach the HTTP ports of the members running when a node starts.</para>
 /// </summary>
 internal sealed class InProcessCluster : IAsyncDisposable
 {
@@ -21,7 +20,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public Dictionary<string, NodeHost> Nodes { get; } = new();
     public Dictionary<string, AkkaReplOptions> Options { get; } = new();
     private readonly string[] _ids;
-    private readonly Dictionary<(string From, string To), FaultProxy> _links = new();
+    private readonly LinkProxies? _links;
     private readonly List<RoleChange> _stoppedNodesRoleChanges = [];
 
     public InProcessCluster(params string[] ids) => _ids = ids;
@@ -30,17 +29,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
     /// timeout, so a starved test machine does not lose the lease by itself.</summary>
     public bool Elections
     {
-        get => _elections;
-        init
-        {
-            _elections = value;
-            if (!value) return;
-            foreach (var from in _ids)
-                foreach (var to in _ids.Where(to => to != from))
-                    _links[(from, to)] = FaultProxy.Start(null, $"{from}->{to}");
-        }
+        get => _links is not null;
+        init => _links = value ? new LinkProxies(_ids) : null;
     }
-    private readonly bool _elections;
 
     public NodeHost this[string id] => Nodes[id];
 
@@ -50,7 +41,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
         var member = Nodes.TryGetValue(id, out var n)
             ? new MemberOptions { Id = id, ReplicationPort = n.ReplicationPort, RespPort = n.RespPort, HttpPort = n.HttpPort, Voting = !NonVoting.Contains(id) }
             : new MemberOptions { Id = id, ReplicationPort = 1, RespPort = 1, HttpPort = 1, Voting = !NonVoting.Contains(id) };
-        return self is not null && _links.TryGetValue((self, id), out var proxy) ? member with { ReplicationPort = proxy.Port } : member;
+        return _links is not null && self is not null && self != id ? member with { ReplicationPort = _links[self, id].Port } : member;
     }).ToList();
 
     /// <summary>Members configured as non-voting (they replicate but are never counted toward a majority).</summary>
@@ -96,8 +87,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     private void Started(string id, NodeHost node)
     {
         Nodes[id] = node;
-        foreach (var ((_, to), proxy) in _links)
-            if (to == id) proxy.Target = new IPEndPoint(IPAddress.Loopback, node.ReplicationPort);
+        _links?.Target(id, node.ReplicationPort);
     }
 
     /// <summary>Stops a node and starts it again on the same ports (so peers reach it), with every member's
@@ -120,8 +110,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
         await node.DisposeAsync();
         _stoppedNodesRoleChanges.AddRange(node.Coordinator.RecentEvents);
         Nodes.Remove(id);
-        foreach (var ((_, to), proxy) in _links)
-            if (to == id) proxy.Target = null;
+        _links?.Target(id, null);
     }
 
     /// <summary>The role changes of every node run so far, stopped ones included (the last 50 of each run).</summary>
@@ -145,7 +134,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var node in Nodes.Values) await node.DisposeAsync();
-        foreach (var proxy in _links.Values) await proxy.DisposeAsync();
+        if (_links is not null) await _links.DisposeAsync();
         foreach (var dir in _dirs) dir.Dispose();
     }
 }
