@@ -57,12 +57,17 @@ public sealed partial class Coordinator
 
     private bool LeaseHolds() => ElectionNow.Ticks < Volatile.Read(ref _leaseUntilTicks);
 
-    private void StartElections()
+    /// <summary>Elections will run on this node (they start once the starting role is taken): enabled, a group of more
+    /// than one member, and a data directory to save votes in.</summary>
+    private bool ElectionsConfigured => _c.Election is { Enabled: true } && _c.Cluster.Members.Count >= 2 && _c.DataDirectory is not null;
+
+    /// <summary>Starts elections from the vote <paramref name="saved"/> in the data directory (read at start-up, so the
+    /// generation this node started from already counts it).</summary>
+    private void StartElections(SavedVote? saved)
     {
-        if (_c.Election is not { Enabled: true } options || _c.Cluster.Members.Count < 2 || _c.DataDirectory is null) return;
+        if (!ElectionsConfigured) return;
+        var options = _c.Election!;
         _origin = _c.Time.GetTimestamp();
-        _votes = new VoteStore(_c.DataDirectory);
-        var saved = _votes.Load();
         var members = _c.Cluster.Members.Select(m => new ElectionMember(m.Id, m.Voting, m.Priority, m.NoPromote)).ToList();
         var peers = _c.Cluster.Members.Where(m => m.Id != _c.Self.Value).ToDictionary(m => m.Id,
             m => IPAddress.TryParse(m.Host, out var ip) ? (EndPoint)new IPEndPoint(ip, m.ReplicationPort) : new DnsEndPoint(m.Host, m.ReplicationPort));
@@ -70,9 +75,8 @@ public sealed partial class Coordinator
         lock (_electionLock)
         {
             _leaseUntilTicks = long.MinValue;
-            var generation = Math.Max(Generation.Value, saved.Generation);
-            _election = new ElectionState(_c.Self.Value, members, options, new Random(seed), generation,
-                saved.Generation, saved.VotedFor, ElectionNow) { Log = LogNow() };
+            _election = new ElectionState(_c.Self.Value, members, options, new Random(seed), Generation.Value,
+                saved?.Generation ?? 0, saved?.VotedFor, ElectionNow) { Log = LogNow() };
         }
         _lane = new ControlLane(_c.Self.Value, _c.Node.ClusterId, peers, OnControlMessage, (int)_c.Replication.MaxFrameBytes, _loggers.CreateLogger<ControlLane>(), _c.LinkSecurity);
         if (Role == NodeRole.Primary && WritingGeneration is { } writing) Elect(s => s.AssumePrimary(ElectionNow, writing.Value));

@@ -2,6 +2,7 @@ using System.Net;
 using AkkaRepl.Core.Errors;
 using AkkaRepl.Core.Ids;
 using AkkaRepl.Core.Options;
+using AkkaRepl.Replication.Cluster.Election;
 using AkkaRepl.Replication.Primary;
 using AkkaRepl.Replication.Replica;
 using AkkaRepl.Wal;
@@ -84,12 +85,18 @@ public sealed partial class Coordinator : IAsyncDisposable
     /// <summary>Raised after every role change.</summary>
     public event Action<RoleChange>? RoleChanged;
 
-    /// <summary>Picks the starting role from the saved node state, or from configuration on first start, and starts it.</summary>
+    /// <summary>Picks the starting role from the saved node state, or from configuration on first start, and starts it.
+    /// The generation it starts from is the highest this node saved anywhere: node state, log, generation history and
+    /// vote. With automatic failover on, it takes a generation without votes only to bootstrap generation 1 or to
+    /// resume the one its own log started (see <see cref="WhyNotStartAsPrimary"/>).</summary>
     public async Task StartAsync(CancellationToken ct)
     {
         var saved = _c.StateStore.Load();
+        _votes = _c.DataDirectory is { } dir ? new VoteStore(dir) : null;
+        var vote = _votes?.Load();
         var configuredPrimary = _c.Cluster.InitialPrimary ?? _c.Cluster.Members.FirstOrDefault()?.Id ?? _c.Self.Value;
-        Volatile.Write(ref _highest, Math.Max(saved?.HighestGeneration ?? 0, Math.Max(_c.History.Latest.Value, _c.Wal.LastGeneration.Value)));
+        var started = Math.Max(_c.History.Latest.Value, _c.Wal.LastGeneration.Value);
+        Volatile.Write(ref _highest, Math.Max(Math.Max(saved?.HighestGeneration ?? 0, vote?.Generation ?? 0), started));
         _server = new ReplicationServer(_c.ReplicationListener, ServerContext(), _loggers.CreateLogger<ReplicationServer>());
         _server.Start();
 
@@ -99,21 +106,16 @@ public sealed partial class Coordinator : IAsyncDisposable
             // A primary that was down may have been replaced: ask the peers before accepting any write.
             var peers = await _probe.AskAllAsync(ct).ConfigureAwait(false);
             var newer = peers.Where(p => p.Generation > Generation.Value).MaxBy(p => p.Generation);
-            var started = Math.Max(_c.History.Latest.Value, _c.Wal.LastGeneration.Value);
             if (newer is not null)
             {
                 await BecomeReplicaAsync(newer.Role == "primary" ? newer.NodeId : newer.PrimaryId, new Generation(newer.Generation),
                     $"peer {newer.NodeId} reports generation {newer.Generation}, above this node's {Generation}", ct).ConfigureAwait(false);
             }
-            else if (saved is not null && _c.Wal.LastGeneration != Generation.None && Generation.Value > started)
+            else if (WhyNotStartAsPrimary(saved, configuredPrimary, new Generation(started)) is { } reason)
             {
-                // On record as primary, but of a generation its log never started: it saw that generation (from its
-                // leader, or a vote) and stopped before it stepped down, or before its own start record. Resuming would
-                // make a second primary of another node's generation (G2): it follows that generation's primary, if a
-                // peer names one, and otherwise waits for one (or an election).
+                // It follows this generation's primary, if a peer names one, and otherwise waits for one (or an election).
                 var leader = peers.FirstOrDefault(p => p.Generation == Generation.Value && p.Role == "primary")?.NodeId;
-                await BecomeReplicaAsync(leader, Generation,
-                    $"on record as the primary, but of generation {Generation}, which its log (to generation {started}) never started", ct).ConfigureAwait(false);
+                await BecomeReplicaAsync(leader, Generation, reason, ct).ConfigureAwait(false);
             }
             else
             {
@@ -125,8 +127,34 @@ public sealed partial class Coordinator : IAsyncDisposable
         {
             await BecomeReplicaAsync(saved?.PrimaryId ?? configuredPrimary, Generation, saved is null ? "configured replica" : "restarted as a replica on record", ct).ConfigureAwait(false);
         }
-        StartElections();
+        StartElections(vote);
         _watch = Task.Run(() => WatchPeersAsync(_stop.Token));
+    }
+
+    /// <summary>
+    /// Why this node, on record (or configured) as the primary, must start as a replica instead; null when it may lead.
+    /// <para>On record as the primary of a generation its log never started: it saw that generation (from its leader,
+    /// or a vote) and stopped before it stepped down, or before its own start record. Resuming would make a second
+    /// primary of another node's generation (G2).</para>
+    /// <para>With automatic failover on, every generation from <see cref="ElectionState.FirstElectedGeneration"/> on is
+    /// a majority's, so a generation taken without votes could be the very one the others just elected a primary in
+    /// (G2). A start takes one only to bootstrap generation 1 (the configured initial primary, with no generation seen
+    /// anywhere) or to resume the generation its own log started (on record as the primary, its log not empty). Any
+    /// other start (a log lost, or a crash before the record that starts the generation; node state lost) waits for
+    /// the election, which it may win with votes. Static roles keep taking the next generation, as manual promotion
+    /// does.</para>
+    /// </summary>
+    private string? WhyNotStartAsPrimary(NodeState? saved, string configuredPrimary, Generation started)
+    {
+        if (saved is not null && _c.Wal.LastGeneration != Generation.None && Generation > started)
+            return $"on record as the primary, but of generation {Generation}, which its log (to generation {started}) never started";
+        if (!ElectionsConfigured) return null;
+        if (saved is { Role: NodeRole.Primary } && _c.Wal.LastGeneration != Generation.None) return null; // resumes its own generation
+        if (Generation == Generation.None && configuredPrimary == _c.Self.Value) return null;              // bootstraps generation 1
+        var what = saved is null
+            ? $"configured initial primary, but generation {Generation} was seen already and its node state is missing"
+            : $"on record as the primary of generation {Generation}, but its log is empty";
+        return $"{what}: with automatic failover on, only a majority's votes make a primary of generation {ElectionState.FirstElectedGeneration} or later, so it waits for the election";
     }
 
     /// <summary>

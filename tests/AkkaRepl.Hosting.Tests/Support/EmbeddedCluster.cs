@@ -1,4 +1,3 @@
-using System.Net;
 using AkkaRepl.Core.Config;
 using AkkaRepl.Hosting.Store;
 using AkkaRepl.Testing.Network;
@@ -22,7 +21,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     private readonly string[] _ids;
     private readonly TempDir _dir = new();
     private readonly Dictionary<string, int> _replicationPorts = new();
-    private readonly Dictionary<(string From, string To), FaultProxy> _links = new();
+    private readonly LinkProxies? _links;
 
     public EmbeddedCluster(params string[] ids) => _ids = ids;
 
@@ -41,17 +40,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// starved test machine does not lose the lease by itself.</summary>
     public bool Elections
     {
-        get => _elections;
-        init
-        {
-            _elections = value;
-            if (!value) return;
-            foreach (var from in _ids)
-                foreach (var to in _ids.Where(to => to != from))
-                    _links[(from, to)] = FaultProxy.Start(null, $"{from}->{to}");
-        }
+        get => _links is not null;
+        init => _links = value ? new LinkProxies(_ids) : null;
     }
-    private readonly bool _elections;
 
     public string DataDir(string id) => _dir.Sub(id);
 
@@ -62,7 +53,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     public string Hocon(string id)
     {
         var members = string.Join(", ", _ids.Select(m => $"{{ id = {m}, replication-port = {PeerPort(id, m)}, resp-port = 1, http-port = 1 }}"));
-        var election = _elections
+        var election = Elections
             ? "election { heartbeat-interval = 100 ms, lease = 1 s, clock-drift-margin = 300 ms, election-timeout = 2 s }"
             // Static roles: members start on port 0, so a primary does not know its replicas' addresses when it
             // starts, and automatic failover needs every member reachable from every other (docs/failover.md).
@@ -102,8 +93,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         await host.StartAsync();
         Hosts[id] = host;
         _replicationPorts[id] = ReplicationPortOf(host);
-        foreach (var ((_, to), proxy) in _links)
-            if (to == id) proxy.Target = new IPEndPoint(IPAddress.Loopback, _replicationPorts[id]);
+        _links?.Target(id, _replicationPorts[id]);
         return host;
     }
 
@@ -119,21 +109,17 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     public void Isolate(string id) => SetLinks(id, LinkMode.Blackhole);
 
     /// <summary>The proxy <paramref name="from"/> dials to reach <paramref name="to"/> (elections mode only).</summary>
-    public FaultProxy Link(string from, string to) => _links[(from, to)];
+    public FaultProxy Link(string from, string to) => (_links ?? throw new InvalidOperationException("links are proxied only with Elections = true"))[from, to];
 
     /// <summary>Lets every link to and from <paramref name="id"/> pass again.</summary>
     public void Heal(string id) => SetLinks(id, LinkMode.Pass);
 
-    private void SetLinks(string id, LinkMode mode)
-    {
-        if (_links.Count == 0) throw new InvalidOperationException("links are proxied only with Elections = true");
-        foreach (var ((from, to), proxy) in _links)
-            if (from == id || to == id) proxy.SetMode(mode);
-    }
+    private void SetLinks(string id, LinkMode mode) =>
+        (_links ?? throw new InvalidOperationException("links are proxied only with Elections = true")).SetMode(id, mode);
 
     /// <summary>The port <paramref name="self"/> dials to reach <paramref name="peer"/>: its proxy, else the real port (1 when unknown).</summary>
     private int PeerPort(string self, string peer) =>
-        _links.TryGetValue((self, peer), out var proxy) ? proxy.Port
+        _links is not null && self != peer ? _links[self, peer].Port
         : _replicationPorts.TryGetValue(peer, out var port) ? port : 1;
 
     private static int ReplicationPortOf(IHost host) =>
@@ -142,7 +128,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var id in Hosts.Keys.ToList()) await StopAsync(id);
-        foreach (var proxy in _links.Values) await proxy.DisposeAsync();
+        if (_links is not null) await _links.DisposeAsync();
         _dir.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using AkkaRepl.Client.Resp;
+using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Server.Node;
 using Xunit.Abstractions;
 
@@ -36,5 +37,118 @@ public sealed class RestartRoleTests(ITestOutputHelper output)
             Assert.Null(p.Coordinator.WritingGeneration);
             await Wait.Until(() => p.GetStatus().Upstream?.State == "streaming" && p.Coordinator.PrimaryId == "r1", "p to follow r1");
         });
+    }
+
+    /// <summary>With elections on, every generation above 1 is a majority's (<c>ElectionState.FirstElectedGeneration</c>).
+    /// The configured initial primary's first start saves generation 1 and then appends the record that starts it; a
+    /// crash in between leaves "primary, generation 1" on record and an empty log. Restarted, it used to take the next
+    /// generation, 2, without a vote: the very generation its peers may have elected one of them in while it was down
+    /// (G2). It must start as a replica that knows no primary, and the cluster elects one by votes.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_primary_on_record_whose_log_is_empty_takes_no_generation_without_votes()
+    {
+        await Task.Yield();
+        await using var cluster = new InProcessCluster("p", "r1", "r2") { Elections = true };
+        await cluster.RunAsync(output, async () =>
+        {
+            await File.WriteAllTextAsync(DataFile(cluster, "p", "node-state.json"), """{ "highestGeneration": 1, "role": "primary", "primaryId": "p" }""");
+
+            // p comes back first: its probe finds no peer to learn a newer generation from.
+            var p = await cluster.StartAsync("p");
+            AssertWaitsForAnElection(p, generation: 1);
+
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            var primary = await ElectedPrimaryAsync(cluster);
+            await SetAsync(primary, "k", "v");
+            AssertEveryGenerationAboveOneWasWonByVotes(cluster);
+        });
+    }
+
+    /// <summary>A node that voted for another in generation 2 and lost its <c>node-state.json</c> (its <c>vote.json</c>
+    /// kept): the generation it starts from must count the vote, and, being the configured initial primary with a log
+    /// of generation 1, it used to take generation 2 without a vote, the one it had just voted another node into
+    /// (G2). It starts as a replica of generation 2 that follows nobody yet, and follows that generation's primary
+    /// when it returns.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_node_whose_vote_outlived_its_node_state_takes_no_generation_without_votes()
+    {
+        await Task.Yield();
+        await using var cluster = new InProcessCluster("p", "r1", "r2") { Elections = true };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await Wait.Until(() => p.AcceptsWrites, "p to hold its lease");
+            await SetAsync(p, "k", "v");
+
+            await cluster.StopAsync("p");
+            var winner = await ElectedPrimaryAsync(cluster);
+            var elected = winner.Coordinator.Generation.Value; // 2, unless a split vote took a round or more
+            await SetAsync(winner, "k2", "v2");
+            var w = winner.NodeId.Value;
+            var other = w == "r1" ? "r2" : "r1";
+            await cluster.StopAsync(w);
+            await cluster.StopAsync(other);
+
+            // What p's disk holds: its vote for w in that generation; node-state.json lost.
+            File.Delete(DataFile(cluster, "p", "node-state.json"));
+            await File.WriteAllTextAsync(DataFile(cluster, "p", "vote.json"), $$"""{ "generation": {{elected}}, "votedFor": "{{w}}" }""");
+
+            p = await cluster.StartAsync("p");
+            AssertWaitsForAnElection(p, generation: elected);
+
+            await cluster.StartAsync(w);
+            await cluster.StartAsync(other);
+            var primary = await ElectedPrimaryAsync(cluster);
+            await Wait.Until(() => p.Coordinator.PrimaryId == primary.NodeId.Value && p.GetStatus().AppliedLsn >= primary.GetStatus().FlushedLsn,
+                "p to follow the primary and apply its log");
+            await using (var redis = await RespConnection.ConnectAsync("127.0.0.1", p.RespPort))
+                Assert.Equal("v2", (await redis.ExecuteAsync(default, "GET", "k2")).AsString());
+            AssertOnePrimaryPerGeneration(cluster);
+        });
+    }
+
+    private static string DataFile(InProcessCluster cluster, string id, string name) =>
+        Path.Combine(Directory.CreateDirectory(cluster.OptionsFor(id).Node.DataDir).FullName, name);
+
+    /// <summary>Started as a replica of <paramref name="generation"/> that follows nobody: no generation of its own.</summary>
+    private static void AssertWaitsForAnElection(NodeHost node, ulong generation)
+    {
+        Assert.False(node.AcceptsWrites, $"{node.NodeId} accepts writes as a primary it made itself");
+        Assert.Null(node.Coordinator.WritingGeneration);
+        Assert.Equal(NodeRole.Replica, node.Coordinator.Role);
+        Assert.Equal(generation, node.Coordinator.Generation.Value);
+        Assert.Null(node.Coordinator.PrimaryId);
+        Assert.Contains("majority's votes", node.Coordinator.RecentEvents[^1].Reason);
+    }
+
+    private static async Task<NodeHost> ElectedPrimaryAsync(InProcessCluster cluster)
+    {
+        NodeHost? primary = null;
+        await Wait.Until(() => cluster.Nodes.Values.Where(n => n.AcceptsWrites).ToList() is [var only] && (primary = only) is not null,
+            "one node to hold a primary's lease");
+        return primary!;
+    }
+
+    private static async Task SetAsync(NodeHost node, string key, string value)
+    {
+        await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
+        Assert.Equal("OK", (await redis.ExecuteAsync(default, "SET", key, value)).AsString());
+    }
+
+    private static void AssertOnePrimaryPerGeneration(InProcessCluster cluster)
+    {
+        foreach (var generation in cluster.RoleChanges().Where(e => e.Role == NodeRole.Primary).GroupBy(e => e.Generation))
+            Assert.Single(generation.Select(e => e.Node).Distinct());
+    }
+
+    private static void AssertEveryGenerationAboveOneWasWonByVotes(InProcessCluster cluster)
+    {
+        AssertOnePrimaryPerGeneration(cluster);
+        var elected = cluster.RoleChanges().Where(e => e.Role == NodeRole.Primary && e.Generation.Value > 1).ToList();
+        Assert.NotEmpty(elected);
+        Assert.All(elected, e => Assert.StartsWith("won election", e.Reason));
     }
 }
