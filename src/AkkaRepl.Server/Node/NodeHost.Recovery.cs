@@ -53,7 +53,7 @@ public sealed partial class NodeHost
     /// <summary>Counts WAL recovery's scanned bytes into the start-up progress. The test-only pause (see
     /// <see cref="NodeStartOptions.TestOnlyRecoveryPausePerSegment"/>) is taken one worker at a time, so recovery
     /// lasts at least segments x pause however many workers scan.</summary>
-    private sealed class WalScanProgress(RecoveryProgress progress, TimeSpan? pausePerSegment) : IWalRecoveryObserver
+    private sealed class WalScanProgress(RecoveryProgress progress, TimeSpan? pausePerSegment, Action? afterSegment) : IWalRecoveryObserver
     {
         private readonly object _pauseGate = new();
 
@@ -63,8 +63,9 @@ public sealed partial class NodeHost
 
         public void SegmentScanned(string path)
         {
-            if (pausePerSegment is not { } pause) return;
-            lock (_pauseGate) Thread.Sleep(pause);
+            if (pausePerSegment is { } pause)
+                lock (_pauseGate) Thread.Sleep(pause);
+            afterSegment?.Invoke();
         }
     }
 

@@ -171,7 +171,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         _recovery.Begin(Core.Diagnostics.RecoveryPhase.Wal, 0);
         _wal = await WalWriter.OpenAsync(Path.Combine(_dataDir, "wal"), _options.Wal,
-            _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct, new WalScanProgress(_recovery, _start.TestOnlyRecoveryPausePerSegment)).ConfigureAwait(false);
+            _loggers.CreateLogger("AkkaRepl.Wal"), _time, ct, new WalScanProgress(_recovery, _start.TestOnlyRecoveryPausePerSegment, _start.TestOnlyAfterSegmentScanned)).ConfigureAwait(false);
         AttachWalMetrics();
         _history = GenerationHistory.Open(Path.Combine(_dataDir, "generations"));
         _history.TrimTo(_wal.WrittenLsn); // entries whose record never reached the log

@@ -33,4 +33,11 @@ public sealed record NodeStartOptions
     /// <c>AKKAREPL_TEST_ONLY_RECOVERY_PAUSE_PER_SEGMENT_MS</c> and logs a warning when it is set.
     /// </summary>
     public TimeSpan? TestOnlyRecoveryPausePerSegment { get; init; }
+
+    /// <summary>
+    /// Test only, in-process: called on the recovery worker after each WAL segment it scanned (after the pause above).
+    /// A test may block in it to hold recovery at a known point while it watches start-up progress, then let it go:
+    /// the checks then do not race the scan. Null (the default): nothing.
+    /// </summary>
+    public Action? TestOnlyAfterSegmentScanned { get; init; }
 }

@@ -14,8 +14,8 @@ namespace AkkaRepl.Server.Tests.Node;
 /// <summary>
 /// A starting node in-process: its HTTP endpoint answers during WAL recovery, <c>akkarepl status</c> shows it as
 /// recovering and exits unhealthy, and once it is recovered everything reads as usual. Recovery is slowed by
-/// <see cref="NodeStartOptions.TestOnlyRecoveryPausePerSegment"/> (about 50 segments x 150 ms), so the checks land
-/// while it runs; they wait for a percentage below half, leaving at least 3.5 s of pauses.
+/// <see cref="NodeStartOptions.TestOnlyRecoveryPausePerSegment"/> and held after its fifth segment of about 50
+/// (<see cref="NodeStartOptions.TestOnlyAfterSegmentScanned"/>) until the checks are done, so they land while it runs.
 /// </summary>
 public sealed class StartupProgressTests(ITestOutputHelper output)
 {
@@ -28,6 +28,7 @@ public sealed class StartupProgressTests(ITestOutputHelper output)
     [Fact(Timeout = 60_000)]
     public async Task Status_command_shows_a_recovering_node_and_exits_unhealthy_until_it_is_ready()
     {
+        await Task.Yield();
         using var dir = new TempDataDir();
         var loggers = new CapturingLoggerFactory();
         await using (var node = await NodeHost.StartAsync(Options(dir.Path), loggers, default))
@@ -39,19 +40,35 @@ public sealed class StartupProgressTests(ITestOutputHelper output)
         }
 
         var httpPort = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var start = new NodeStartOptions { HttpListening = p => httpPort.TrySetResult(p), TestOnlyRecoveryPausePerSegment = TimeSpan.FromMilliseconds(150) };
+        // Recovery is held after its fifth segment of ~50 until the checks are done: every worker that finishes a segment
+        // past it waits too, so the scan stays below half whatever the machine's load (a scan racing the checks, paced only
+        // by the pause, once ran past half before the first /status answer of a loaded CI run).
+        using var release = new ManualResetEventSlim(false);
+        var scanned = 0;
+        var start = new NodeStartOptions
+        {
+            HttpListening = p => httpPort.TrySetResult(p),
+            TestOnlyRecoveryPausePerSegment = TimeSpan.FromMilliseconds(20),
+            TestOnlyAfterSegmentScanned = () =>
+            {
+                if (Interlocked.Increment(ref scanned) >= 5) release.Wait(TimeSpan.FromSeconds(45));
+            },
+        };
         var starting = NodeHost.StartAsync(Options(dir.Path), loggers, start, default);
         try
         {
             var port = await httpPort.Task.WaitAsync(TimeSpan.FromSeconds(20));
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             // Polled without blocking a thread: the recovery workers (and their pauses) hold pool threads meanwhile.
+            // Observed as text, so a timeout shows what /status said.
             await Eventually.WaitAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await http.GetStringAsync("status"));
-                return doc.RootElement.GetProperty("role").GetString() == "recovering"
-                       && doc.RootElement.GetProperty("recovery").GetProperty("percent").GetDouble() is > 0 and < 50;
-            }, TimeSpan.FromSeconds(20), "the WAL scan between 0 and 50 % on /status");
+                var role = doc.RootElement.GetProperty("role").GetString();
+                var percent = doc.RootElement.TryGetProperty("recovery", out var r) && r.ValueKind == JsonValueKind.Object
+                    ? r.GetProperty("percent").GetDouble() : double.NaN;
+                return (Role: role, Percent: percent);
+            }, seen => seen.Role == "recovering" && seen.Percent is > 0 and < 50, TimeSpan.FromSeconds(20), "the WAL scan between 0 and 50 % on /status");
 
             var (code, json, table) = await RunStatusAsync($"127.0.0.1:{port}");
             output.WriteLine(table);
@@ -63,10 +80,13 @@ public sealed class StartupProgressTests(ITestOutputHelper output)
             var only = JsonDocument.Parse(jsonText).RootElement.EnumerateArray().Single();
             Assert.Equal("recovering", only.GetProperty("role").GetString());
             Assert.Equal("wal", only.GetProperty("recovery").GetProperty("phase").GetString());
-            Assert.False(starting.IsCompleted, "the node finished starting while the checks ran: the pause is too short");
+            Assert.False(starting.IsCompleted, "the node finished starting while its recovery was held");
+            // The progress line comes every 2 s while recovery runs: held, it must come.
+            await Eventually.WaitAsync(() => loggers.Has(LogLevel.Information, "Recovering: wal "), TimeSpan.FromSeconds(10), "the progress line");
         }
         finally
         {
+            release.Set();
             await using var node = await starting;
             var status = node.GetStatus();
             Assert.Null(status.Recovery);
