@@ -37,6 +37,7 @@ public sealed partial class Coordinator : IAsyncDisposable
     private volatile bool _acceptsWrites;
     private ulong _highest; // highest generation seen, saved before use
     private ulong _heard;   // highest generation heard of, at once (a primary saves it only when it has stepped down)
+    private volatile bool _roleTaken; // the starting role is taken: until then replicas are refused
 
     public Coordinator(CoordinatorContext context, ILoggerFactory loggers)
     {
@@ -119,6 +120,7 @@ public sealed partial class Coordinator : IAsyncDisposable
             }
             else
             {
+                if (LostLog(saved) is { } lost) throw new AkkaReplException(lost);
                 await BecomePrimaryAsync(newGeneration: _c.Wal.LastGeneration == Generation.None || saved?.Role != NodeRole.Primary,
                     saved is null ? "configured initial primary" : "restarted as the primary on record", ct).ConfigureAwait(false);
             }
@@ -127,6 +129,7 @@ public sealed partial class Coordinator : IAsyncDisposable
         {
             await BecomeReplicaAsync(saved?.PrimaryId ?? configuredPrimary, Generation, saved is null ? "configured replica" : "restarted as a replica on record", ct).ConfigureAwait(false);
         }
+        _roleTaken = true;
         StartElections(vote);
         _watch = Task.Run(() => WatchPeersAsync(_stop.Token));
     }
@@ -155,6 +158,20 @@ public sealed partial class Coordinator : IAsyncDisposable
             ? $"configured initial primary, but generation {Generation} was seen already and its node state is missing"
             : $"on record as the primary of generation {Generation}, but its log is empty";
         return $"{what}: with automatic failover on, only a majority's votes make a primary of generation {ElectionState.FirstElectedGeneration} or later, so it waits for the election";
+    }
+
+    /// <summary>Static roles: why this node, on record as the primary, must not start as one (its WAL holds no record:
+    /// the log was lost); null when it may. As the primary of a new generation with an empty log, its replicas would
+    /// find no history in common with it and cut their whole log (G1). With elections on it waits for the election
+    /// instead (<see cref="WhyNotStartAsPrimary"/>).</summary>
+    private string? LostLog(NodeState? saved)
+    {
+        if (ElectionsConfigured || saved is not { Role: NodeRole.Primary, HighestGeneration: >= 1 } || _c.Wal.LastGeneration != Generation.None)
+            return null;
+        return $"the WAL of {_c.Wal.Directory} is empty, though node {_c.Self} was the primary of generation {saved.HighestGeneration} (its node-state.json says so): " +
+               "its log was lost. Starting it as the primary would make its replicas discard the log they hold, writes acknowledged at quorum included. " +
+               "Restore its data directory from a backup (akkarepl restore), or promote a replica that holds the log (akkarepl promote) and start this node " +
+               "again: it then follows that primary and catches up (or rebuild it from there with akkarepl rebuild)";
     }
 
     /// <summary>
@@ -384,7 +401,11 @@ public sealed partial class Coordinator : IAsyncDisposable
         _c.Self, _c.Node.ClusterId, _c.Wal, _c.History, _c.Replication, _c.Time,
         Generation: () => Generation,
         IsMember: id => _c.Cluster.Members.Any(m => m.Id == id.Value),
-        ServesReplicas: () => true,
+        // Not before the starting role is taken; with elections on, only as the primary or as a replica that streams from
+        // its upstream (cascading). A node that follows nobody (one that lost its log, waiting for the election) would
+        // have its followers find no history in common with it and cut their whole log (G1).
+        ServesReplicas: () => _roleTaken
+                              && (!ElectionsConfigured || Role == NodeRole.Primary || _receiver?.State == UpstreamLinkState.Streaming),
         CommitLsn: () => _gate?.DurableAt(Durability.Quorum) ?? (_receiver?.UpstreamCommitLsn ?? Lsn.Zero),
         ReplicaConnected: _ => { },
         ReplicaAcked: s =>

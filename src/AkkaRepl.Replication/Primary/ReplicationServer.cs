@@ -417,7 +417,7 @@ public sealed partial class ReplicationServer : IAsyncDisposable
                 $"node {_context.Self} is in generation {generation}, below the {hello.HighestGeneration} that {hello.NodeId} has seen");
         }
         if (!_context.ServesReplicas())
-            return new RefuseFrame(RefuseReason.NotUpstream, $"node {_context.Self} does not serve replicas right now");
+            return new RefuseFrame(RefuseReason.NotUpstream, $"node {_context.Self} does not serve replicas right now: it is neither the primary nor a replica streaming from its upstream (it may be starting, or have lost its log and wait for an election); the replica retries, and follows the primary once one is known");
         return null;
     }
 

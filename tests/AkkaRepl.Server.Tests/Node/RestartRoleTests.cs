@@ -1,6 +1,8 @@
 using AkkaRepl.Client.Resp;
+using AkkaRepl.Core.Errors;
 using AkkaRepl.Replication.Cluster;
 using AkkaRepl.Server.Node;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace AkkaRepl.Server.Tests.Node;
@@ -108,6 +110,103 @@ public sealed class RestartRoleTests(ITestOutputHelper output)
                 Assert.Equal("v2", (await redis.ExecuteAsync(default, "GET", "k2")).AsString());
             AssertOnePrimaryPerGeneration(cluster);
         });
+    }
+
+    /// <summary>G1. The primary lost its WAL (the directory gone) but kept its node-state.json; the whole cluster restarted.
+    /// With elections on it starts as a replica (it may not lead without votes), but it used to serve its followers
+    /// anyway: they linked to it, found no history in common, and cut their whole log into rollback files, so a write
+    /// acknowledged at quorum was gone from every node. And as it heartbeats while alive, its followers never ran. Now
+    /// it refuses them, they forget it and elect the most up-to-date among themselves, and it catches up from the winner.</summary>
+    [Fact(Timeout = 90_000)]
+    public async Task A_primary_that_lost_its_wal_makes_no_replica_cut_its_log_and_the_cluster_elects_one_that_holds_it()
+    {
+        await Task.Yield();
+        await using var cluster = new InProcessCluster("p", "r1", "r2") { Elections = true };
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await Wait.Until(() => p.AcceptsWrites, "p to hold its lease");
+            await SetAsync(p, "k", "v"); // acknowledged at quorum
+            await Wait.Until(() => cluster.Nodes.Values.All(n => n.GetStatus().FlushedLsn >= p.GetStatus().FlushedLsn), "r1 and r2 to hold p's log");
+            foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StopAsync(id);
+
+            Directory.Delete(Path.Combine(cluster.OptionsFor("p").Node.DataDir, "wal"), recursive: true); // node-state.json kept
+            p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+
+            var primary = await ElectedPrimaryAsync(cluster);
+            Assert.NotEqual("p", primary.NodeId.Value);
+            Assert.True(cluster.Logs.Has(LogLevel.Warning, "refused the link: node p does not serve replicas right now"),
+                "no replica logged that p refused to serve it");
+            Assert.Equal("v", await GetAsync(primary, "k"));
+            foreach (var id in new[] { "p", "r1", "r2" })
+                Assert.False(HasRollbackFiles(cluster, id), $"{id} cut its log into rollback files");
+            await Wait.Until(() => p.Coordinator.PrimaryId == primary.NodeId.Value && p.GetStatus().AppliedLsn >= primary.GetStatus().FlushedLsn,
+                "p to follow the new primary and catch up");
+            Assert.Equal("v", await GetAsync(p, "k"));
+            AssertEveryGenerationAboveOneWasWonByVotes(cluster);
+        });
+    }
+
+    /// <summary>G1, static roles: the primary lost its WAL but kept its node-state.json. It used to restart as "the primary
+    /// on record" in the next generation with an empty log, and its replicas cut their whole log to follow it. It must
+    /// refuse to start, saying why and what to do, and leave the replicas' logs alone.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_primary_on_record_that_lost_its_wal_refuses_to_start_with_static_roles()
+    {
+        await Task.Yield();
+        await using var cluster = new InProcessCluster("p", "r1", "r2");
+        await cluster.RunAsync(output, async () =>
+        {
+            var p = await cluster.StartAsync("p");
+            await cluster.StartAsync("r1");
+            await cluster.StartAsync("r2");
+            await SetAsync(p, "k", "v"); // acknowledged at quorum
+            await Wait.Until(() => cluster.Nodes.Values.All(n => n.GetStatus().FlushedLsn >= p.GetStatus().FlushedLsn), "r1 and r2 to hold p's log");
+            var held = p.GetStatus().FlushedLsn;
+            foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StopAsync(id);
+
+            var walDir = Path.Combine(cluster.OptionsFor("p").Node.DataDir, "wal");
+            Directory.Delete(walDir, recursive: true); // node-state.json kept: primary of generation 1
+            var error = await Assert.ThrowsAsync<AkkaReplException>(() => cluster.StartAsync("p"));
+            output.WriteLine(error.Message);
+            Assert.Contains($"WAL of {walDir} is empty", error.Message);
+            Assert.Contains("primary of generation 1", error.Message);
+            Assert.Contains("discard", error.Message);
+            Assert.Contains("backup", error.Message);
+            Assert.Contains("promote a replica", error.Message);
+
+            foreach (var id in new[] { "r1", "r2" })
+            {
+                var r = await cluster.StartAsync(id);
+                Assert.Equal(held, r.GetStatus().FlushedLsn);
+                Assert.False(HasRollbackFiles(cluster, id), $"{id} cut its log into rollback files");
+            }
+
+            // What the message advises: promote a replica that holds the log, and start p again; it follows and catches up.
+            var r1 = cluster["r1"];
+            await r1.Coordinator.PromoteAsync("test: p lost its log", default);
+            p = await cluster.StartAsync("p");
+            await Wait.Until(() => p.Coordinator.PrimaryId == "r1" && p.GetStatus().AppliedLsn >= r1.GetStatus().FlushedLsn, "p to follow r1 and catch up");
+            Assert.Equal("v", await GetAsync(p, "k"));
+            foreach (var id in new[] { "p", "r1", "r2" })
+                Assert.False(HasRollbackFiles(cluster, id), $"{id} cut its log into rollback files");
+        });
+    }
+
+    private static bool HasRollbackFiles(InProcessCluster cluster, string id)
+    {
+        var dir = Path.Combine(cluster.OptionsFor(id).Node.DataDir, "rollback");
+        return Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any();
+    }
+
+    private static async Task<string?> GetAsync(NodeHost node, string key)
+    {
+        await using var redis = await RespConnection.ConnectAsync("127.0.0.1", node.RespPort);
+        return (await redis.ExecuteAsync(default, "GET", key)).AsString();
     }
 
     private static string DataFile(InProcessCluster cluster, string id, string name) =>

@@ -150,6 +150,10 @@ public sealed class ElectionState
                 switch (message)
                 {
                     case Heartbeat { IsPrimary: true } h: OnPrimaryHeartbeat(o, h, now); break;
+                    // The node followed says it is not the primary (it stepped down, or lost its log and waits for the
+                    // election): no primary to wait for. Alive, it keeps its detector available, so its followers would
+                    // never run. The promise of the last primary contact still holds (_lastPrimaryContact is kept).
+                    case Heartbeat { IsPrimary: false } h when h.From == Primary: Primary = null; break;
                     case TimeoutNow tn when tn.Generation == Generation && _me.CanBePrimary && Role != ElectionRole.Primary:
                         _roundGeneration = NextElected(Generation);
                         StartVote(o, now, transfer: true, $"switchover from {tn.From}: asking for votes in generation {_roundGeneration}");

@@ -105,6 +105,28 @@ public sealed class ElectionStateTests
         Assert.Contains(sends, s => s.Message is PreVoteRequest);
     }
 
+    /// <summary>A node on record as the primary that lost its log starts as a replica (it may not lead without votes)
+    /// and heartbeats as one. Its failure detector stays available, so its followers used to wait for it for ever and
+    /// never ran: the cluster stalled, and the followers kept linking to a node with an empty log. A heartbeat that says
+    /// "not primary" from the node followed makes it no primary; the promise of the last real primary contact holds.</summary>
+    [Fact(Timeout = 5_000)]
+    public async Task A_follower_whose_primary_heartbeats_as_a_non_primary_forgets_it_and_runs_after_the_election_timeout()
+    {
+        await Task.Yield();
+        var b = Node("b");
+        b.Receive(Ms(1000), new Heartbeat("a", 1, true, new LogPosition(1, 100), 0)); // the last real primary contact
+        b.Receive(Ms(1010), new Heartbeat("a", 1, false, new LogPosition(0, 0), 0));
+        Assert.Null(b.Primary);
+        TimeSpan? ran = null;
+        for (var t = 1020; t < 10_000 && ran is null; t += 10)
+        {
+            b.Receive(Ms(t), new Heartbeat("a", 1, false, new LogPosition(0, 0), 0)); // alive, but not a primary
+            if (b.Tick(Ms(t)).Sends.Any(s => s.Message is PreVoteRequest)) ran = Ms(t);
+        }
+        Assert.True(ran is not null, "b never ran for election while its primary on record heartbeats as a non-primary");
+        Assert.True(ran >= Ms(1000) + O.ElectionTimeout, $"b ran at {ran}, inside the election timeout of the last primary contact at 1000 ms");
+    }
+
     [Fact(Timeout = 5_000)]
     public async Task A_primary_steps_down_when_any_message_shows_a_higher_generation()
     {
