@@ -79,11 +79,7 @@ public sealed class RestartRoleTests(ITestOutputHelper output)
         await using var cluster = new InProcessCluster("p", "r1", "r2") { Elections = true };
         await cluster.RunAsync(output, async () =>
         {
-            var p = await cluster.StartAsync("p");
-            await cluster.StartAsync("r1");
-            await cluster.StartAsync("r2");
-            await Wait.Until(() => p.AcceptsWrites, "p to hold its lease");
-            await SetAsync(p, "k", "v");
+            var p = await StartAllAndWriteAsync(cluster);
 
             await cluster.StopAsync("p");
             var winner = await ElectedPrimaryAsync(cluster);
@@ -124,11 +120,7 @@ public sealed class RestartRoleTests(ITestOutputHelper output)
         await using var cluster = new InProcessCluster("p", "r1", "r2") { Elections = true };
         await cluster.RunAsync(output, async () =>
         {
-            var p = await cluster.StartAsync("p");
-            await cluster.StartAsync("r1");
-            await cluster.StartAsync("r2");
-            await Wait.Until(() => p.AcceptsWrites, "p to hold its lease");
-            await SetAsync(p, "k", "v"); // acknowledged at quorum
+            var p = await StartAllAndWriteAsync(cluster);
             await Wait.Until(() => cluster.Nodes.Values.All(n => n.GetStatus().FlushedLsn >= p.GetStatus().FlushedLsn), "r1 and r2 to hold p's log");
             foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StopAsync(id);
 
@@ -161,10 +153,7 @@ public sealed class RestartRoleTests(ITestOutputHelper output)
         await using var cluster = new InProcessCluster("p", "r1", "r2");
         await cluster.RunAsync(output, async () =>
         {
-            var p = await cluster.StartAsync("p");
-            await cluster.StartAsync("r1");
-            await cluster.StartAsync("r2");
-            await SetAsync(p, "k", "v"); // acknowledged at quorum
+            var p = await StartAllAndWriteAsync(cluster);
             await Wait.Until(() => cluster.Nodes.Values.All(n => n.GetStatus().FlushedLsn >= p.GetStatus().FlushedLsn), "r1 and r2 to hold p's log");
             var held = p.GetStatus().FlushedLsn;
             foreach (var id in new[] { "p", "r1", "r2" }) await cluster.StopAsync(id);
@@ -229,6 +218,18 @@ public sealed class RestartRoleTests(ITestOutputHelper output)
         await Wait.Until(() => cluster.Nodes.Values.Where(n => n.AcceptsWrites).ToList() is [var only] && (primary = only) is not null,
             "one node to hold a primary's lease");
         return primary!;
+    }
+
+    /// <summary>Starts p (the configured primary), r1 and r2, and writes k = v through p at quorum once p may acknowledge
+    /// (with elections on, once it holds its lease).</summary>
+    private static async Task<NodeHost> StartAllAndWriteAsync(InProcessCluster cluster)
+    {
+        var p = await cluster.StartAsync("p");
+        await cluster.StartAsync("r1");
+        await cluster.StartAsync("r2");
+        await Wait.Until(() => p.AcceptsWrites, "p to accept writes");
+        await SetAsync(p, "k", "v");
+        return p;
     }
 
     private static async Task SetAsync(NodeHost node, string key, string value)
