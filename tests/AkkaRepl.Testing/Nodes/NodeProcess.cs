@@ -162,6 +162,14 @@ public sealed class NodeProcess : IAsyncDisposable
         await StartRunAsync(StartInfo.Arguments, ct).ConfigureAwait(false);
     }
 
+    /// <summary>What the current (or last) run wrote to <paramref name="source"/>: for a run that exited before ready,
+    /// what it said (a restart that fails on its pinned ports runs twice; only the second run counts).</summary>
+    public IReadOnlyList<string> LinesOfLastRun(NodeLogSource source)
+    {
+        var since = _run?.StartedAt ?? DateTimeOffset.MaxValue;
+        return Log.Snapshot().Where(l => l.Source == source && l.At >= since).Select(l => l.Text).ToArray();
+    }
+
     /// <summary>Kills the process tree if it still runs.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -351,5 +359,7 @@ public sealed class NodeProcess : IAsyncDisposable
         public int ExitLogged;
 
         public int? ExitCode { get; set; }
+
+        public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     }
 }
