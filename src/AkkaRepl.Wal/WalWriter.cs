@@ -155,6 +155,14 @@ public sealed class WalWriter : IAsyncDisposable
     /// <summary>Generation of the last record in the log (<see cref="Generation.None"/> when no record was ever written).</summary>
     public Generation LastGeneration => new((ulong)Volatile.Read(ref _lastGeneration));
 
+    /// <summary>How many commands were queued so far: a ticket for <see cref="HasSettled"/>.</summary>
+    public long QueuedCommands => Interlocked.Read(ref _queued);
+
+    /// <summary>Whether every command queued before <see cref="QueuedCommands"/> gave <paramref name="ticket"/> is done:
+    /// written and synced, or failed. Polled (the switchover drains the appends it let in); <see cref="WhenCommitted"/>
+    /// is the event loop's form.</summary>
+    public bool HasSettled(long ticket) => Volatile.Read(ref _settled) >= ticket;
+
     /// <summary>First LSN still retained (raised by <see cref="RemoveSegmentsBelow"/>).</summary>
     public Lsn FirstLsn => new((ulong)Volatile.Read(ref _firstLsn));
 

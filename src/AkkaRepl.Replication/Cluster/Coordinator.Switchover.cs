@@ -11,6 +11,26 @@ public sealed partial class Coordinator
     internal Func<Task>? BeforeHandOver { get; set; }
 
     private int _handingOver; // 1: a switchover is about to hand over; no write is acknowledged (cleared on becoming primary)
+    private int _writesEntering; // writes past the accepts-writes check, not yet in the WAL's queue
+
+    /// <summary>A write starts: true (with the generation to write in) when this node accepts it now. Then call
+    /// <see cref="WriteQueued"/> once the write is in the WAL's queue, or failed to get there: a switchover that closed
+    /// the door waits for the writes that came in before it (a write appended after the handover would be cut).</summary>
+    internal bool TryEnterWrite(out Generation generation)
+    {
+        Interlocked.Increment(ref _writesEntering); // a full fence, before the check (see SwitchoverAsync)
+        if (AcceptsWrites && WritingGeneration is { } writing)
+        {
+            generation = writing;
+            return true;
+        }
+        Interlocked.Decrement(ref _writesEntering);
+        generation = default;
+        return false;
+    }
+
+    /// <summary>The write <see cref="TryEnterWrite"/> let in is in the WAL's queue (or failed to get there).</summary>
+    internal void WriteQueued() => Interlocked.Decrement(ref _writesEntering);
 
     /// <summary>
     /// On the primary: stop accepting writes, wait until <paramref name="target"/> has flushed everything this node
@@ -29,16 +49,22 @@ public sealed partial class Coordinator
         if (member.Id == _c.Self.Value) throw new AkkaReplException($"{target} is already the primary");
         if (!member.Voting || member.NoPromote) throw new AkkaReplException($"{target} may not be primary (voting = {member.Voting}, no-promote = {member.NoPromote})");
 
-        _acceptsWrites = false; // new writes get READONLY; writes already appended finish below
+        _acceptsWrites = false; // new writes get READONLY; writes already let in finish below
+        Interlocked.MemoryBarrier(); // with TryEnterWrite's: a write either sees the door closed, or is counted below
         // Deadlines on the monotonic clock: a wall-clock step (NTP) must not stretch or cut the wait.
         var started = _c.Time.GetTimestamp();
         var end = _c.Wal.WrittenLsn;
+        long? drained = null; // the WAL's queue ticket once every write let in is queued
         while (true)
         {
-            // Writes that passed the accepts-writes check just before it closed are appended by now or soon.
+            // Writes that passed the accepts-writes check before it closed: each gets into the WAL's queue, then the
+            // queue is written up to them. Only then does the log's end cover them all, and none is appended after the
+            // handover (in the old generation, to be cut as soon as this node follows the target).
+            if (drained is null && Volatile.Read(ref _writesEntering) == 0) drained = _c.Wal.QueuedCommands;
+            var settled = drained is { } ticket && _c.Wal.HasSettled(ticket);
             end = Lsn.Max(end, _c.Wal.WrittenLsn);
             var held = _gate?.Replicas.TryGetValue(new NodeId(target), out var position) == true ? position.Flush : Lsn.Zero;
-            if (held >= end && _c.Wal.FlushedLsn >= end)
+            if (settled && held >= end && _c.Wal.FlushedLsn >= end)
             {
                 // No acknowledgement from here on, then one more look: a write that passed the accepts-writes check
                 // before it closed may be appended only now, and acknowledged (at local, or replicas(k) without the

@@ -46,7 +46,8 @@ public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator co
         bool continuationNeverBlocks = false)
     {
         if (ct.IsCancellationRequested) return ValueTask.FromCanceled<WriteOutcome>(ct);
-        if (!coordinator.AcceptsWrites || coordinator.WritingGeneration is not { } generation)
+        // From the accepts-writes check until the write is in the WAL's queue, a switchover waits for it (TryEnterWrite).
+        if (!coordinator.TryEnterWrite(out var generation))
             return ValueTask.FromException<WriteOutcome>(new NotPrimaryException(coordinator.PrimaryId));
         var op = Rent();
         op.Start(generation, payload, durability ?? defaultDurability, ct, continuationNeverBlocks);
@@ -54,20 +55,27 @@ public sealed class PrimaryWriter(WalWriter wal, Applier applier, Coordinator co
         try { queued = wal.Append(op, CancellationToken.None); }
         catch (Exception ex)
         {
+            coordinator.WriteQueued();
             op.Abandon();
             return ValueTask.FromException<WriteOutcome>(ex);
         }
-        return queued.IsCompletedSuccessfully ? op.Task : QueuedSlowlyAsync(queued, op);
+        if (!queued.IsCompletedSuccessfully) return QueuedSlowlyAsync(queued, op, coordinator);
+        coordinator.WriteQueued();
+        return op.Task;
     }
 
     /// <summary>The WAL's mailbox was full: wait for room, then for the write.</summary>
-    private static async ValueTask<WriteOutcome> QueuedSlowlyAsync(ValueTask queued, WriteOperation op)
+    private static async ValueTask<WriteOutcome> QueuedSlowlyAsync(ValueTask queued, WriteOperation op, Coordinator coordinator)
     {
         try { await queued.ConfigureAwait(false); }
         catch
         {
             op.Abandon();
             throw;
+        }
+        finally
+        {
+            coordinator.WriteQueued();
         }
         return await op.Task.ConfigureAwait(false);
     }
