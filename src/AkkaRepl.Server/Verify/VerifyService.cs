@@ -28,7 +28,7 @@ internal sealed partial class VerifyService(NodeHost node, AkkaReplOptions optio
     public IReadOnlyList<VerifyTarget> Targets()
     {
         var self = options.Node.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : options.Node.BindAddress;
-        var selfTarget = new VerifyTarget(node.NodeId.Value, $"{self}:{node.HttpPort}");
+        var selfTarget = new VerifyTarget(node.NodeId.Value, Cli.NodeHttp.HostPort(self, node.HttpPort));
         if (node.Members.Count == 0) return [selfTarget];
         return node.Members.Select(m => m.Id == node.NodeId.Value ? selfTarget : new VerifyTarget(m.Id, Cli.NodeHttp.HostPort(m.Host, m.HttpPort))).ToList();
     }

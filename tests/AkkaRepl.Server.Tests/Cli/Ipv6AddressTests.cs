@@ -25,6 +25,8 @@ public sealed class Ipv6AddressTests
         var single = Assert.Single(await admin.ClusterAsync($"[::1]:{node.HttpPort}", CancellationToken.None));
         Assert.Equal("n1", single.Status?.NodeId);
         Assert.Equal(node.HttpPort, single.Member.HttpPort);
+        // The node's own verify run addresses itself at its bind address: in brackets, as a URL needs.
+        Assert.Equal($"[::1]:{node.HttpPort}", Assert.Single(node.Verification.Targets()).Address);
 
         using var dir2 = new TempDataDir();
         await using var member = await NodeHost.StartAsync(new AkkaReplOptions
