@@ -36,6 +36,14 @@ internal sealed partial class EmbeddedNode(IConfiguration configuration, StateMa
     public static NodeNotRunningException StoppedWhileWaiting() =>
         new("the AkkaRepl node stopped (the host is shutting down) while this call waited");
 
+    /// <summary>Awaits <paramref name="wait"/>, a wait of a call under <paramref name="ct"/>; ended by the node stopping
+    /// (<see cref="StoppedUnder"/>), it throws <see cref="StoppedWhileWaiting"/> instead.</summary>
+    public async Task UntilStoppedAsync(Task wait, CancellationToken ct)
+    {
+        try { await wait.ConfigureAwait(false); }
+        catch (Exception e) when (StoppedUnder(e, ct)) { throw StoppedWhileWaiting(); }
+    }
+
     /// <summary>The bound options (null until the host started the node).</summary>
     public AkkaReplOptions? Options { get; private set; }
 

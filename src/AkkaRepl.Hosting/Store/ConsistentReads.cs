@@ -20,7 +20,17 @@ namespace AkkaRepl.Hosting.Store;
 /// </summary>
 internal static class ConsistentReads
 {
-    public static async Task BeforeAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, CancellationToken ct)
+    /// <summary>What a read at <paramref name="consistency"/> waits for before it reads (a wait the node's stop ends
+    /// throws <see cref="Node.NodeNotRunningException"/>).</summary>
+    public static Task BeforeAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, CancellationToken ct) =>
+        embedded.UntilStoppedAsync(BeforeCoreAsync(embedded, consistency, ct), ct);
+
+    /// <summary>What a read at <paramref name="consistency"/> of a value written at <paramref name="valueLsn"/> waits for
+    /// before it answers (as <see cref="BeforeAsync"/>).</summary>
+    public static Task AfterAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, Lsn valueLsn, CancellationToken ct) =>
+        embedded.UntilStoppedAsync(AfterCoreAsync(embedded, consistency, valueLsn, ct), ct);
+
+    private static async Task BeforeCoreAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, CancellationToken ct)
     {
         var node = embedded.Running;
         switch (consistency.Kind)
@@ -46,7 +56,7 @@ internal static class ConsistentReads
         }
     }
 
-    public static async Task AfterAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, Lsn valueLsn, CancellationToken ct)
+    private static async Task AfterCoreAsync(Node.EmbeddedNode embedded, ReadConsistency consistency, Lsn valueLsn, CancellationToken ct)
     {
         if (consistency.Kind == ReadConsistencyKind.Linearizable)
             Refuse(embedded, consistency, await embedded.Reads.CompleteAsync(Resp.ReadConsistency.Linearizable, valueLsn, ct).ConfigureAwait(false));

@@ -26,14 +26,12 @@ internal sealed class ReplicatedState<TMachine, TCommand>(EmbeddedNode embedded)
     {
         ArgumentNullException.ThrowIfNull(read);
         var node = embedded.Running;
-        try { await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false); }
-        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
+        await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false);
         var applied = node.Applier.AppliedLsn;
         var machine = embedded.CurrentApp() as ApplicationStateMachine<TMachine, TCommand>
             ?? throw new InvalidOperationException($"the node does not run the state machine {typeof(TMachine).Name}");
         var (value, at) = machine.Read(read);
-        try { await ConsistentReads.AfterAsync(embedded, consistency, at, ct).ConfigureAwait(false); }
-        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
+        await ConsistentReads.AfterAsync(embedded, consistency, at, ct).ConfigureAwait(false);
         return new ReadResult<T>(value, at, applied);
     }
 }

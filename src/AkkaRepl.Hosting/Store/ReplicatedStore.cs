@@ -46,26 +46,20 @@ internal sealed class ReplicatedStore(EmbeddedNode embedded) : IReplicatedStore
     {
         ArgumentNullException.ThrowIfNull(key);
         var node = embedded.Running;
-        try { await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false); }
-        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
+        await ConsistentReads.BeforeAsync(embedded, consistency, ct).ConfigureAwait(false);
         var store = node.Store;
         var keyBytes = Encoding.UTF8.GetBytes(key);
         // The version is read after the value: it is at least the value's, so waiting for it covers the value.
         var applied = node.Applier.AppliedLsn;
         var reply = store.ExecuteRead([Encoding.UTF8.GetBytes("GET"), keyBytes]);
         var version = store.GetVersion(keyBytes);
-        try { await ConsistentReads.AfterAsync(embedded, consistency, version, ct).ConfigureAwait(false); }
-        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
+        await ConsistentReads.AfterAsync(embedded, consistency, version, ct).ConfigureAwait(false);
         if (reply.IsError) throw new CommandRejectedException(reply.Text!);
         return new ReadResult<string?>(reply.IsNil ? null : Encoding.UTF8.GetString(reply.BulkMemory.Span), version, applied);
     }
 
-    public async Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default)
-    {
-        var node = embedded.Running;
-        try { await node.Applier.WaitForAppliedAsync(lsn, ct).ConfigureAwait(false); }
-        catch (Exception e) when (embedded.StoppedUnder(e, ct)) { throw EmbeddedNode.StoppedWhileWaiting(); }
-    }
+    public Task WaitForAppliedAsync(Lsn lsn, CancellationToken ct = default) =>
+        embedded.UntilStoppedAsync(embedded.Running.Applier.WaitForAppliedAsync(lsn, ct), ct);
 
     public Task PromoteAsync(string reason, CancellationToken ct = default) => embedded.Running.Coordinator.PromoteAsync(reason, ct);
 
